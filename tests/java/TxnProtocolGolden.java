@@ -1,0 +1,82 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+
+/**
+ * Encodes and decodes message bodies with Kafka's own generated *Data classes, so the
+ * Python tests can compare purekafka's bytes with Java's.
+ *
+ * One command per stdin line, one answer per stdout line:
+ *   enc req|resp API_KEY VERSION JSON  ->  OK HEX      (JSON read by Kafka's *DataJsonConverter)
+ *   dec req|resp API_KEY VERSION HEX   ->  OK JSON     (JSON written by the same converter)
+ * A line that Java refuses (unsupported field for that version, bad bytes) answers
+ *   ERR ExceptionClass: message
+ * so one bad case does not end the whole run.
+ */
+public class TxnProtocolGolden {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        StringBuilder out = new StringBuilder();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                String answer = handle(line);
+                out.append("OK ").append(answer);
+            } catch (Throwable t) {
+                Throwable cause = t instanceof InvocationTargetException && t.getCause() != null ? t.getCause() : t;
+                String msg = String.valueOf(cause.getMessage()).replace('\n', ' ');
+                out.append("ERR ").append(cause.getClass().getSimpleName()).append(": ").append(msg);
+            }
+            out.append('\n');
+        }
+        System.out.print(out);
+        System.out.flush();
+    }
+
+    private static String handle(String line) throws Exception {
+        String[] parts = line.split(" ", 5);
+        String op = parts[0];
+        boolean request = parts[1].equals("req");
+        short apiKey = Short.parseShort(parts[2]);
+        short version = Short.parseShort(parts[3]);
+        String payload = parts.length > 4 ? parts[4] : "";
+        ApiMessageType type = ApiMessageType.fromApiKey(apiKey);
+        ApiMessage empty = request ? type.newRequest() : type.newResponse();
+        Class<?> converter = Class.forName(empty.getClass().getName() + "JsonConverter");
+        if (op.equals("enc")) {
+            Method read = converter.getMethod("read", JsonNode.class, short.class);
+            ApiMessage message = (ApiMessage) read.invoke(null, MAPPER.readTree(payload), version);
+            ObjectSerializationCache cache = new ObjectSerializationCache();
+            int size = message.size(cache, version);
+            ByteBuffer buf = ByteBuffer.allocate(size);
+            message.write(new ByteBufferAccessor(buf), cache, version);
+            return HexFormat.of().formatHex(buf.array());
+        } else if (op.equals("dec")) {
+            ByteBuffer buf = ByteBuffer.wrap(HexFormat.of().parseHex(payload));
+            empty.read(new ByteBufferAccessor(buf), version);
+            if (buf.hasRemaining()) {
+                throw new IllegalStateException(buf.remaining() + " bytes left over");
+            }
+            Method write = converter.getMethod("write", empty.getClass(), short.class);
+            JsonNode node = (JsonNode) write.invoke(null, empty, version);
+            return MAPPER.writeValueAsString(node);
+        }
+        throw new IllegalArgumentException("unknown op " + op);
+    }
+}
