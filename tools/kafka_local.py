@@ -1,0 +1,601 @@
+#!/usr/bin/env python3
+"""A local Apache Kafka cluster on 127.0.0.1, in KRaft mode, for tests, demos and benchmarks.
+
+The broker is the real one: ``org.apache.kafka:kafka_2.13`` and its runtime dependencies,
+resolved once from Maven Central with ``mvn`` into ``~/.cache/purekafka/kafka-<version>/``
+(or taken from ``$KAFKA_HOME/libs`` when that is set). Each node is a combined broker and
+controller with its own pair of free loopback ports. All state (configs, data, logs, pids)
+lives in one directory, so separate invocations find the same cluster.
+
+This file deliberately speaks the few Kafka requests it needs (ApiVersions, Metadata,
+CreateTopics) with ``struct`` instead of importing purekafka: the harness that judges the
+client must not depend on the client under test.
+
+Subcommands: start, stop, status, kill, restart, create-topic, classpath, fetch.
+The last line ``start`` prints is exactly ``bootstrap.servers=127.0.0.1:P1,...``.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The one place the broker version is pinned: the newest 4.x that resolves here.
+DEFAULT_VERSION = "4.4.0"
+LOG4J_VERSION = "2.25.5"
+CACHE_ROOT = Path(os.environ.get("PUREKAFKA_CACHE", Path.home() / ".cache" / "purekafka"))
+DEFAULT_DIR = ".kafka-local"
+HEAP = os.environ.get("PUREKAFKA_KAFKA_HEAP", "512m")
+READY_TOPIC = "__purekafka_ready"
+
+
+class HarnessError(Exception):
+    """A failure with a one-line explanation of what to do about it."""
+
+
+# --------------------------------------------------------------------------- resolution
+
+def _pom(version: str) -> str:
+    deps = [
+        ("org.apache.kafka", "kafka_2.13", version),
+        ("org.apache.kafka", "kafka-tools", version),
+        # Kafka logs through slf4j 1.x; without a binding the broker's log would be empty
+        # and a node that fails to start could not say why.
+        ("org.apache.logging.log4j", "log4j-slf4j-impl", LOG4J_VERSION),
+    ]
+    body = "".join(
+        f"<dependency><groupId>{g}</groupId><artifactId>{a}</artifactId><version>{v}</version></dependency>"
+        for g, a, v in deps
+    )
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        "<groupId>purekafka.local</groupId><artifactId>kafka-resolve</artifactId><version>1</version>"
+        f"<dependencies>{body}</dependencies></project>"
+    )
+
+
+def resolve(version: str) -> list[Path]:
+    """Return the broker's jars, resolving them with Maven on first use."""
+    home = os.environ.get("KAFKA_HOME")
+    if home:
+        libs = sorted(Path(home, "libs").glob("*.jar"))
+        if not libs:
+            raise HarnessError(f"KAFKA_HOME={home} has no libs/*.jar: point it at an unpacked Kafka distribution")
+        return libs
+    cache = CACHE_ROOT / f"kafka-{version}"
+    marker = cache / "resolved"
+    if not marker.exists():
+        if shutil.which("mvn") is None:
+            raise HarnessError("mvn not found: install Maven (apt-get install maven) or set KAFKA_HOME")
+        cache.mkdir(parents=True, exist_ok=True)
+        libs_dir = cache / "libs"
+        shutil.rmtree(libs_dir, ignore_errors=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "pom.xml").write_text(_pom(version))
+            cmd = ["mvn", "-q", "-B", "-f", str(Path(tmp, "pom.xml")), "dependency:copy-dependencies",
+                   f"-DoutputDirectory={libs_dir}", "-DincludeScope=runtime"]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            raise HarnessError(
+                f"Maven could not resolve org.apache.kafka:kafka_2.13:{version} "
+                f"(check the version exists and Maven Central is reachable): {' | '.join(tail)}")
+        marker.write_text(version + "\n")
+    return sorted((cache / "libs").glob("*.jar"))
+
+
+def classpath(version: str) -> str:
+    return os.pathsep.join(str(p) for p in resolve(version))
+
+
+# --------------------------------------------------------------------------- wire (minimal)
+
+def _str(s: str | None) -> bytes:
+    if s is None:
+        return struct.pack(">h", -1)
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+class _Buf:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, fmt: str) -> Any:
+        v = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def string(self) -> str | None:
+        n = self.take(">h")
+        if n < 0:
+            return None
+        s = self.data[self.pos:self.pos + n].decode()
+        self.pos += n
+        return s
+
+
+def _request(addr: tuple[str, int], api_key: int, version: int, body: bytes, timeout: float = 5.0) -> _Buf:
+    header = struct.pack(">hhi", api_key, version, 1) + _str("kafka-local")
+    frame = header + body
+    with socket.create_connection(addr, timeout=timeout) as s:
+        s.sendall(struct.pack(">i", len(frame)) + frame)
+        size = struct.unpack(">i", _recv_exact(s, 4))[0]
+        buf = _Buf(_recv_exact(s, size))
+    buf.take(">i")  # correlation id
+    return buf
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    out = bytearray()
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            raise ConnectionError("broker closed the connection")
+        out += chunk
+    return bytes(out)
+
+
+@dataclass
+class Metadata:
+    brokers: dict[int, tuple[str, int]]
+    controller: int
+    # topic -> partition -> leader (-1 when there is none)
+    leaders: dict[str, dict[int, int]]
+
+
+def metadata(addr: tuple[str, int], topics: list[str] | None = None) -> Metadata:
+    """Metadata v4 (non-flexible, served by every Kafka from 1.0 to 4.x)."""
+    if topics is None:
+        body = struct.pack(">i", -1)
+    else:
+        body = struct.pack(">i", len(topics)) + b"".join(_str(t) for t in topics)
+    buf = _request(addr, 3, 4, body + b"\x00")
+    buf.take(">i")  # throttle
+    brokers = {}
+    for _ in range(buf.take(">i")):
+        node = buf.take(">i")
+        host = buf.string() or ""
+        port = buf.take(">i")
+        buf.string()
+        brokers[node] = (host, port)
+    buf.string()  # cluster id
+    controller = buf.take(">i")
+    leaders: dict[str, dict[int, int]] = {}
+    for _ in range(buf.take(">i")):
+        buf.take(">h")
+        name = buf.string() or ""
+        buf.take(">b")
+        parts = leaders.setdefault(name, {})
+        for _ in range(buf.take(">i")):
+            buf.take(">h")
+            index, leader = buf.take(">ii")
+            for _ in range(2):  # replicas, isr
+                count = buf.take(">i")
+                buf.pos += 4 * count
+            parts[index] = leader
+    return Metadata(brokers, controller, leaders)
+
+
+def create_topic(addr: tuple[str, int], name: str, partitions: int, replication: int,
+                 configs: dict[str, str] | None = None, timeout_ms: int = 30000) -> None:
+    """CreateTopics v2; an existing topic is not an error."""
+    cfg = configs or {}
+    body = struct.pack(">i", 1) + _str(name) + struct.pack(">ih", partitions, replication)
+    body += struct.pack(">i", 0)  # no manual assignment
+    body += struct.pack(">i", len(cfg)) + b"".join(_str(k) + _str(v) for k, v in cfg.items())
+    body += struct.pack(">i?", timeout_ms, False)
+    buf = _request(addr, 19, 2, body, timeout=timeout_ms / 1000 + 5)
+    buf.take(">i")
+    for _ in range(buf.take(">i")):
+        topic = buf.string()
+        code = buf.take(">h")
+        message = buf.string()
+        if code not in (0, 36):  # 36: TOPIC_ALREADY_EXISTS
+            raise HarnessError(f"creating topic {topic!r} failed with error code {code}: {message}")
+
+
+# --------------------------------------------------------------------------- cluster state
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); treat it as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
+
+
+class Cluster:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory.resolve()
+        self.state_file = self.dir / "cluster.json"
+
+    # state.json holds everything a later invocation needs
+    def load(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            raise HarnessError(f"no cluster in {self.dir}: run 'tools/kafka_local.py start --dir {self.dir}' first")
+        return json.loads(self.state_file.read_text())
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.state_file.write_text(json.dumps(state, indent=2))
+
+    def bootstrap(self, state: dict[str, Any]) -> str:
+        return ",".join(f"127.0.0.1:{n['port']}" for n in state["nodes"])
+
+    # ---------------------------------------------------------------- start
+    def start(self, nodes: int, version: str, broker_config: dict[str, str], features: dict[str, str],
+              timeout: float, owner_pid: int | None) -> str:
+        if self.state_file.exists():
+            state = json.loads(self.state_file.read_text())
+            if any(_alive(n["pid"]) for n in state["nodes"] if n.get("pid")):
+                raise HarnessError(f"a cluster is already running in {self.dir}: run 'stop --dir {self.dir}' first")
+        if shutil.which("java") is None:
+            raise HarnessError("java not found: install a JDK 17+ (apt-get install openjdk-17-jdk-headless)")
+        cp = classpath(version)
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True)
+        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+        specs = [{"id": i, "port": _free_port(), "controller_port": _free_port()} for i in range(1, nodes + 1)]
+        voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
+        rf = min(3, nodes)
+        for s in specs:
+            node_dir = self.dir / f"node-{s['id']}"
+            (node_dir / "data").mkdir(parents=True)
+            props = {
+                "process.roles": "broker,controller",
+                "node.id": str(s["id"]),
+                "controller.quorum.voters": voters,
+                "listeners": f"PLAINTEXT://127.0.0.1:{s['port']},CONTROLLER://127.0.0.1:{s['controller_port']}",
+                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{s['port']}",
+                # SSL and SASL listeners are added to this map by the security work.
+                "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,"
+                                                  "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                "controller.listener.names": "CONTROLLER",
+                "inter.broker.listener.name": "PLAINTEXT",
+                "log.dirs": str(node_dir / "data"),
+                "num.partitions": "1",
+                "default.replication.factor": "1",
+                "offsets.topic.replication.factor": str(rf),
+                "transaction.state.log.replication.factor": str(rf),
+                "transaction.state.log.min.isr": str(min(2, rf)),
+                "share.coordinator.state.topic.replication.factor": str(rf),
+                "share.coordinator.state.topic.min.isr": str(min(2, rf)),
+                # Fewer internal partitions: much faster startup on a 2-core machine.
+                "offsets.topic.num.partitions": "5",
+                "transaction.state.log.num.partitions": "5",
+                "group.initial.rebalance.delay.ms": "0",
+                "log.segment.bytes": str(64 * 1024 * 1024),
+                "num.network.threads": "2",
+                "num.io.threads": "4",
+            }
+            props.update(broker_config)
+            cfg = node_dir / "server.properties"
+            cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+            (node_dir / "log4j2.properties").write_text(_LOG4J.replace("@DIR@", str(node_dir)))
+            s["dir"] = str(node_dir)
+        procs = [subprocess.Popen(self._format_cmd(cp, Path(s["dir"]), cluster_id, features),
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for s in specs]
+        for s, p in zip(specs, procs):
+            out, _ = p.communicate()
+            if p.returncode != 0:
+                raise HarnessError(f"formatting storage for node {s['id']} failed: {out.strip().splitlines()[-3:]}")
+        state = {"version": version, "cluster_id": cluster_id, "nodes": specs, "classpath": cp}
+        self.save(state)
+        try:
+            for s in specs:
+                self._launch(state, s)
+            self.save(state)
+            self._wait_ready(state, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        if owner_pid:
+            self._watch(owner_pid)
+        return self.bootstrap(state)
+
+    def _format_cmd(self, cp: str, node_dir: Path, cluster_id: str, features: dict[str, str]) -> list[str]:
+        cmd = ["java", "-Xmx256m", "-cp", cp, f"-Dlog4j2.configurationFile={node_dir / 'log4j2.properties'}",
+               "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node_dir / "server.properties"),
+               "--ignore-formatted"]
+        for k, v in features.items():
+            cmd += ["--feature", f"{k}={v}"]
+        return cmd
+
+    def _launch(self, state: dict[str, Any], node: dict[str, Any]) -> None:
+        node_dir = Path(node["dir"])
+        if _port_open(node["port"]) or _port_open(node["controller_port"]):
+            raise HarnessError(f"port {node['port']} or {node['controller_port']} on 127.0.0.1 is taken: "
+                               f"stop whatever holds it, or start again to pick new ports")
+        cmd = ["java", f"-Xmx{HEAP}", "-Xms128m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+               "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+               f"-Dlog4j2.configurationFile={node_dir / 'log4j2.properties'}",
+               f"-Dpurekafka.node.dir={node_dir}",  # lets stop() recognise its own JVMs
+               "-cp", state["classpath"], "kafka.Kafka", str(node_dir / "server.properties")]
+        with open(node_dir / "server.out", "ab") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        node["pid"] = proc.pid
+
+    def _wait_ready(self, state: dict[str, Any], timeout: float, nodes: list[int] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        want = [n for n in state["nodes"] if nodes is None or n["id"] in nodes]
+        all_ids = {n["id"] for n in state["nodes"]}
+        for n in want:
+            while not _port_open(n["port"]):
+                self._check_alive(n)
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"node {n['id']} did not open port {n['port']} within {timeout:.0f}s; "
+                                       f"log tail: {self._tail(n)}")
+                time.sleep(0.25)
+        last_err: Exception | None = None
+        rf = min(3, len(state["nodes"]))
+        while time.monotonic() < deadline:
+            try:
+                for n in want:
+                    self._check_alive(n)
+                    md = metadata(("127.0.0.1", n["port"]))
+                    up = {nid for nid in all_ids if self._node_up(state, nid)}
+                    if not up <= set(md.brokers):
+                        raise HarnessError(f"node {n['id']} sees brokers {sorted(md.brokers)}, want {sorted(up)}")
+                addr = ("127.0.0.1", want[0]["port"])
+                create_topic(addr, READY_TOPIC, 1, rf)
+                leaders = metadata(addr, [READY_TOPIC]).leaders.get(READY_TOPIC, {})
+                if leaders and all(v >= 0 for v in leaders.values()):
+                    return
+                raise HarnessError("ready topic has no leader yet")
+            except HarnessError as e:
+                if "exited" in str(e):
+                    raise
+                last_err = e
+            except (OSError, struct.error) as e:
+                last_err = e
+            time.sleep(0.5)
+        raise HarnessError(f"cluster in {self.dir} did not serve metadata and topic creation within "
+                           f"{timeout:.0f}s ({last_err}); log tail: {self._tail(want[0])}")
+
+    def _node_up(self, state: dict[str, Any], node_id: int) -> bool:
+        n = next(n for n in state["nodes"] if n["id"] == node_id)
+        return bool(n.get("pid")) and _alive(n["pid"]) and _port_open(n["port"])
+
+    def _check_alive(self, node: dict[str, Any]) -> None:
+        if not _alive(node["pid"]):
+            raise HarnessError(f"node {node['id']} exited during startup; log tail: {self._tail(node)}")
+
+    def _tail(self, node: dict[str, Any], lines: int = 8) -> str:
+        parts = []
+        for name in ("server.out", "server.log"):
+            p = Path(node["dir"], name)
+            if p.exists():
+                text = p.read_text(errors="replace").strip().splitlines()
+                parts += [ln for ln in text[-lines:] if ln.strip()]
+        return " | ".join(parts[-lines:]) or "(empty)"
+
+    def _watch(self, owner_pid: int) -> None:
+        """Stop the cluster when the owning process dies, however it dies (SIGKILL included)."""
+        code = (
+            "import os,sys,time,subprocess\n"
+            "owner=int(sys.argv[1])\n"
+            "while True:\n"
+            "    try: os.kill(owner,0)\n"
+            "    except ProcessLookupError: break\n"
+            "    time.sleep(1)\n"
+            "subprocess.run([sys.executable,sys.argv[2],'stop','--dir',sys.argv[3]])\n"
+        )
+        subprocess.Popen([sys.executable, "-c", code, str(owner_pid), str(Path(__file__).resolve()), str(self.dir)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+
+    # ---------------------------------------------------------------- control
+    def stop(self) -> None:
+        state = self.load()
+        for n in state["nodes"]:
+            if n.get("pid") and _alive(n["pid"]):
+                os.kill(n["pid"], signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for n in state["nodes"]:
+            while n.get("pid") and _alive(n["pid"]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if n.get("pid") and _alive(n["pid"]):
+                os.kill(n["pid"], signal.SIGKILL)
+        for pid in self._stray_jvms():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for n in state["nodes"]:
+            n["pid"] = None
+        self.save(state)
+
+    def _stray_jvms(self) -> list[int]:
+        """JVMs started for this directory that the state file lost track of."""
+        tag = f"-Dpurekafka.node.dir={self.dir}/".encode()
+        found = []
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    if tag in (proc / "cmdline").read_bytes().replace(b"\0", b" ") + b"":
+                        found.append(int(proc.name))
+                except OSError:
+                    pass
+        return found
+
+    def status(self) -> list[tuple[int, int, int | None, bool]]:
+        state = self.load()
+        return [(n["id"], n["port"], n.get("pid"), self._node_up(state, n["id"])) for n in state["nodes"]]
+
+    def kill(self, node_id: int) -> None:
+        state = self.load()
+        node = self._node(state, node_id)
+        if node.get("pid") and _alive(node["pid"]):
+            os.kill(node["pid"], signal.SIGKILL)
+            while _alive(node["pid"]):
+                time.sleep(0.05)
+        node["pid"] = None
+        self.save(state)
+
+    def restart(self, node_id: int, timeout: float) -> None:
+        state = self.load()
+        node = self._node(state, node_id)
+        if node.get("pid") and _alive(node["pid"]):
+            os.kill(node["pid"], signal.SIGTERM)
+            end = time.monotonic() + 30
+            while _alive(node["pid"]) and time.monotonic() < end:
+                time.sleep(0.1)
+            if _alive(node["pid"]):
+                os.kill(node["pid"], signal.SIGKILL)
+        self._launch(state, node)
+        self.save(state)
+        self._wait_ready(state, timeout, nodes=[node_id])
+
+    def _node(self, state: dict[str, Any], node_id: int) -> dict[str, Any]:
+        for n in state["nodes"]:
+            if n["id"] == node_id:
+                return n
+        raise HarnessError(f"no node {node_id} in {self.dir}: nodes are {[n['id'] for n in state['nodes']]}")
+
+    def any_up_addr(self) -> tuple[str, int]:
+        state = self.load()
+        for n in state["nodes"]:
+            if self._node_up(state, n["id"]):
+                return ("127.0.0.1", n["port"])
+        raise HarnessError(f"no node of the cluster in {self.dir} is up: run 'start' or 'restart'")
+
+
+_LOG4J = """\
+status = warn
+appender.file.type = RollingFile
+appender.file.name = FILE
+appender.file.fileName = @DIR@/server.log
+appender.file.filePattern = @DIR@/server.log.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 20MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 2
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+# --------------------------------------------------------------------------- CLI
+
+def _kv(items: list[str] | None, what: str) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise HarnessError(f"{what} takes key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="kafka_local.py", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def with_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--dir", default=DEFAULT_DIR, help="cluster state directory (default .kafka-local)")
+        return p
+
+    p = with_dir(sub.add_parser("start", help="format and start a cluster"))
+    p.add_argument("--nodes", type=int, default=1)
+    p.add_argument("--version", default=DEFAULT_VERSION)
+    p.add_argument("--broker-config", action="append", metavar="K=V", help="extra broker setting (repeatable)")
+    p.add_argument("--feature", action="append", metavar="K=V", help="feature level at format, e.g. transaction.version=1")
+    p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--owner-pid", type=int, help="stop the cluster when this process exits")
+    with_dir(sub.add_parser("stop", help="stop every node"))
+    with_dir(sub.add_parser("status", help="one line per node: id, port, pid, up/down"))
+    p = with_dir(sub.add_parser("kill", help="SIGKILL one node"))
+    p.add_argument("node", type=int)
+    p = with_dir(sub.add_parser("restart", help="(re)start one node and wait until it serves"))
+    p.add_argument("node", type=int)
+    p.add_argument("--timeout", type=float, default=120.0)
+    p = with_dir(sub.add_parser("create-topic", help="create a topic"))
+    p.add_argument("name")
+    p.add_argument("--partitions", type=int, default=1)
+    p.add_argument("--replication-factor", type=int, default=1)
+    p.add_argument("--config", action="append", metavar="K=V")
+    p = with_dir(sub.add_parser("classpath", help="print the Java classpath of the Kafka jars"))
+    p.add_argument("--version", default=DEFAULT_VERSION)
+    p = sub.add_parser("fetch", help="resolve the Kafka jars into the cache (no broker started)")
+    p.add_argument("--version", default=DEFAULT_VERSION)
+    args = ap.parse_args(argv)
+
+    try:
+        if args.cmd == "fetch":
+            print(f"{len(resolve(args.version))} jars for Kafka {args.version}")
+            return 0
+        if args.cmd == "classpath":
+            print(classpath(args.version))
+            return 0
+        cluster = Cluster(Path(args.dir))
+        if args.cmd == "start":
+            if args.nodes < 1:
+                raise HarnessError("--nodes must be at least 1")
+            try:
+                boot = cluster.start(args.nodes, args.version, _kv(args.broker_config, "--broker-config"),
+                                     _kv(args.feature, "--feature"), args.timeout, args.owner_pid)
+            except KeyboardInterrupt:
+                print("interrupted: cluster stopped", file=sys.stderr)
+                return 130
+            print(f"bootstrap.servers={boot}")
+        elif args.cmd == "stop":
+            cluster.stop()
+        elif args.cmd == "status":
+            for node_id, port, pid, up in cluster.status():
+                print(f"node {node_id} port {port} pid {pid if pid else '-'} {'up' if up else 'down'}")
+        elif args.cmd == "kill":
+            cluster.kill(args.node)
+        elif args.cmd == "restart":
+            cluster.restart(args.node, args.timeout)
+        elif args.cmd == "create-topic":
+            create_topic(cluster.any_up_addr(), args.name, args.partitions, args.replication_factor,
+                         _kv(args.config, "--config"))
+            print(f"created {args.name}")
+    except HarnessError as e:
+        print(f"kafka_local: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
