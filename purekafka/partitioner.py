@@ -1,0 +1,383 @@
+"""Choosing a partition: murmur2 for keys, uniform sticky for null keys, round robin.
+
+Theory of operation. With no ``partitioner`` configured the producer does what Java's
+producer does without ``partitioner.class``:
+
+- a record with a key goes to ``to_positive(murmur2(key)) % number_of_partitions``
+  (``default_partition``), counted over *all* partitions, available or not, so a key
+  always maps to the same partition while the partition count is unchanged;
+- a record without a key (or any record, with ``partitioner_ignore_keys``) goes to the
+  topic's current *sticky* partition (``StickyPartitionState``, Java's
+  ``BuiltInPartitioner``, KIP-794). The producer reports how many bytes it appended
+  there (``on_append``); once ``batch_size`` bytes went to it, the next sticky partition
+  is drawn uniformly at random from the available partitions (or, with adaptive
+  partitioning, weighted towards partitions with shorter queues).
+
+This module is sans-I/O: randomness comes from an injectable ``random.Random``; partition
+lists come from the caller's metadata.
+
+User partitioners: ``make_partitioner(obj)`` turns any accepted shape into one callable
+``fn(topic, key_bytes, all_partitions, available, key=None, value=None, value_bytes=None)
+-> int``. Accepted shapes:
+
+- ``None``: the built-in behaviour above (``make_partitioner`` returns None);
+- an object with kafka-python 3's ``partition(topic, key, serialized_key, value,
+  serialized_value, cluster)``; it gets a small cluster view with ``topics()``,
+  ``partitions_for_topic(topic)`` and ``available_partitions_for_topic(topic)``, and an
+  optional ``on_new_batch(topic, cluster, prev_partition)`` is passed through;
+- a callable ``f(key_bytes, all_partitions, available)`` (kafka-python 1/2, including
+  their ``DefaultPartitioner`` instances) or ``f(topic, key_bytes, all_partitions,
+  available)``;
+- the Java class names ``"org.apache.kafka.clients.producer.RoundRobinPartitioner"``
+  (or ``"RoundRobinPartitioner"``).
+"""
+from __future__ import annotations
+
+import inspect
+import random
+import struct
+from bisect import bisect_right
+from typing import Any, Callable, Protocol, Sequence
+
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+_SEED = 0x9747B28C
+
+
+def murmur2(data: bytes) -> int:
+    """Java's ``Utils.murmur2``: the 32-bit MurmurHash2 of ``data`` as a signed int."""
+    length = len(data)
+    h = _SEED ^ length
+    words = length >> 2
+    if words:
+        # Whole little-endian words at once: the per-record cost is one unpack and a loop.
+        for k in struct.unpack_from(f"<{words}I", data):
+            k = (k * _M) & _MASK
+            k ^= k >> 24
+            h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
+    tail = length & 3
+    if tail:
+        base = length - tail
+        if tail == 3:
+            h ^= data[base + 2] << 16
+        if tail >= 2:
+            h ^= data[base + 1] << 8
+        h = ((h ^ data[base]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    h ^= h >> 15
+    return h - 0x100000000 if h & 0x80000000 else h
+
+
+def to_positive(n: int) -> int:
+    """Java's ``Utils.toPositive``: clear the sign bit of a 32-bit int."""
+    return n & 0x7FFFFFFF
+
+
+def default_partition(key_bytes: bytes, num_partitions: int) -> int:
+    """The partition Java's producer picks for a key: murmur2 over all partitions."""
+    return (murmur2(key_bytes) & 0x7FFFFFFF) % num_partitions
+
+
+class StickyPartitionState:
+    """The uniform sticky partition of one topic (Java ``BuiltInPartitioner``, KIP-794).
+
+    ``current()`` names the partition for the next null-key record; after appending,
+    the caller reports the bytes with ``on_append()``. The partition changes once
+    ``batch_size`` bytes were produced to it and switching is allowed (Java allows it
+    when every batch of that partition is full), and in any case at twice that.
+    """
+
+    __slots__ = ("topic", "batch_size", "_rng", "_partition", "_produced", "_cft", "_ids")
+
+    def __init__(self, topic: str, batch_size: int, rng: random.Random | None = None) -> None:
+        self.topic = topic
+        # Java uses max(batch.size, 1): batch_size=0 means "switch after every record".
+        self.batch_size = max(batch_size, 1)
+        self._rng = rng if rng is not None else random.Random()
+        self._partition: int | None = None
+        self._produced = 0
+        self._cft: list[int] | None = None
+        self._ids: list[int] = []
+
+    @property
+    def produced_bytes(self) -> int:
+        """Bytes produced to the current sticky partition so far."""
+        return self._produced
+
+    def current(self, all_partitions: Sequence[int], available: Sequence[int]) -> int:
+        """The sticky partition, choosing one first if there is none yet."""
+        if self._partition is None:
+            self._partition = self._next(all_partitions, available)
+            self._produced = 0
+        return self._partition
+
+    def on_append(self, appended_bytes: int, all_partitions: Sequence[int],
+                  available: Sequence[int], enable_switch: bool = True) -> bool:
+        """Count bytes appended to the current partition; True if it switched."""
+        self._produced += appended_bytes
+        if (self._produced >= self.batch_size and enable_switch) or \
+                self._produced >= 2 * self.batch_size:
+            self._partition = self._next(all_partitions, available)
+            self._produced = 0
+            return True
+        return False
+
+    def reset(self) -> None:
+        """Forget the sticky partition (the next ``current()`` draws a new one)."""
+        self._partition = None
+        self._produced = 0
+
+    def update_load_stats(self, queue_sizes: Sequence[int] | None,
+                          partition_ids: Sequence[int] | None) -> None:
+        """Adaptive partitioning: weight the next draws by inverse queue length.
+
+        ``queue_sizes[i]`` is the number of batches queued for ``partition_ids[i]``
+        (partitions without a leader left out). ``None`` or equal sizes turn weighting
+        off, as in Java.
+        """
+        if queue_sizes is None or partition_ids is None or len(queue_sizes) < 2:
+            self._cft = None
+            return
+        if len(queue_sizes) != len(partition_ids):
+            raise ValueError("queue_sizes and partition_ids differ in length")
+        top = max(queue_sizes) + 1
+        if all(q == queue_sizes[0] for q in queue_sizes):
+            self._cft = None
+            return
+        cft, total = [], 0
+        for q in queue_sizes:
+            total += top - q
+            cft.append(total)
+        self._cft = cft
+        self._ids = list(partition_ids)
+
+    def _next(self, all_partitions: Sequence[int], available: Sequence[int]) -> int:
+        # Java: toPositive(nextInt()), i.e. uniform over [0, 2**31).
+        draw = self._rng.getrandbits(31)
+        if self._cft is not None:
+            return self._ids[bisect_right(self._cft, draw % self._cft[-1])]
+        if available:
+            return available[draw % len(available)]
+        if not all_partitions:
+            raise ValueError(f"topic {self.topic!r} has no partitions")
+        return draw % len(all_partitions)
+
+
+class BuiltInPartitioner:
+    """Java's default partitioning for every topic: murmur2 for keys, sticky otherwise.
+
+    ``partition()`` returns the partition for a record; for a null key (or with
+    ``ignore_keys``) the caller must report appended bytes with ``on_append(topic, ...)``.
+    """
+
+    def __init__(self, batch_size: int, ignore_keys: bool = False,
+                 rng: random.Random | None = None) -> None:
+        self.batch_size = batch_size
+        self.ignore_keys = ignore_keys
+        self._rng = rng if rng is not None else random.Random()
+        self._sticky: dict[str, StickyPartitionState] = {}
+
+    def state(self, topic: str) -> StickyPartitionState:
+        """The sticky state of ``topic`` (made on first use)."""
+        s = self._sticky.get(topic)
+        if s is None:
+            s = self._sticky[topic] = StickyPartitionState(topic, self.batch_size, self._rng)
+        return s
+
+    def is_sticky(self, key_bytes: bytes | None) -> bool:
+        """Whether a record with this key goes to the sticky partition."""
+        return key_bytes is None or self.ignore_keys
+
+    def partition(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+                  available: Sequence[int]) -> int:
+        """The partition for a record (which must not name one itself)."""
+        if key_bytes is not None and not self.ignore_keys:
+            return default_partition(key_bytes, len(all_partitions))
+        return self.state(topic).current(all_partitions, available)
+
+    def on_append(self, topic: str, appended_bytes: int, all_partitions: Sequence[int],
+                  available: Sequence[int], enable_switch: bool = True) -> bool:
+        """Report bytes appended to the sticky partition of ``topic``; True if it switched."""
+        return self.state(topic).on_append(appended_bytes, all_partitions, available,
+                                           enable_switch)
+
+
+class RoundRobinPartitioner:
+    """Java's ``RoundRobinPartitioner``: each record of a topic to the next available
+    partition (all partitions when none is available), keys ignored."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, int] = {}
+
+    def __call__(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+                 available: Sequence[int], key: Any = None, value: Any = None,
+                 value_bytes: bytes | None = None) -> int:
+        n = self._counters.get(topic, 0)
+        # Java's AtomicInteger wraps at 2**31; to_positive keeps the index valid.
+        self._counters[topic] = (n + 1) & _MASK
+        n = to_positive(n)
+        if available:
+            return available[n % len(available)]
+        return n % len(all_partitions)
+
+
+class DefaultPartitioner:
+    """kafka-python's default partitioner: murmur2 for keys, random for null keys.
+
+    Callable in both kafka-python shapes: ``p(key_bytes, all_partitions, available)``
+    (1.x/2.x) and ``p.partition(topic, key, serialized_key, value, serialized_value,
+    cluster)`` (3.x). Leave ``partitioner`` unset to get Java's sticky behaviour instead.
+    """
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng if rng is not None else random.Random()
+
+    def __call__(self, key: bytes | None, all_partitions: Sequence[int],
+                 available: Sequence[int]) -> int:
+        if key is None:
+            return self._rng.choice(list(available) if available else list(all_partitions))
+        ordered = sorted(all_partitions)
+        return ordered[default_partition(key, len(ordered))]
+
+    def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,
+                  serialized_value: bytes | None, cluster: Any) -> int:
+        if topic not in cluster.topics():
+            raise ValueError(f"topic {topic!r} not found in cluster metadata")
+        return self(serialized_key, sorted(cluster.partitions_for_topic(topic)),
+                    sorted(cluster.available_partitions_for_topic(topic)))
+
+
+class PartitionFn(Protocol):
+    """What ``make_partitioner`` returns."""
+
+    def __call__(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+                 available: Sequence[int], key: Any = None, value: Any = None,
+                 value_bytes: bytes | None = None) -> int: ...
+
+
+class ClusterView:
+    """The part of kafka-python's ``ClusterMetadata`` a partitioner uses, for one topic."""
+
+    __slots__ = ("topic", "_all", "_available")
+
+    def __init__(self, topic: str, all_partitions: Sequence[int],
+                 available: Sequence[int]) -> None:
+        self.topic = topic
+        self._all = all_partitions
+        self._available = available
+
+    def topics(self) -> set[str]:
+        return {self.topic}
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return set(self._all) if topic == self.topic else None
+
+    def available_partitions_for_topic(self, topic: str) -> set[int] | None:
+        return set(self._available) if topic == self.topic else None
+
+
+class _KafkaPython3Adapter:
+    """Calls a kafka-python 3 ``Partitioner`` (``partition(...6 args)``)."""
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self._partition = obj.partition
+        hook = getattr(obj, "on_new_batch", None)
+        self.has_on_new_batch = callable(hook)
+
+    def __call__(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+                 available: Sequence[int], key: Any = None, value: Any = None,
+                 value_bytes: bytes | None = None) -> int:
+        cluster = ClusterView(topic, all_partitions, available)
+        return int(self._partition(topic, key, key_bytes, value, value_bytes, cluster))
+
+    def on_new_batch(self, topic: str, all_partitions: Sequence[int],
+                     available: Sequence[int], prev_partition: int) -> None:
+        """Pass kafka-python's KIP-480 hook through, if the partitioner has one."""
+        if self.has_on_new_batch:
+            self.obj.on_new_batch(topic, ClusterView(topic, all_partitions, available),
+                                  prev_partition)
+
+
+def _positional_count(fn: Callable[..., Any]) -> int | None:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               and p.default is p.empty)
+
+
+_JAVA_PARTITIONERS: dict[str, Callable[[], Any]] = {
+    "org.apache.kafka.clients.producer.RoundRobinPartitioner": RoundRobinPartitioner,
+    "RoundRobinPartitioner": RoundRobinPartitioner,
+}
+
+
+def make_partitioner(obj: Any) -> PartitionFn | None:
+    """Normalize a configured partitioner (shapes in the module docstring).
+
+    None means "use the built-in partitioning". Raises ``TypeError`` for anything else
+    that cannot be called as a partitioner.
+    """
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        factory = _JAVA_PARTITIONERS.get(obj.strip())
+        if factory is None:
+            raise TypeError(
+                f"{obj!r} is not a partitioner purekafka knows; known Java classes: "
+                "org.apache.kafka.clients.producer.RoundRobinPartitioner (leave the "
+                "partitioner unset for Java's default behaviour)")
+        return factory()  # type: ignore[no-any-return]
+    if isinstance(obj, type):
+        raise TypeError(f"{obj.__name__} is a class; pass an instance")
+    if isinstance(obj, (RoundRobinPartitioner, _KafkaPython3Adapter)):
+        return obj
+    if isinstance(obj, DefaultPartitioner):
+        return _three_arg(obj)
+    partition = getattr(obj, "partition", None)
+    if callable(partition) and _positional_count(partition) in (6, None):
+        return _KafkaPython3Adapter(obj)
+    if callable(obj):
+        count = _positional_count(obj)
+        if count == 4:
+            return _four_arg(obj)
+        if count in (3, None):
+            return _three_arg(obj)
+        raise TypeError(
+            f"partitioner {obj!r} takes {count} positional arguments; expected "
+            "(key_bytes, all_partitions, available) or (topic, key_bytes, all_partitions, "
+            "available)")
+    raise TypeError(
+        f"a partitioner must be None, a callable, an object with kafka-python's "
+        f"partition(topic, key, serialized_key, value, serialized_value, cluster), or a Java "
+        f"class name; got {type(obj).__name__}")
+
+
+def _three_arg(fn: Callable[..., Any]) -> PartitionFn:
+    def call(topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+             available: Sequence[int], key: Any = None, value: Any = None,
+             value_bytes: bytes | None = None) -> int:
+        return int(fn(key_bytes, list(all_partitions), list(available)))
+    call.wrapped = fn  # type: ignore[attr-defined]
+    return call
+
+
+def _four_arg(fn: Callable[..., Any]) -> PartitionFn:
+    def call(topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
+             available: Sequence[int], key: Any = None, value: Any = None,
+             value_bytes: bytes | None = None) -> int:
+        return int(fn(topic, key_bytes, list(all_partitions), list(available)))
+    call.wrapped = fn  # type: ignore[attr-defined]
+    return call
+
+
+__all__ = [
+    "murmur2", "to_positive", "default_partition", "StickyPartitionState",
+    "BuiltInPartitioner", "RoundRobinPartitioner", "DefaultPartitioner", "ClusterView",
+    "PartitionFn", "make_partitioner",
+]
