@@ -98,6 +98,30 @@ class CorrelationIdError(RetriableError, KafkaProtocolError):
     """A response's correlation id does not match the oldest in-flight request."""
 
 
+class InvalidReceiveError(KafkaProtocolError):
+    """A response frame that cannot be read (bad size prefix, ...)."""
+
+
+class Cancelled(RetriableError):
+    """A request was cancelled before its response arrived (connection closed)."""
+
+
+class MetadataEmptyBrokerList(RetriableError):
+    """Metadata named no brokers."""
+
+
+class UnknownBrokerIdError(KafkaError):
+    """A node id that the cluster metadata does not list."""
+
+
+class UnrecognizedBrokerVersion(KafkaError):
+    """The broker's API versions match no known Kafka release."""
+
+
+class QuotaViolationError(KafkaError):
+    """A client quota was exceeded."""
+
+
 class KafkaTimeoutError(RetriableError):
     """An operation did not finish in time (metadata wait, full buffer, flush, ...)."""
 
@@ -560,7 +584,9 @@ __all__ = [
     "KafkaError", "LocalProtocolError", "DecodeError", "UnsupportedVersionError",
     "UnsupportedCodecError", "RetriableError", "InvalidMetadataError", "IllegalArgumentError",
     "IllegalStateError", "KafkaConfigurationError", "KafkaConnectionError",
-    "KafkaProtocolError", "CorrelationIdError", "KafkaTimeoutError", "NoBrokersAvailable",
+    "KafkaProtocolError", "CorrelationIdError", "InvalidReceiveError", "Cancelled",
+    "MetadataEmptyBrokerList", "UnknownBrokerIdError", "UnrecognizedBrokerVersion",
+    "QuotaViolationError", "KafkaTimeoutError", "NoBrokersAvailable",
     "NodeNotReadyError", "TooManyInFlightRequests", "StaleMetadata", "SerializationError",
     "TransactionAbortedError", "BrokerResponseError", "AuthorizationError",
     "IncompatibleBrokerVersion", "CorruptRecordException", "NotLeaderOrFollowerError",

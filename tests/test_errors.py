@@ -1,0 +1,161 @@
+"""The error tree and the broker error-code table.
+
+Checked against Kafka's own ``Errors`` enum (Java) and against kafka-python's class names,
+so that Java's semantics and kafka-python users' ``except`` clauses both hold.
+"""
+from __future__ import annotations
+
+import inspect
+
+import kafka.errors as kp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import purekafka.errors as pe
+
+# kafka-python client-side errors that only a consumer raises; purekafka has no consumer.
+CONSUMER_ONLY = {"CommitFailedError", "LogTruncationError", "NoOffsetForPartitionError"}
+
+
+def table() -> dict[int, type[pe.BrokerResponseError]]:
+    return pe.broker_error_codes()
+
+
+@pytest.mark.java
+def test_table_matches_kafka_errors_enum(java):
+    rows = java.run("ErrorsCrossCheck").decode().splitlines()
+    assert len(rows) > 100
+    java_codes = set()
+    for row in rows:
+        code_s, name, retriable, invalid_md, authz, description = row.split("\t")
+        code = int(code_s)
+        java_codes.add(code)
+        cls = pe.for_code(code)
+        assert cls in table().values(), f"code {code} {name} missing from the table"
+        assert (cls.errno, cls.message) == (code, name)
+        assert pe.error_name(code) == name
+        assert pe.for_name(name) is cls
+        assert cls.retriable is (retriable == "true"), name
+        assert cls.invalid_metadata is (invalid_md == "true"), name
+        assert issubclass(cls, pe.AuthorizationError) is (authz == "true"), name
+        assert cls.description == description, name
+    # Nothing invented: every code we know, Java knows.
+    assert set(table()) == java_codes
+
+
+def test_kafka_python_broker_error_names_and_codes():
+    theirs = {
+        name: obj for name, obj in vars(kp).items()
+        if isinstance(obj, type) and issubclass(obj, kp.BrokerResponseError)
+        and obj.errno is not None
+    }
+    assert len(theirs) > 120
+    for name, cls in theirs.items():
+        ours = getattr(pe, name, None)
+        assert ours is not None, f"kafka-python's {name} has no counterpart"
+        assert issubclass(ours, pe.BrokerResponseError), name
+        assert ours.errno == cls.errno, name
+    # Same code, same class name (kafka-python's index also holds its errno-less bases).
+    for code, cls in kp.kafka_errors.items():
+        if code is None:
+            continue
+        assert pe.for_code(code).__name__ == cls.__name__, code
+
+
+def test_kafka_python_client_error_names():
+    theirs = {
+        name: obj for name, obj in vars(kp).items()
+        if isinstance(obj, type) and issubclass(obj, kp.KafkaError)
+        and not issubclass(obj, kp.BrokerResponseError)
+    }
+    for name, cls in theirs.items():
+        if name in CONSUMER_ONLY:
+            continue
+        ours = getattr(pe, name, None)
+        assert ours is not None, f"kafka-python's {name} has no counterpart"
+        assert issubclass(ours, pe.KafkaError)
+        assert ours.retriable == cls.retriable, name
+        assert ours.invalid_metadata == cls.invalid_metadata, name
+    assert pe.CorruptRecordException is pe.CorruptRecordError  # kafka-python's alias
+
+
+def test_retriable_bases_catch_broker_codes():
+    with pytest.raises(pe.RetriableError):
+        raise pe.NotLeaderForPartitionError("moved")
+    with pytest.raises(pe.InvalidMetadataError):
+        raise pe.for_code(3)()
+    with pytest.raises(pe.AuthorizationError):
+        raise pe.for_code(29)()
+    assert issubclass(pe.ConcurrentTransactionsError, pe.RetriableError)
+    assert not issubclass(pe.ProducerFencedError, pe.RetriableError)
+
+
+def test_every_row_is_a_module_attribute_of_its_own_name():
+    codes = table()
+    assert len(codes) == len({cls.__name__ for cls in codes.values()})
+    for code, cls in codes.items():
+        assert getattr(pe, cls.__name__) is cls
+        assert cls.__name__ in pe.__all__
+        assert cls.__module__ == "purekafka.errors"
+
+
+def test_all_lists_only_real_names():
+    for name in pe.__all__:
+        assert hasattr(pe, name), name
+
+
+def test_static_import_of_common_names():
+    from purekafka.errors import (  # noqa: F401 - the import is the test
+        ConcurrentTransactionsError, CoordinatorLoadInProgressError, DuplicateSequenceNumberError,
+        InvalidProducerEpochError, InvalidTxnStateError, MessageSizeTooLargeError,
+        NotCoordinatorError, NotLeaderForPartitionError, OutOfOrderSequenceNumberError,
+        ProducerFencedError, TopicAuthorizationFailedError, TransactionAbortableError,
+        TransactionalIdAuthorizationFailedError, UnknownProducerIdError,
+        UnknownTopicOrPartitionError,
+    )
+    assert MessageSizeTooLargeError.message == "MESSAGE_TOO_LARGE"
+
+
+def test_unsupported_version_error_is_code_35_and_keeps_its_signature():
+    assert pe.for_code(35) is pe.UnsupportedVersionError
+    err = pe.UnsupportedVersionError("ApiVersions v9 not supported")
+    assert isinstance(err, pe.KafkaError)
+    assert "ApiVersions v9" in str(err)
+    assert issubclass(pe.IncompatibleBrokerVersion, pe.UnsupportedVersionError)
+
+
+def test_original_roots_keep_their_signatures():
+    err = pe.DecodeError("short read", offset=7, field="records")
+    assert (err.offset, err.field) == (7, "records")
+    assert str(err) == "short read (field 'records', byte offset 7)"
+    assert str(pe.DecodeError("bad")) == "bad"
+    assert issubclass(pe.LocalProtocolError, pe.KafkaError)
+    assert issubclass(pe.UnsupportedCodecError, pe.KafkaError)
+    params = list(inspect.signature(pe.DecodeError).parameters)
+    assert params == ["message", "offset", "field"]
+
+
+def test_broker_error_str_names_code_and_detail():
+    assert str(pe.MessageSizeTooLargeError("10 MB")) == "[Error 10] MESSAGE_TOO_LARGE: 10 MB"
+    text = str(pe.for_code(6)())
+    assert text.startswith("[Error 6] NOT_LEADER_OR_FOLLOWER: ") and "leader" in text
+
+
+@given(st.integers(-(2**15), 2**15 - 1))
+def test_for_code_never_loses_a_code(code):
+    cls = pe.for_code(code)
+    assert cls.errno == code
+    assert issubclass(cls, pe.BrokerResponseError)
+    assert pe.for_code(code) is cls  # stable, so `except for_code(n)` works
+    name = pe.error_name(code)
+    if code in table():
+        assert cls.message == name
+    else:
+        assert issubclass(cls, pe.UnknownError)
+        assert name == f"UNKNOWN_ERROR_CODE_{code}"
+
+
+def test_for_name_unknown():
+    with pytest.raises(KeyError, match="NO_SUCH_ERROR"):
+        pe.for_name("NO_SUCH_ERROR")
