@@ -1,0 +1,215 @@
+"""``purekafka decode``: command line of the decode tool.
+
+Exit status: 0 when everything decoded, 1 when anything could not be decoded
+(the rest is still printed), 2 for a usage error or an unreadable input file.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import IO, Iterator
+
+from purekafka.decode.batches import read_batch_run
+from purekafka.decode.frames import Message
+from purekafka.decode.hexdump import looks_like_hex, parse_hex
+from purekafka.decode.inputs import decode_capture, decode_frame_file, decode_packets, ip_packets
+from purekafka.decode.pcap import is_pcap
+from purekafka.decode.render import batch_json, batch_tree, message_json, message_tree
+from purekafka.decode.segment import dump_log_lines
+from purekafka.errors import DecodeError
+
+__all__ = ["main", "Printer"]
+
+DEFAULT_BROKER_PORT = 9092
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+class Printer:
+    """Writes messages as a tree or JSON lines and counts failures."""
+
+    def __init__(self, out: IO[str], err: IO[str], as_json: bool) -> None:
+        self.out, self.err, self.as_json = out, err, as_json
+        self.count = 0
+        self.failures = 0
+
+    def message(self, m: Message) -> None:
+        self.count += 1
+        if m.failed:
+            self.failures += 1
+        if self.as_json:
+            self.out.write(message_json(m) + "\n")
+        else:
+            self.out.write(message_tree(m, self.count) + "\n\n")
+        self.out.flush()
+
+    def problem(self, text: str) -> None:
+        self.failures += 1
+        self.err.write(f"error: {text}\n")
+
+
+def _build_parser() -> _Parser:
+    p = _Parser(prog="purekafka decode", description=(
+        "Decode Kafka wire traffic and log segments: hex dumps, size-prefixed frame files, "
+        "pcap/pcapng captures, .log segment files. 'purekafka decode proxy --help' for live mode."))
+    p.add_argument("inputs", nargs="*", help="files, '-' for stdin (the default), or hex text")
+    p.add_argument("--hex", dest="hex_text", action="append", default=[], help="hex text to decode")
+    p.add_argument("--format", choices=["auto", "hex", "frames", "pcap", "segment", "batches"], default="auto",
+                   help="what the input is (default: guessed from its content and name)")
+    p.add_argument("--json", action="store_true", help="one JSON object per frame or batch")
+    p.add_argument("--dump-log", action="store_true",
+                   help="for log segments: print exactly what kafka-dump-log --print-data-log prints")
+    p.add_argument("--port", type=int, action="append", default=[],
+                   help=f"broker port in captures (repeatable; default {DEFAULT_BROKER_PORT}); "
+                        "connections on other ports are then ignored")
+    p.add_argument("--direction", choices=["auto", "request", "response"], default="auto",
+                   help="for frame files and hex: whether frames are requests or responses")
+    p.add_argument("--api-key", type=int, help="API key of responses that match no request in the input")
+    p.add_argument("--api-version", type=int, help="API version to go with --api-key")
+    return p
+
+
+def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
+         stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Run the decode tool; returns the exit status (never raises)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    if argv[:1] == ["proxy"]:
+        from purekafka.decode.proxy import proxy_main
+
+        return proxy_main(argv[1:], out, err)
+    try:
+        args = _build_parser().parse_args(argv)
+    except _UsageError as e:
+        err.write(f"purekafka decode: {e}\n")
+        return 2
+    except SystemExit as e:  # --help
+        return int(e.code or 0) if isinstance(e.code, int) else 0
+    if (args.api_key is None) != (args.api_version is None):
+        err.write("purekafka decode: --api-key and --api-version go together\n")
+        return 2
+    printer = Printer(out, err, args.json)
+    try:
+        for name, data in _inputs(args, stdin, err):
+            _decode_one(name, data, args, printer)
+    except _UsageError as e:
+        err.write(f"purekafka decode: {e}\n")
+        return 2
+    except BrokenPipeError:
+        return 1
+    except MemoryError:
+        err.write("purekafka decode: out of memory\n")
+        return 1
+    except Exception as e:  # a bug of ours: say so in one line rather than with a traceback
+        err.write(f"purekafka decode: internal error ({type(e).__name__}: {e}); please report it\n")
+        return 3
+    return 1 if printer.failures else 0
+
+
+def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None, err: IO[str]) -> Iterator[tuple[str, bytes]]:
+    for text in args.hex_text:
+        yield "<hex>", text.encode("utf-8", "replace")
+    items = args.inputs or ([] if args.hex_text else ["-"])
+    for item in items:
+        if item == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield "<stdin>", stream.read()
+        elif os.path.isfile(item):
+            try:
+                with open(item, "rb") as fh:
+                    yield item, fh.read()
+            except OSError as e:
+                raise _UsageError(f"cannot read {item}: {e.strerror}") from None
+        elif looks_like_hex(item.encode("utf-8", "replace")) and not os.path.sep in item:
+            yield "<argument>", item.encode("ascii")
+        else:
+            raise _UsageError(f"{item}: no such file (and not hex text)")
+
+
+def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Printer) -> None:
+    fmt = args.format
+    if fmt == "auto":
+        if is_pcap(data):
+            fmt = "pcap"
+        elif name.endswith(".log") or args.dump_log:
+            fmt = "segment"
+        elif looks_like_hex(data):
+            fmt = "hex"
+        else:
+            fmt = "frames"
+    ports = set(args.port) or {DEFAULT_BROKER_PORT}
+    only = bool(args.port)
+    fixed = (args.api_key, args.api_version) if args.api_key is not None else None
+    if args.dump_log and fmt != "segment":
+        raise _UsageError(f"--dump-log reads log segments; {name} is not one (use --format segment to insist)")
+    if fmt == "hex":
+        try:
+            hx = parse_hex(data.decode("utf-8", "replace"))
+        except DecodeError as e:
+            printer.problem(f"{name}: {e}")
+            return
+        packets = ip_packets(hx.data, hx.packet_starts) if (hx.tcpdump or len(hx.packet_starts) > 1) else None
+        if is_pcap(hx.data):
+            _emit(decode_capture(hx.data, ports, only), printer)
+        elif packets is not None:
+            _emit(decode_packets(packets, ports, only), printer)
+        elif args.dump_log:
+            _segment(name, hx.data, args, printer)
+        else:
+            _emit(decode_frame_file(hx.data, args.direction, fixed), printer)
+    elif fmt == "pcap":
+        _emit(decode_capture(data, ports, only), printer)
+    elif fmt == "segment" or fmt == "batches":
+        _segment(name, data, args, printer)
+    else:
+        _emit(decode_frame_file(data, args.direction, fixed), printer)
+
+
+def _emit(messages: Iterator[Message], printer: Printer) -> None:
+    for m in messages:
+        printer.message(m)
+
+
+def _segment(name: str, data: bytes, args: argparse.Namespace, printer: Printer) -> None:
+    if args.dump_log:
+        problems: list[str] = []
+        jumps: list[str] = []
+        for line in dump_log_lines(name, data, problems, jumps):
+            printer.out.write(line + "\n")
+        printer.out.flush()
+        if jumps:
+            printer.err.write(f"Non-consecutive offsets in {os.path.abspath(name)}\n")
+            printer.err.write("".join(j + "\n" for j in jumps))
+        for p in problems:
+            printer.problem(p)
+        return
+    run = read_batch_run(data)
+    for b in run.batches:
+        printer.count += 1
+        if b.error or not b.crc_valid:
+            printer.failures += 1
+        if args.json:
+            printer.out.write(_json_line(batch_json(b)) + "\n")
+        else:
+            lines: list[str] = []
+            batch_tree(b, 0, lines)
+            printer.out.write("\n".join(lines) + "\n\n")
+    if run.error:
+        printer.problem(f"{name}: {run.error}")
+    elif run.trailing:
+        printer.problem(f"{name}: {run.trailing} bytes at byte offset {run.valid_bytes} do not hold a whole batch")
+
+
+def _json_line(obj: object) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False)

@@ -1,0 +1,197 @@
+"""Kafka framing and request/response pairing, per connection.
+
+Every Kafka message is an int32 size followed by that many bytes. A request
+starts with its header (api key, api version, correlation id, ...); a response
+starts with the correlation id only, so it can be decoded only with the API
+key and version of the request that carried the same correlation id on the
+same connection. :class:`Conversation` keeps those pending requests.
+
+Nothing here raises on bad bytes: every problem becomes a :class:`Message`
+with ``error`` set and an absolute byte ``offset`` into the input.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from purekafka.decode.apinames import api_name
+from purekafka.decode.batches import expand_records
+from purekafka.errors import DecodeError, KafkaError
+from purekafka.protocol import headers, specs
+
+__all__ = ["Message", "FrameSplitter", "Conversation", "describe_error", "MAX_FRAME"]
+
+MAX_FRAME = 256 * 1024 * 1024
+_I32 = struct.Struct(">i")
+
+
+@dataclass
+class Message:
+    """One decoded (or undecodable) frame, ready to render."""
+
+    kind: str  # "request", "response" or "error"
+    offset: int  # absolute offset of the size prefix in the input (or stream)
+    size: int = 0
+    where: str = ""
+    api_key: int | None = None
+    api_version: int | None = None
+    correlation_id: int | None = None
+    header: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)  # record-level problems inside a good body
+
+    @property
+    def api_name(self) -> str | None:
+        return None if self.api_key is None else api_name(self.api_key)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.problems)
+
+
+def describe_error(e: BaseException, base: int) -> str:
+    """A DecodeError's reason with its offset made absolute (``base`` + relative offset)."""
+    if isinstance(e, DecodeError):
+        text = str(e)
+        if e.field is not None or e.offset is not None:
+            text = text.rsplit(" (", 1)[0]
+        parts = [text]
+        if e.field is not None:
+            parts.append(f"field {e.field!r}")
+        if e.offset is not None:
+            parts.append(f"at byte offset {base + e.offset}")
+        return ", ".join(parts)
+    return f"{type(e).__name__}: {e}"
+
+
+class FrameSplitter:
+    """Cuts one byte stream into size-prefixed frames, incrementally."""
+
+    def __init__(self, start_offset: int = 0, where: str = "") -> None:
+        self.buf = bytearray()
+        self.offset = start_offset  # stream offset of buf[0]
+        self.where = where
+        self.broken = False
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes] | Message]:
+        """Complete frames as ``(offset, frame_without_size)``, and framing errors."""
+        if self.broken:
+            self.offset += len(data)
+            return []
+        self.buf += data
+        out: list[tuple[int, bytes] | Message] = []
+        while len(self.buf) >= 4:
+            size = _I32.unpack_from(self.buf, 0)[0]
+            if size < 0 or size > MAX_FRAME:
+                out.append(Message("error", self.offset, size, self.where, error=(
+                    f"frame size {size} at byte offset {self.offset} is not a plausible size "
+                    f"(expected 0..{MAX_FRAME}); the remaining {len(self.buf)} bytes of this stream are skipped")))
+                self.offset += len(self.buf)
+                self.buf.clear()
+                self.broken = True
+                break
+            if len(self.buf) < 4 + size:
+                break
+            out.append((self.offset, bytes(self.buf[4:4 + size])))
+            del self.buf[:4 + size]
+            self.offset += 4 + size
+        return out
+
+    def gap(self, missing: int) -> list[Message]:
+        """The stream lost ``missing`` bytes: drop the partial frame and resume after the hole."""
+        out = []
+        if self.buf:
+            out.append(Message("error", self.offset, len(self.buf), self.where, error=(
+                f"{len(self.buf)} bytes of a frame at byte offset {self.offset} are followed by "
+                f"{missing} bytes missing from the capture; the frame is skipped")))
+        else:
+            out.append(Message("error", self.offset, 0, self.where, error=(
+                f"{missing} bytes missing from the capture at byte offset {self.offset}")))
+        self.offset += len(self.buf) + missing
+        self.buf.clear()
+        self.broken = False
+        return out
+
+    def close(self) -> list[Message]:
+        """Report a trailing partial frame."""
+        if not self.buf or self.broken:
+            return []
+        want = _I32.unpack_from(self.buf, 0)[0] + 4 if len(self.buf) >= 4 else 4
+        msg = Message("error", self.offset, len(self.buf), self.where, error=(
+            f"truncated frame at byte offset {self.offset}: expected {want} bytes, found {len(self.buf)}"))
+        self.buf.clear()
+        return [msg]
+
+
+class Conversation:
+    """Decodes the frames of one connection, pairing responses with their requests."""
+
+    def __init__(self, where: str = "", fixed_api: tuple[int, int] | None = None) -> None:
+        self.where = where
+        self.pending: dict[int, tuple[int, int]] = {}
+        self.fixed_api = fixed_api  # decode unmatched responses as this (api key, version)
+
+    def request(self, offset: int, frame: bytes) -> Message:
+        msg = Message("request", offset, len(frame), self.where)
+        try:
+            hdr, body_at = headers.decode_request_header(frame)
+        except DecodeError as e:
+            msg.error = "request header: " + describe_error(e, offset + 4)
+            return msg
+        msg.api_key, msg.api_version, msg.correlation_id = hdr.api_key, hdr.api_version, hdr.correlation_id
+        msg.header = {"header_version": hdr.header_version, "client_id": hdr.client_id}
+        if hdr.unknown_tags:
+            msg.header["unknown_tags"] = hdr.unknown_tags
+        self.pending[hdr.correlation_id] = (hdr.api_key, hdr.api_version)
+        self._body(msg, "request", frame, body_at)
+        if hdr.api_key == 0 and isinstance(msg.body, dict) and msg.body.get("acks") == 0:
+            del self.pending[hdr.correlation_id]  # acks=0: the broker sends no response
+        return msg
+
+    def response(self, offset: int, frame: bytes) -> Message:
+        msg = Message("response", offset, len(frame), self.where)
+        if len(frame) < 4:
+            msg.error = (f"response at byte offset {offset} is {len(frame)} bytes long; "
+                         f"expected at least 4 (the correlation id)")
+            return msg
+        corr = _I32.unpack_from(frame, 0)[0]
+        msg.correlation_id = corr
+        api = self.pending.pop(corr, None) or self.fixed_api
+        if api is None:
+            msg.error = (f"response with correlation id {corr} at byte offset {offset} matches no request "
+                         f"seen on this connection, so its API is unknown (give --api KEY --api-version V)")
+            return msg
+        msg.api_key, msg.api_version = api
+        hv = headers.response_header_version(*api)
+        try:
+            _, body_at = headers.decode_response_header(frame, hv)
+        except DecodeError as e:
+            msg.error = "response header: " + describe_error(e, offset + 4)
+            return msg
+        msg.header = {"header_version": hv}
+        self._body(msg, "response", frame, body_at)
+        return msg
+
+    def _body(self, msg: Message, kind: str, frame: bytes, body_at: int) -> None:
+        assert msg.api_key is not None and msg.api_version is not None
+        base = msg.offset + 4 + body_at
+        try:
+            spec = specs.message_spec(msg.api_key, kind)
+        except KafkaError:
+            msg.error = (f"{kind} for API key {msg.api_key} ({msg.api_name}) at byte offset {msg.offset}: "
+                         f"no protocol spec for this API; body of {len(frame) - body_at} bytes left undecoded")
+            return
+        lo, hi = spec["valid_versions"]
+        if not specs.in_range(msg.api_version, spec["valid_versions"]):
+            msg.error = (f"{kind} {msg.api_name} version {msg.api_version} at byte offset {msg.offset}: "
+                         f"expected a version in {lo}..{hi if hi is not None else ''}")
+            return
+        try:
+            body = specs.decode(msg.api_key, msg.api_version, kind, frame[body_at:])
+        except (DecodeError, KafkaError) as e:
+            msg.error = f"{kind} {msg.api_name} v{msg.api_version} body: " + describe_error(e, base)
+            return
+        msg.body = body
+        expand_records(spec["fields"], body, msg.api_version, msg.problems)

@@ -1,0 +1,104 @@
+"""Kafka log segments (``<base offset>.log``) and the ``kafka-dump-log`` format.
+
+A segment file is a plain run of record batches, exactly as the broker stored
+them. :func:`dump_log_lines` prints what Kafka's ``DumpLogSegments`` prints
+with ``--print-data-log`` (which implies deep iteration), line for line: one
+line per batch, one per record with its key and payload read as UTF-8, and
+``endTxnMarker`` for commit and abort markers. Booleans, ``OptionalLong`` and
+timestamp type names are spelled the way Java prints them.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from purekafka.decode.batches import Batch, BatchRun, Record, read_batch_run
+
+__all__ = ["dump_log_lines", "segment_base_offset"]
+
+
+def _java_bool(v: bool) -> str:
+    return "true" if v else "false"
+
+
+def _optional_long(v: int | None) -> str:
+    return "OptionalLong.empty" if v is None else f"OptionalLong[{v}]"
+
+
+def _java_string(b: bytes) -> str:
+    return b.decode("utf-8", "replace")
+
+
+def segment_base_offset(path: str) -> int | None:
+    """The base offset a segment's file name carries (``00000000000000000042.log`` -> 42)."""
+    stem = os.path.basename(path).split(".")[0]
+    try:
+        return int(stem)
+    except ValueError:
+        return None
+
+
+def _batch_line(b: Batch, position: int) -> str:
+    if b.magic >= 2:
+        head = (f"baseOffset: {b.base_offset} lastOffset: {b.last_offset} count: {b.records_count} "
+                f"baseSequence: {b.base_sequence} lastSequence: {b.last_sequence} producerId: {b.producer_id} "
+                f"producerEpoch: {b.producer_epoch} partitionLeaderEpoch: {b.partition_leader_epoch} "
+                f"isTransactional: {_java_bool(b.is_transactional)} isControl: {_java_bool(b.is_control)} "
+                f"deleteHorizonMs: {_optional_long(b.delete_horizon_ms)}")
+    else:
+        head = f"offset: {b.base_offset}"
+    return (f"{head} position: {position} {b.timestamp_type}: {b.max_timestamp} size: {b.size} "
+            f"magic: {b.magic} compresscodec: {b.compression} crc: {b.crc} isvalid: {_java_bool(b.crc_valid)}")
+
+
+def _record_line(b: Batch, r: Record) -> str:
+    line = (f"| offset: {r.offset} {b.timestamp_type}: {r.timestamp} "
+            f"keySize: {-1 if r.key is None else len(r.key)} valueSize: {-1 if r.value is None else len(r.value)}"
+            f" sequence: {r.sequence} headerKeys: [{','.join(k for k, _ in r.headers)}]")
+    if b.is_control:
+        c = r.control or {}
+        if c.get("type") in ("COMMIT", "ABORT") and "coordinator_epoch" in c:
+            line += f" endTxnMarker: {c['type']} coordinatorEpoch: {c['coordinator_epoch']}"
+        else:
+            line += f" controlType: {c.get('type')}({c.get('type_id')})"
+        return line
+    prefix = " "
+    if r.key is not None:
+        line += f"{prefix}key: {_java_string(r.key)}"
+    if r.value is not None:
+        line += f" payload: {_java_string(r.value)}"
+    return line
+
+
+def dump_log_lines(path: str, data: bytes, problems: list[str], non_consecutive: list[str]) -> Iterator[str]:
+    """Lines of ``kafka-dump-log --files PATH --print-data-log`` for a segment's bytes.
+
+    Records that cannot be read and framing errors go to ``problems`` (Kafka would
+    stop with an exception there); offset jumps go to ``non_consecutive`` as Kafka
+    reports them on stderr.
+    """
+    yield f"Dumping {path}"
+    base = segment_base_offset(path)
+    if path.endswith(".log"):
+        if base is None:
+            problems.append(f"{os.path.basename(path)}: the file name does not start with a base offset")
+        else:
+            yield f"Log starting offset: {base}"
+    run: BatchRun = read_batch_run(data)
+    last = -1
+    for b in run.batches:
+        yield _batch_line(b, b.position)
+        if not b.crc_valid:
+            problems.append(f"batch at byte offset {b.position}: CRC {b.crc} is invalid "
+                            f"(computed {b.crc_computed})")
+        for r in b.records:
+            if r.offset != last + 1:
+                non_consecutive.append(f"  {last} is followed by {r.offset}")
+            last = r.offset
+            yield _record_line(b, r)
+        if b.error:
+            problems.append(b.error)
+    if run.error:
+        problems.append(run.error)
+    elif run.trailing:
+        yield f"Found {run.trailing} invalid bytes at the end of {os.path.basename(path)}"
