@@ -24,6 +24,7 @@ from .errors import SerializationError
 
 Headers = Optional[list[tuple[str, bytes]]]
 SerializeFn = Callable[[str, Headers, Any], Optional[bytes]]
+"""A normalized serializer: ``fn(topic, headers, data) -> bytes | None``."""
 
 _JAVA_PACKAGE = "org.apache.kafka.common.serialization."
 
@@ -35,9 +36,6 @@ class JavaSerializer:
 
     def serialize(self, topic: str, headers: Headers, data: Any) -> bytes | None:
         raise NotImplementedError
-
-    def __call__(self, data: Any) -> bytes | None:
-        return self.serialize("", None, data)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -61,7 +59,13 @@ class StringSerializer(JavaSerializer):
             return None
         if not isinstance(data, str):
             raise self._reject(data, "str")
-        return data.encode(self.encoding, "replace")
+        try:
+            return data.encode(self.encoding)
+        except UnicodeEncodeError:
+            # Java strings are UTF-16: adjacent surrogates form one character, a lone
+            # one becomes '?'. Rebuild that view before encoding.
+            joined = data.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "surrogatepass")
+            return joined.encode(self.encoding, "replace")
 
 
 class ByteArraySerializer(JavaSerializer):
@@ -213,47 +217,67 @@ def java_serializer(name: str) -> JavaSerializer | None:
 def make_serializer(obj: Any) -> SerializeFn | None:
     """Normalize a configured serializer to ``fn(topic, headers, data) -> bytes | None``.
 
-    Raises ``TypeError`` (the config layer turns it into a configuration error) for
-    anything that is not one of the accepted shapes listed in the module docstring.
+    The result is a ``BoundSerializer``; two of them are equal when they came from equal
+    sources (the same callable, or the same Java class name). Raises ``TypeError`` (the
+    config layer turns it into a configuration error) for anything that is not one of
+    the shapes listed in the module docstring.
     """
     if obj is None:
         return None
-    if getattr(obj, "_purekafka_serializer", False):
-        return obj  # already normalized (config rebuilt by dataclasses.replace)
-    fn: Callable[..., Any]
+    if isinstance(obj, BoundSerializer):
+        return obj  # already normalized (a config rebuilt by dataclasses.replace)
     if isinstance(obj, str):
         found = java_serializer(obj)
         if found is None:
             raise TypeError(
                 f"{obj!r} is not a Java serializer purekafka knows; known: "
                 + ", ".join(sorted(n.rsplit(".", 1)[1] for n in JAVA_SERIALIZERS)))
-        return _mark(found.serialize, found)
+        return BoundSerializer(found, found.serialize)
     if isinstance(obj, type):
         if issubclass(obj, JavaSerializer):
             instance = obj()
-            return _mark(instance.serialize, instance)
+            return BoundSerializer(instance, instance.serialize)
         raise TypeError(f"{obj.__name__} is a class; pass an instance")
     serialize = getattr(obj, "serialize", None)
     if callable(serialize):
-        return _mark(serialize, obj)
+        return BoundSerializer(obj, serialize)
     if callable(obj):
         fn = obj
 
         def call_plain(topic: str, headers: Headers, data: Any) -> bytes | None:
             return fn(data)  # type: ignore[no-any-return]
-        return _mark(call_plain, obj, wrap=False)
+        return BoundSerializer(obj, call_plain)
     raise TypeError(
         f"a serializer must be None, a callable, an object with serialize(topic, headers, "
         f"data) or a Java class name, not {type(obj).__name__}")
 
 
-def _mark(fn: Callable[..., Any], source: Any, wrap: bool = True) -> SerializeFn:
-    """Tag a normalized serializer (and what it came from) so normalizing is idempotent."""
-    if wrap:
-        inner = fn
+class BoundSerializer:
+    """A normalized serializer: call it as ``(topic, headers, data)``; ``source`` is what
+    the user configured (a Java name becomes an instance of the matching class)."""
 
-        def fn(topic: str, headers: Headers, data: Any) -> bytes | None:
-            return inner(topic, headers, data)  # type: ignore[no-any-return]
-    fn._purekafka_serializer = True  # type: ignore[attr-defined]
-    fn.source = source  # type: ignore[attr-defined]
-    return fn  # type: ignore[return-value]
+    __slots__ = ("source", "_fn")
+
+    def __init__(self, source: Any, fn: Callable[[str, Headers, Any], bytes | None]) -> None:
+        self.source = source
+        self._fn = fn
+
+    def __call__(self, topic: str, headers: Headers, data: Any) -> bytes | None:
+        return self._fn(topic, headers, data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BoundSerializer) and _same_source(self.source, other.source)
+
+    def __hash__(self) -> int:
+        if isinstance(self.source, JavaSerializer):
+            return hash(type(self.source))
+        return hash(id(self.source))
+
+    def __repr__(self) -> str:
+        return f"BoundSerializer({self.source!r})"
+
+
+def _same_source(a: Any, b: Any) -> bool:
+    if isinstance(a, JavaSerializer) and isinstance(b, JavaSerializer):
+        return type(a) is type(b) and vars(a) == vars(b)
+    return a is b
