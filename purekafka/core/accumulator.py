@@ -1,0 +1,346 @@
+"""Per-partition batches waiting to be sent (Java's RecordAccumulator, sans-I/O).
+
+Theory of operation
+-------------------
+Each partition owns a deque of ``ProducerBatch``. ``append`` adds a record to the
+newest batch of its partition, opening a new one when that batch is full (the
+``RecordBatchBuilder`` refuses the record) or already drained. A batch carries an
+opaque *token* per record, given by the caller (the facade passes its future);
+the core never looks inside a token, it only hands batches back in events.
+
+``ready(now_ms)`` reports which leaders have something sendable: a partition's
+head batch is sendable when it is full, when ``linger_ms`` has passed since it
+was opened, when someone waits for memory or for ``flush()``, or when the
+producer is closing; a batch being retried is held back until its backoff ends.
+``drain(nodes, max_request_size, now_ms)`` then takes at most one batch per
+partition for each ready node (rotating the starting partition per node so no
+partition starves, as Java does), up to ``max_request_size`` bytes per node,
+closes those batches (builds their bytes) and returns them.
+
+Memory: ``buffer_memory`` bounds the bytes held. Each record reserves its
+estimated encoded size on append; the reservation is returned when its batch
+completes (``deallocate``). Accounting per record rather than Java's batch-size
+pool slices keeps the bound exact without a pool allocator, which Python cannot
+reuse anyway. ``append`` returns ``None`` when the record does not fit in the
+free memory; the facade then waits (``max_block_ms``) and tries again.
+
+Time is float milliseconds passed in; nothing here reads a clock.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Iterable
+
+__all__ = ["Accumulator", "ProducerBatch", "ReadyCheck"]
+
+TopicPartition = tuple[str, int]
+
+
+class ProducerBatch:
+    """Records for one partition that travel (and succeed or fail) together."""
+
+    __slots__ = (
+        "tp", "builder", "tokens", "created_ms", "drained_ms", "attempts",
+        "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
+        "producer_id", "producer_epoch", "is_transactional", "final_state",
+        "full", "in_flight", "stamp", "raw_size",
+    )
+
+    def __init__(self, tp: TopicPartition, builder: Any, created_ms: float) -> None:
+        self.tp = tp
+        self.builder = builder
+        self.tokens: list[Any] = []
+        self.created_ms = created_ms
+        self.drained_ms: float | None = None
+        self.attempts = 0
+        self.retry_at_ms = 0.0
+        self.memory = 0
+        self.buffer: bytes | None = None  # set when closed (drained)
+        self.record_count = 0
+        self.base_sequence = -1
+        self.producer_id = -1
+        self.producer_epoch = -1
+        self.is_transactional = False
+        self.final_state: str | None = None
+        self.full = False
+        self.in_flight = False
+        self.raw_size = 0  # uncompressed size, known once closed
+        self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
+
+    @property
+    def closed(self) -> bool:
+        return self.buffer is not None
+
+    @property
+    def size_bytes(self) -> int:
+        """Encoded size: exact once closed, the builder's estimate before."""
+        if self.buffer is not None:
+            return len(self.buffer)
+        return int(self.builder.estimated_size())
+
+    def close(self) -> bytes:
+        """Build the batch bytes (once); later appends go to a new batch."""
+        if self.buffer is None:
+            self.raw_size = self.builder.estimated_size()
+            self.buffer = bytes(self.builder.build())
+            self.builder = None  # release the record buffers
+        return self.buffer
+
+    def __repr__(self) -> str:
+        return (f"ProducerBatch({self.tp[0]}-{self.tp[1]}, records={self.record_count}, "
+                f"attempts={self.attempts}, seq={self.base_sequence})")
+
+
+class ReadyCheck:
+    """What ``ready()`` found: sendable leaders, when to look again, topics lacking a leader."""
+
+    __slots__ = ("nodes", "next_check_ms", "unknown_leader_topics")
+
+    def __init__(self, nodes: set[int], next_check_ms: float, unknown: set[str]) -> None:
+        self.nodes = nodes
+        self.next_check_ms = next_check_ms
+        self.unknown_leader_topics = unknown
+
+
+class Accumulator:
+    """Per-partition batch deques with ready/drain, memory bound and expiry."""
+
+    def __init__(
+        self,
+        new_builder: Callable[[], Any],
+        *,
+        batch_size: int = 16384,
+        linger_ms: float = 0.0,
+        buffer_memory: int = 32 * 1024 * 1024,
+        delivery_timeout_ms: float = 120_000,
+        retry_backoff_ms: float = 100,
+        retry_backoff_max_ms: float = 1000,
+        random: Callable[[], float] | None = None,
+    ) -> None:
+        """``new_builder()`` returns an empty ``RecordBatchBuilder`` configured for
+        this producer; ``random()`` returns a float in [0, 1) for backoff jitter
+        (a seeded source in tests)."""
+        self.new_builder = new_builder
+        self.batch_size = batch_size
+        self.linger_ms = linger_ms
+        self.buffer_memory = buffer_memory
+        self.delivery_timeout_ms = delivery_timeout_ms
+        self.retry_backoff_ms = retry_backoff_ms
+        self.retry_backoff_max_ms = max(retry_backoff_max_ms, retry_backoff_ms)
+        self._random = random or (lambda: 0.5)
+        self.batches: dict[TopicPartition, deque[ProducerBatch]] = {}
+        self.used_memory = 0
+        self.memory_waiters = 0
+        self.flushes_in_progress = 0
+        self.closing = False
+        self.muted: set[TopicPartition] = set()
+        self.incomplete: set[ProducerBatch] = set()
+        self._drain_index: dict[int, int] = {}
+
+    # -- appending ---------------------------------------------------------------
+    @property
+    def available_memory(self) -> int:
+        return self.buffer_memory - self.used_memory
+
+    def append(
+        self,
+        tp: TopicPartition,
+        timestamp_ms: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Any,
+        token: Any,
+        estimated_size: int,
+        now_ms: float,
+    ) -> ProducerBatch | None:
+        """Add one record; returns its batch, or None when memory is exhausted."""
+        if self.used_memory + estimated_size > self.buffer_memory:
+            # One record bigger than all of memory can never fit; let it through
+            # alone rather than block forever (max_request_size guards the wire).
+            if not (self.used_memory == 0 and estimated_size > self.buffer_memory):
+                return None
+        dq = self.batches.get(tp)
+        if dq is None:
+            dq = self.batches[tp] = deque()
+        elif dq:
+            batch = dq[-1]
+            if batch.buffer is None and not batch.full:
+                if batch.builder.append(timestamp_ms, key, value, headers) is not None:
+                    batch.tokens.append(token)
+                    batch.record_count += 1
+                    batch.memory += estimated_size
+                    self.used_memory += estimated_size
+                    return batch
+                batch.full = True
+        batch = ProducerBatch(tp, self.new_builder(), now_ms)
+        # The builder always accepts a batch's first record, however large.
+        batch.builder.append(timestamp_ms, key, value, headers)
+        batch.tokens.append(token)
+        batch.record_count = 1
+        batch.memory = estimated_size
+        self.used_memory += estimated_size
+        dq.append(batch)
+        self.incomplete.add(batch)
+        return batch
+
+    # -- ready / drain -----------------------------------------------------------
+    def ready(self, leader_for: Callable[[TopicPartition], int], now_ms: float) -> ReadyCheck:
+        """Which leaders have a sendable batch, and how long until the next might be."""
+        nodes: set[int] = set()
+        unknown: set[str] = set()
+        next_ms = float("inf")
+        urgent = self.memory_waiters > 0 or self.flushes_in_progress > 0 or self.closing
+        linger = self.linger_ms
+        for tp, dq in self.batches.items():
+            if not dq:
+                continue
+            batch = dq[0]
+            leader = leader_for(tp)
+            if leader < 0:
+                unknown.add(tp[0])
+                continue
+            if leader in nodes or tp in self.muted:
+                continue
+            if batch.attempts > 0 and batch.retry_at_ms > now_ms:
+                next_ms = min(next_ms, batch.retry_at_ms - now_ms)
+                continue
+            if batch.attempts > 0 or urgent or len(dq) > 1 or batch.full:
+                nodes.add(leader)
+                continue
+            waited = now_ms - batch.created_ms
+            if waited >= linger:
+                nodes.add(leader)
+            else:
+                next_ms = min(next_ms, linger - waited)
+        return ReadyCheck(nodes, next_ms, unknown)
+
+    def drain(
+        self,
+        partitions_for_node: Callable[[int], list[TopicPartition]],
+        nodes: Iterable[int],
+        max_request_size: int,
+        now_ms: float,
+        admit: Callable[[ProducerBatch], bool] | None = None,
+    ) -> dict[int, list[ProducerBatch]]:
+        """Take at most one batch per partition for each node, closing them.
+
+        ``admit(batch)`` (idempotence) may refuse a batch (in-flight limit,
+        unknown producer id) or stamp producer id/epoch/sequence on it before it
+        is closed; a refused partition is skipped this round.
+        """
+        out: dict[int, list[ProducerBatch]] = {}
+        for node in nodes:
+            parts = partitions_for_node(node)
+            n = len(parts)
+            if not n:
+                continue
+            start = self._drain_index.get(node, 0) % n
+            taken: list[ProducerBatch] = []
+            size = 0
+            i = start
+            for _ in range(n):
+                tp = parts[i]
+                i = i + 1 if i + 1 < n else 0
+                dq = self.batches.get(tp)
+                if not dq or tp in self.muted:
+                    continue
+                batch = dq[0]
+                if batch.attempts > 0 and batch.retry_at_ms > now_ms:
+                    continue
+                bsize = batch.size_bytes
+                if taken and size + bsize > max_request_size:
+                    break
+                if admit is not None and not admit(batch):
+                    continue
+                dq.popleft()
+                batch.close()
+                batch.drained_ms = now_ms
+                batch.in_flight = True
+                size += bsize
+                taken.append(batch)
+            self._drain_index[node] = i
+            if taken:
+                out[node] = taken
+        return out
+
+    # -- retries, completion, expiry -------------------------------------------
+    def backoff_ms(self, attempts: int) -> float:
+        """Exponential backoff with +-20% jitter (KIP-580), capped at retry_backoff_max_ms."""
+        base = self.retry_backoff_ms * (2 ** max(0, attempts - 1))
+        base = min(base, self.retry_backoff_max_ms)
+        jitter = 0.8 + 0.4 * self._random()
+        return min(base * jitter, self.retry_backoff_max_ms)
+
+    def reenqueue(self, batch: ProducerBatch, now_ms: float,
+                  order_key: Callable[[ProducerBatch], int] | None = None) -> None:
+        """Put a failed batch back at the front of its partition, after a backoff.
+
+        With sequences, batches must go out in sequence order: ``order_key(batch)``
+        ranks the partition's unfinished batches (-1 for never sent), and the
+        batch goes before the first queued one that ranks after it.
+        """
+        batch.attempts += 1
+        batch.retry_at_ms = now_ms + self.backoff_ms(batch.attempts)
+        batch.in_flight = False
+        dq = self.batches.get(batch.tp)
+        if dq is None:
+            dq = self.batches[batch.tp] = deque()
+        if order_key is None:
+            dq.appendleft(batch)
+            return
+        mine = order_key(batch)
+        pos = len(dq)
+        for i, other in enumerate(dq):
+            k = order_key(other)
+            if k < 0 or k > mine:
+                pos = i
+                break
+        dq.insert(pos, batch)
+
+    def deallocate(self, batch: ProducerBatch) -> None:
+        """The batch is done (acked, failed or expired): return its memory."""
+        if batch in self.incomplete:
+            self.incomplete.discard(batch)
+            self.used_memory -= batch.memory
+
+    def expired(self, now_ms: float) -> list[ProducerBatch]:
+        """Remove and return queued batches older than ``delivery_timeout_ms``."""
+        limit = self.delivery_timeout_ms
+        out: list[ProducerBatch] = []
+        for dq in self.batches.values():
+            while dq and now_ms - dq[0].created_ms >= limit:
+                out.append(dq.popleft())
+        return out
+
+    def next_expiry_ms(self, now_ms: float) -> float:
+        """Milliseconds until the oldest queued batch reaches its delivery timeout."""
+        oldest = min((dq[0].created_ms for dq in self.batches.values() if dq), default=None)
+        if oldest is None:
+            return float("inf")
+        return max(0.0, oldest + self.delivery_timeout_ms - now_ms)
+
+    def abort_all(self) -> list[ProducerBatch]:
+        """Remove and return every queued batch (close(0), fatal errors)."""
+        out: list[ProducerBatch] = []
+        for dq in self.batches.values():
+            out.extend(dq)
+            dq.clear()
+        return out
+
+    def abort_topic(self, topic: str) -> list[ProducerBatch]:
+        """Remove and return the queued batches of ``topic`` (a fatal topic error)."""
+        out: list[ProducerBatch] = []
+        for tp, dq in self.batches.items():
+            if tp[0] == topic and dq:
+                out.extend(dq)
+                dq.clear()
+        return out
+
+    def has_undrained(self) -> bool:
+        return any(self.batches.values())
+
+    def has_incomplete(self) -> bool:
+        return bool(self.incomplete)
+
+    def queued_count(self) -> int:
+        return sum(len(dq) for dq in self.batches.values())

@@ -1,0 +1,490 @@
+"""Turns ready batches into Produce requests and responses into completions.
+
+Theory of operation
+-------------------
+``Sender`` is Java's ``Sender.runOnce`` without the thread or the sockets. The I/O
+layer calls ``run_once(now_ms)`` in its loop and feeds back what happened:
+``on_response(node, request, body, now_ms)`` for every matched response and
+``on_disconnect(node, requests, now_ms)`` for the requests a lost connection
+took with it. The network itself is reached through the small ``Network``
+protocol below (connect, is-ready, negotiated version, send), which the I/O
+layer implements and unit tests fake.
+
+Each ``run_once``:
+
+1. producer id first: an idempotent producer without a producer id sends
+   InitProducerId and nothing else (sequences need the id). A transaction
+   manager, when one is plugged in, gets the same first turn for its requests;
+2. metadata, when ``Cluster.ttl_ms`` says so, to the least loaded node;
+3. ``Accumulator.ready`` / ``drain`` for the leaders that are connected and
+   below their in-flight limit; one Produce request per leader;
+4. expiry of queued batches past ``delivery_timeout_ms``.
+
+It returns how long the I/O layer may sleep. Outcomes are *events*, appended
+to ``events`` (``BatchResult``); the facade pops them and completes futures.
+No future, callback or lock ever enters this module.
+
+Retries: a retriable partition error (or a lost connection) puts the batch
+back at the front of its partition after an exponential backoff with jitter,
+while ``attempts <= retries`` and ``delivery_timeout_ms`` has not passed since
+the batch was opened; an error that means stale metadata also asks for a
+metadata update. Any other error fails that batch only.
+
+Time is float milliseconds passed in; nothing here reads a clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from purekafka import errors as _errors
+from purekafka.core.accumulator import Accumulator, ProducerBatch
+from purekafka.core.cluster import Cluster
+from purekafka.core.connection import InFlight
+from purekafka.protocol import init_producer_id as _init_pid
+from purekafka.protocol import metadata as _metadata
+from purekafka.protocol import produce as _produce
+from purekafka.record import patch_producer_state
+
+__all__ = ["BatchResult", "Network", "Sender"]
+
+_DUPLICATE_SEQUENCE_NUMBER = 46
+_MESSAGE_TOO_LARGE = 10
+
+
+class Network(Protocol):
+    """What the sender needs from the I/O layer."""
+
+    def is_ready(self, node_id: int, now_ms: float) -> bool:
+        """Connected, versions negotiated, and below the in-flight limit."""
+
+    def maybe_connect(self, node_id: int, now_ms: float) -> None:
+        """Start connecting to ``node_id`` unless connected or backing off."""
+
+    def connection_delay_ms(self, node_id: int, now_ms: float) -> float:
+        """How long until something can happen on ``node_id`` (reconnect backoff)."""
+
+    def api_version(self, node_id: int, api_key: int) -> int | None:
+        """The negotiated version of ``api_key`` on ``node_id`` (None: unsupported/unknown)."""
+
+    def least_loaded_node(self, now_ms: float) -> int | None:
+        """A node for cluster-wide requests: a ready one, else one worth connecting to."""
+
+    def send(
+        self, node_id: int, api_key: int, version: int, body: bytes, now_ms: float,
+        expect_response: bool, context: Any,
+    ) -> InFlight:
+        """Queue a request for writing."""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """A batch finished: acknowledged (``exception is None``) or failed."""
+
+    batch: ProducerBatch
+    base_offset: int
+    timestamp: int  # log append time, -1 for CreateTime topics
+    log_start_offset: int
+    exception: BaseException | None = None
+
+
+@dataclass(slots=True)
+class _ProduceContext:
+    batches: dict[tuple[str, int], ProducerBatch]
+    by_id: dict[Any, str]
+
+
+class _InitPidContext:
+    __slots__ = ("sender",)
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+
+    def on_response(self, node: int, request: InFlight, body: memoryview, now_ms: float) -> None:
+        self.sender._on_init_pid(body, request.api_version, now_ms)
+
+    def on_disconnect(self, node: int, request: InFlight, now_ms: float) -> None:
+        self.sender._on_init_pid(None, request.api_version, now_ms)
+
+
+_METADATA_CONTEXT = "metadata"
+_NETWORK_EXCEPTION = 13
+
+
+class Sender:
+    """Produce-side state machine driving Cluster and Accumulator."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        accumulator: Accumulator,
+        network: Network,
+        *,
+        acks: int = -1,
+        retries: float = float("inf"),
+        request_timeout_ms: int = 30_000,
+        delivery_timeout_ms: float = 120_000,
+        max_request_size: int = 1_048_576,
+        allow_auto_create_topics: bool = True,
+        idempotence: Any = None,
+        transactional_id: str | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.acc = accumulator
+        self.network = network
+        self.acks = acks
+        self.retries = retries
+        self.request_timeout_ms = request_timeout_ms
+        self.delivery_timeout_ms = delivery_timeout_ms
+        self.max_request_size = max_request_size
+        self.allow_auto_create_topics = allow_auto_create_topics
+        self.idempotence = idempotence
+        self.transactional_id = transactional_id
+        self.transactions: Any = None  # a TransactionManager plugs in here later
+        self.events: list[BatchResult] = []
+        self.fatal: BaseException | None = None
+        # statistics read by the facade's metrics()
+        self.stats_requests = 0
+        self.stats_records_sent = 0
+        self.stats_retries = 0
+        self.stats_errors = 0
+        self.stats_latency_sum = 0.0
+        self.stats_latency_max = 0.0
+        self.stats_latency_count = 0
+        self.stats_batch_bytes = 0
+        self.stats_batch_raw_bytes = 0
+        self.stats_batches = 0
+
+    # -- the loop body ---------------------------------------------------------
+    def run_once(self, now_ms: float) -> float:
+        """Send what can be sent; return the milliseconds the caller may sleep."""
+        net = self.network
+        timeout = float("inf")
+        if self.transactions is not None:
+            wait = self.transactions.maybe_send(net, now_ms)
+            if wait is not None:
+                timeout = min(timeout, wait)
+        timeout = min(timeout, self._maybe_update_metadata(now_ms))
+        idem = self.idempotence
+        if idem is not None:
+            if idem.fatal_error is not None:
+                self.abort_all(idem.fatal_error, now_ms)
+            elif not idem.has_producer_id:
+                timeout = min(timeout, self._maybe_init_producer_id(now_ms))
+
+        rc = self.acc.ready(self.cluster.leader_for, now_ms)
+        if rc.unknown_leader_topics:
+            for topic in rc.unknown_leader_topics:
+                self.cluster.add_topic(topic)
+            self.cluster.request_update()
+        nodes: list[int] = []
+        for node in rc.nodes:
+            if net.is_ready(node, now_ms):
+                nodes.append(node)
+            else:
+                net.maybe_connect(node, now_ms)
+                timeout = min(timeout, net.connection_delay_ms(node, now_ms))
+        if nodes and (idem is None or idem.has_producer_id):
+            admit = self._admit if idem is not None else None
+            drained = self.acc.drain(self.cluster.partitions_for_node, nodes,
+                                     self.max_request_size, now_ms, admit)
+            for node, batches in drained.items():
+                self._send_produce(node, batches, now_ms)
+        for batch in self.acc.expired(now_ms):
+            if idem is not None and batch.base_sequence >= 0:
+                idem.on_expired(batch)
+            self._fail(batch, _errors.KafkaTimeoutError(
+                f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
+                f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
+                f"(delivery_timeout_ms={self.delivery_timeout_ms:.0f})"), now_ms)
+        timeout = min(timeout, rc.next_check_ms, self.acc.next_expiry_ms(now_ms))
+        return max(0.0, timeout)
+
+    def _maybe_update_metadata(self, now_ms: float) -> float:
+        cluster = self.cluster
+        ttl = cluster.ttl_ms(now_ms)
+        if ttl > 0:
+            return ttl
+        node = self._ready_node(now_ms)
+        if node is None:
+            return self._not_ready_delay
+        version = self.network.api_version(node, _metadata.API_KEY)
+        if version is None:
+            cluster.update_failed(now_ms)
+            return cluster.retry_backoff_ms
+        topics = cluster.update_started(now_ms)
+        req = _metadata.MetadataRequest(
+            topics=[_metadata.MetadataRequestTopic(name=t) for t in topics],
+            allow_auto_topic_creation=self.allow_auto_create_topics,
+        )
+        self.network.send(node, _metadata.API_KEY, version, _metadata.encode_request(req, version),
+                          now_ms, True, _METADATA_CONTEXT)
+        return float("inf")
+
+    _not_ready_delay = 100.0
+
+    def _ready_node(self, now_ms: float) -> int | None:
+        """A connected node for a cluster-wide request, connecting to one if none is."""
+        net = self.network
+        node = net.least_loaded_node(now_ms)
+        if node is None:
+            self._not_ready_delay = self.cluster.retry_backoff_ms
+            return None
+        if not net.is_ready(node, now_ms):
+            net.maybe_connect(node, now_ms)
+            self._not_ready_delay = max(1.0, min(net.connection_delay_ms(node, now_ms),
+                                                 self.cluster.retry_backoff_ms))
+            return None
+        return node
+
+    def _maybe_init_producer_id(self, now_ms: float) -> float:
+        idem = self.idempotence
+        if not idem.needs_producer_id(now_ms):
+            return self.cluster.retry_backoff_ms
+        node = self._ready_node(now_ms)
+        if node is None:
+            return self._not_ready_delay
+        version = self.network.api_version(node, _init_pid.API_KEY)
+        if version is None:
+            self._idempotence_failed(_errors.UnsupportedVersionError(
+                f"broker {node} does not support InitProducerId; the idempotent producer "
+                "needs it (set enable_idempotence=False to produce without it)"), now_ms)
+            return float("inf")
+        req = idem.init_producer_id_request()
+        self.network.send(node, _init_pid.API_KEY, version, _init_pid.encode_request(req, version),
+                          now_ms, True, _InitPidContext(self))
+        return float("inf")
+
+    def _idempotence_failed(self, exc: BaseException, now_ms: float) -> None:
+        self.idempotence.fail(exc)
+        self.fatal = exc
+        self.abort_all(exc, now_ms)
+
+    def _on_init_pid(self, body: memoryview | None, version: int, now_ms: float) -> None:
+        idem = self.idempotence
+        if body is None:
+            decision = idem.handle_init_producer_id_disconnect(now_ms)
+        else:
+            resp = _init_pid.decode_response(bytes(body), version)
+            decision = idem.handle_init_producer_id_response(resp, now_ms)
+        if decision.action == "abort_batches":
+            self.abort_all(decision.error, now_ms)
+        elif decision.action == "fatal":
+            self.fatal = decision.error
+            self.abort_all(decision.error, now_ms)
+
+    def _admit(self, batch: ProducerBatch) -> bool:
+        idem = self.idempotence
+        if batch.attempts == 0 and batch.base_sequence < 0:
+            if not idem.can_send(batch.tp):
+                return False
+            idem.assign(batch.tp, batch.record_count, batch)
+            batch.is_transactional = self.transactional_id is not None
+            if batch.builder is not None:
+                batch.builder.set_producer_state(batch.producer_id, batch.producer_epoch,
+                                                 batch.base_sequence, batch.is_transactional)
+                batch.stamp = (batch.producer_id, batch.producer_epoch, batch.base_sequence)
+            return True
+        if not idem.can_resend(batch):
+            return False
+        idem.resend(batch)
+        return True
+
+    def _send_produce(self, node: int, batches: list[ProducerBatch], now_ms: float) -> None:
+        version = self.network.api_version(node, _produce.API_KEY)
+        if version is None:
+            for b in batches:
+                self._fail(b, _errors.UnsupportedVersionError(
+                    f"broker {node} does not support a Produce version purekafka speaks"), now_ms)
+            return
+        by_topic: dict[str, list[tuple[int, bytes]]] = {}
+        ctx = _ProduceContext({}, {})
+        idem = self.idempotence is not None
+        nbytes = 0
+        raw = 0
+        nrecords = 0
+        for b in batches:
+            buf = b.buffer
+            assert buf is not None
+            if idem:
+                stamp = (b.producer_id, b.producer_epoch, b.base_sequence)
+                if b.stamp != stamp:  # restamped after an epoch bump, or first stamp
+                    buf = b.buffer = patch_producer_state(buf, b.producer_id, b.producer_epoch,
+                                                          b.base_sequence, b.is_transactional)
+                    b.stamp = stamp
+            ctx.batches[b.tp] = b
+            parts = by_topic.get(b.tp[0])
+            if parts is None:
+                parts = by_topic[b.tp[0]] = []
+            parts.append((b.tp[1], buf))
+            nbytes += len(buf)
+            raw += b.raw_size
+            nrecords += b.record_count
+        self.stats_batch_bytes += nbytes
+        self.stats_batch_raw_bytes += raw
+        self.stats_batches += len(batches)
+        self.stats_records_sent += nrecords
+        topic_data: list[tuple[Any, list[tuple[int, bytes]]]] = []
+        if version >= 13:
+            for topic, parts in by_topic.items():
+                tid = self.cluster.topic_id(topic)
+                ctx.by_id[tid] = topic
+                topic_data.append((tid, parts))
+        else:
+            topic_data = list(by_topic.items())
+        body = _produce.build_request(version, self.transactional_id, self.acks,
+                                      self.request_timeout_ms, topic_data)
+        expect = self.acks != 0
+        self.stats_requests += 1
+        self.network.send(node, _produce.API_KEY, version, body, now_ms, expect, ctx)
+        if not expect:
+            # acks=0: the broker never answers; the record is done once written.
+            for b in batches:
+                self._complete(b, -1, -1, -1, now_ms)
+
+    # -- feedback from the I/O layer ----------------------------------------------
+    def on_response(self, node: int, request: InFlight, body: memoryview, now_ms: float) -> None:
+        """A response arrived for ``request`` (sent by this sender)."""
+        ctx = request.context
+        latency = now_ms - request.sent_ms
+        self.stats_latency_sum += latency
+        self.stats_latency_count += 1
+        if latency > self.stats_latency_max:
+            self.stats_latency_max = latency
+        if ctx is _METADATA_CONTEXT:
+            try:
+                resp = _metadata.decode_response(body, request.api_version)
+            except _errors.KafkaError:
+                self.cluster.update_failed(now_ms)
+                raise
+            self.cluster.update(resp, now_ms)
+            self._fail_topic_errors(now_ms)
+            return
+        if isinstance(ctx, _ProduceContext):
+            resp = _produce.decode_response(body, request.api_version)
+            self._handle_produce(ctx, resp, now_ms)
+            return
+        handler = getattr(ctx, "on_response", None)
+        if handler is not None:  # idempotence / transaction requests carry their handler
+            handler(node, request, body, now_ms)
+
+    def on_disconnect(self, node: int, requests: list[InFlight], now_ms: float) -> None:
+        """A connection went away taking ``requests`` with it."""
+        for req in requests:
+            ctx = req.context
+            if ctx is _METADATA_CONTEXT:
+                self.cluster.update_failed(now_ms)
+            elif isinstance(ctx, _ProduceContext):
+                err = _errors.KafkaConnectionError(f"connection to node {node} lost")
+                for batch in ctx.batches.values():
+                    self._retry_or_fail(batch, err, True, now_ms)
+            else:
+                handler = getattr(ctx, "on_disconnect", None)
+                if handler is not None:
+                    handler(node, req, now_ms)
+        if requests:
+            self.cluster.request_update()
+
+    # -- produce responses -----------------------------------------------------------
+    def _handle_produce(self, ctx: _ProduceContext, resp: Any, now_ms: float) -> None:
+        seen: set[tuple[str, int]] = set()
+        for topic_resp in resp.responses:
+            name = topic_resp.name or ctx.by_id.get(getattr(topic_resp, "topic_id", None), "")
+            for p in topic_resp.partition_responses:
+                tp = (name, p.index)
+                batch = ctx.batches.get(tp)
+                if batch is None or tp in seen:
+                    continue
+                seen.add(tp)
+                self._handle_partition(batch, p, now_ms)
+        for tp, batch in ctx.batches.items():
+            if tp not in seen:
+                self._retry_or_fail(batch, _errors.KafkaError(
+                    f"Produce response did not mention {tp[0]}-{tp[1]}"), True, now_ms)
+
+    def _handle_partition(self, batch: ProducerBatch, p: Any, now_ms: float) -> None:
+        code = p.error_code
+        if code == 0:
+            idem = self.idempotence
+            if idem is not None and batch.base_sequence >= 0 and not idem.on_acked(batch, p.base_offset):
+                return  # already finished (expired meanwhile): never complete twice
+            self._complete(batch, p.base_offset, p.log_append_time_ms, p.log_start_offset, now_ms)
+            return
+        err_cls = _errors.for_code(code)
+        msg = getattr(p, "error_message", None)
+        exc = err_cls(msg) if msg else err_cls()
+        if err_cls.invalid_metadata:
+            self.cluster.request_update()
+        self._retry_or_fail(batch, exc, err_cls.retriable, now_ms, code, p.log_start_offset)
+
+    def _can_retry(self, batch: ProducerBatch, now_ms: float) -> bool:
+        return (batch.attempts < self.retries
+                and now_ms - batch.created_ms < self.delivery_timeout_ms)
+
+    def _retry_or_fail(self, batch: ProducerBatch, exc: BaseException, retriable: bool,
+                       now_ms: float, code: int = -1, log_start_offset: int = -1) -> None:
+        can_retry = retriable and self._can_retry(batch, now_ms)
+        idem = self.idempotence
+        if idem is not None and batch.base_sequence >= 0:
+            d = idem.on_error(batch, code if code >= 0 else _NETWORK_EXCEPTION,
+                              can_retry=can_retry, log_start_offset=log_start_offset,
+                              message=str(exc))
+            if d.action == "ignore":
+                return
+            if d.action == "succeed":
+                self._complete(batch, -1, -1, -1, now_ms)
+                return
+            if d.action == "fail":
+                self._fail(batch, d.error or exc, now_ms)
+                return
+            self.stats_retries += batch.record_count
+            self.acc.reenqueue(batch, now_ms, idem.order_key)
+            return
+        if code == _DUPLICATE_SEQUENCE_NUMBER:
+            self._complete(batch, -1, -1, -1, now_ms)
+        elif can_retry:
+            self.stats_retries += batch.record_count
+            self.acc.reenqueue(batch, now_ms)
+        else:
+            self._fail(batch, exc, now_ms)
+
+    def _fail_topic_errors(self, now_ms: float) -> None:
+        for topic, code in self.cluster.topic_errors.items():
+            err_cls = _errors.for_code(code)
+            for batch in self.acc.abort_topic(topic):
+                if self.idempotence is not None and batch.base_sequence >= 0:
+                    self.idempotence.on_expired(batch)
+                self._fail(batch, err_cls(f"topic {topic!r}"), now_ms)
+
+    # -- events ----------------------------------------------------------------------
+    def _complete(self, batch: ProducerBatch, base_offset: int, ts: int, lso: int, now_ms: float) -> None:
+        batch.final_state = "succeeded"
+        batch.in_flight = False
+        self.acc.deallocate(batch)
+        self.events.append(BatchResult(batch, base_offset, ts, lso, None))
+
+    def _fail(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
+        batch.final_state = "failed"
+        batch.in_flight = False
+        self.stats_errors += batch.record_count
+        self.acc.deallocate(batch)
+        self.events.append(BatchResult(batch, -1, -1, -1, exc))
+
+    def abort_all(self, exc: BaseException, now_ms: float) -> None:
+        """Fail every batch still queued (close(0), fatal error)."""
+        idem = self.idempotence
+        for batch in self.acc.abort_all():
+            if idem is not None and batch.base_sequence >= 0:
+                idem.on_expired(batch)
+            self._fail(batch, exc, now_ms)
+
+    def stats_compression_ratio(self) -> float:
+        """Compressed over uncompressed batch bytes (Java's compression-rate-avg)."""
+        if not self.stats_batch_raw_bytes:
+            return 1.0
+        return self.stats_batch_bytes / self.stats_batch_raw_bytes
+
+    def pop_events(self) -> list[BatchResult]:
+        ev = self.events
+        self.events = []
+        return ev

@@ -1,0 +1,499 @@
+"""Sockets for the producer: one connection per broker, driven by ``selectors``.
+
+``Network`` implements the ``purekafka.core.sender.Network`` protocol on real
+sockets. Each broker gets one non-blocking TCP connection, whose framing and
+in-flight queue live in a sans-I/O ``core.connection.Connection``. Life of a
+connection::
+
+    DISCONNECTED --connect()--> CONNECTING --writable--> NEGOTIATING --ApiVersions--> READY
+         ^                                                                            |
+         +------------- error, request timeout, idle, close() -------------------------+
+
+* **Negotiation.** The first request is ApiVersions at our highest version. A
+  broker that does not know that version answers UNSUPPORTED_VERSION with its own
+  ApiVersions range (in a v0 body); we retry at the highest version both know,
+  or v0, as Java does. For every API purekafka has a codec for, the connection
+  then uses the highest version both sides support.
+* **Pipelining.** ``is_ready`` is false once ``max_in_flight`` requests wait for
+  an answer; responses are matched by the Connection's FIFO of correlation ids.
+* **Backoff.** Failed connects back off exponentially from
+  ``reconnect_backoff_ms`` to ``reconnect_backoff_max_ms`` with +-20% jitter.
+* **Timeouts.** A request older than ``request_timeout_ms`` closes its
+  connection (the broker may be gone); an idle connection is closed after
+  ``connections_max_idle_ms``.
+
+Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
+ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
+
+``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) and returns
+what happened as ``("response", node, request, body)`` and
+``("disconnect", node, requests)`` tuples; the caller hands them to the sender.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import random
+import selectors
+import socket
+import time
+from typing import Any
+
+from purekafka import __version__
+from purekafka.core.cluster import Cluster
+from purekafka.core.connection import Connection, ConnectionProtocolError, InFlight
+from purekafka.errors import KafkaError
+from purekafka.protocol import api_versions as _av
+from purekafka.protocol.apis import API_BY_KEY
+from purekafka.protocol.headers import encode_request_frame, response_header_version
+
+__all__ = ["Network"]
+
+log = logging.getLogger("purekafka.io")
+
+DISCONNECTED, CONNECTING, NEGOTIATING, READY = "disconnected", "connecting", "negotiating", "ready"
+_UNSUPPORTED_VERSION = 35
+_RECV_SIZE = 256 * 1024
+
+
+def _body_offset(api_key: int, version: int, frame: memoryview) -> int:
+    if response_header_version(api_key, version) == 0:
+        return 4
+    # Flexible response header: correlation id, then tagged fields (almost always none).
+    if frame[4] == 0:
+        return 5
+    from purekafka.protocol.headers import decode_response_header
+
+    return decode_response_header(bytes(frame), 1)[1]
+
+
+class _Node:
+    __slots__ = (
+        "node_id", "host", "port", "sock", "state", "conn", "out", "versions",
+        "failures", "next_attempt_ms", "last_activity_ms", "av_version", "registered",
+    )
+
+    def __init__(self, node_id: int) -> None:
+        self.node_id = node_id
+        self.host = ""
+        self.port = 0
+        self.sock: socket.socket | None = None
+        self.state = DISCONNECTED
+        self.conn: Connection | None = None
+        self.out: list[bytes] = []
+        self.versions: dict[int, int] = {}
+        self.failures = 0
+        self.next_attempt_ms = 0.0
+        self.last_activity_ms = 0.0
+        self.av_version = _av.MAX_VERSION
+        self.registered = 0
+
+
+class Network:
+    """Non-blocking connections to every broker the producer talks to."""
+
+    def __init__(
+        self,
+        bootstrap: list[tuple[str, int]],
+        cluster: Cluster,
+        *,
+        client_id: str | None,
+        request_timeout_ms: float = 30_000,
+        max_in_flight: int = 5,
+        reconnect_backoff_ms: float = 50,
+        reconnect_backoff_max_ms: float = 30_000,
+        connections_max_idle_ms: float = 540_000,
+        send_buffer_bytes: int | None = None,
+        receive_buffer_bytes: int | None = None,
+        socket_options: list[tuple[int, int, int]] | None = None,
+        max_versions: dict[int, int] | None = None,
+    ) -> None:
+        self.bootstrap = list(bootstrap)
+        self.cluster = cluster
+        self.client_id = client_id
+        self.request_timeout_ms = request_timeout_ms
+        self.max_in_flight = max_in_flight
+        self.reconnect_backoff_ms = reconnect_backoff_ms
+        self.reconnect_backoff_max_ms = max(reconnect_backoff_max_ms, reconnect_backoff_ms)
+        self.connections_max_idle_ms = connections_max_idle_ms
+        self.send_buffer_bytes = send_buffer_bytes
+        self.receive_buffer_bytes = receive_buffer_bytes
+        self.socket_options = list(socket_options or [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+        self.max_versions = dict(max_versions or {})
+        self.nodes: dict[int, _Node] = {}
+        self.selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._events: list[tuple[Any, ...]] = []
+        self._recv_buf = bytearray(_RECV_SIZE)
+        self._rand = random.Random()
+        self.closed = False
+        self.ever_connected = False
+
+    # -- the core.sender.Network protocol ------------------------------------------
+    def _node(self, node_id: int) -> _Node:
+        n = self.nodes.get(node_id)
+        if n is None:
+            n = self.nodes[node_id] = _Node(node_id)
+        return n
+
+    def is_ready(self, node_id: int, now_ms: float) -> bool:
+        n = self.nodes.get(node_id)
+        return (n is not None and n.state == READY and n.conn is not None
+                and n.conn.in_flight_count < self.max_in_flight)
+
+    def is_connected(self, node_id: int) -> bool:
+        n = self.nodes.get(node_id)
+        return n is not None and n.state == READY
+
+    def maybe_connect(self, node_id: int, now_ms: float) -> None:
+        n = self._node(node_id)
+        if n.state != DISCONNECTED or now_ms < n.next_attempt_ms or self.closed:
+            return
+        addr = self._address(node_id)
+        if addr is None:
+            return
+        n.host, n.port = addr
+        try:
+            # Resolution blocks; broker names are normally local or cached.
+            infos = socket.getaddrinfo(n.host, n.port, 0, socket.SOCK_STREAM)
+            family, _, _, _, sockaddr = infos[0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as e:
+            log.warning("cannot resolve %s:%s for node %s: %s", n.host, n.port, node_id, e)
+            self._backoff(n, now_ms)
+            return
+        sock.setblocking(False)
+        for level, opt, val in self.socket_options:
+            try:
+                sock.setsockopt(level, opt, val)
+            except OSError:
+                pass
+        if self.send_buffer_bytes:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
+        if self.receive_buffer_bytes:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
+        rc = sock.connect_ex(sockaddr)
+        if rc not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+            sock.close()
+            log.debug("connect to node %s (%s:%s) failed: %s", node_id, n.host, n.port, errno.errorcode.get(rc, rc))
+            self._backoff(n, now_ms)
+            return
+        n.sock = sock
+        n.state = CONNECTING
+        n.conn = Connection(node_id, self.client_id, self.request_timeout_ms,
+                            encode_request_frame, _body_offset)
+        n.out = []
+        n.last_activity_ms = now_ms
+        n.av_version = _av.MAX_VERSION
+        self.selector.register(sock, selectors.EVENT_WRITE, n)
+        n.registered = selectors.EVENT_WRITE
+
+    def connection_delay_ms(self, node_id: int, now_ms: float) -> float:
+        n = self.nodes.get(node_id)
+        if n is None or n.state != DISCONNECTED:
+            return float("inf")  # socket activity will wake us
+        return max(0.0, n.next_attempt_ms - now_ms)
+
+    def api_version(self, node_id: int, api_key: int) -> int | None:
+        n = self.nodes.get(node_id)
+        if n is None:
+            return None
+        return n.versions.get(api_key)
+
+    def least_loaded_node(self, now_ms: float) -> int | None:
+        best = None
+        best_load = None
+        for n in self.nodes.values():
+            if n.state == READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
+                load = n.conn.in_flight_count
+                if n.node_id < 0:
+                    load += 0.5  # prefer real brokers over bootstrap aliases
+                if best_load is None or load < best_load:
+                    best, best_load = n.node_id, load
+        if best is not None:
+            return best
+        # Something already connecting: wait for it rather than open another.
+        for n in self.nodes.values():
+            if n.state in (CONNECTING, NEGOTIATING):
+                return n.node_id
+        candidates = [nid for nid in self._known_brokers()] + [-(i + 1) for i in range(len(self.bootstrap))]
+        self._rand.shuffle(candidates)
+        soonest = None
+        for nid in candidates:
+            n = self.nodes.get(nid)
+            if n is None or n.next_attempt_ms <= now_ms:
+                return nid
+            if soonest is None or n.next_attempt_ms < self.nodes[soonest].next_attempt_ms:
+                soonest = nid
+        return soonest
+
+    def _known_brokers(self) -> list[int]:
+        return list(self.cluster.brokers)
+
+    def send(self, node_id: int, api_key: int, version: int, body: bytes, now_ms: float,
+             expect_response: bool, context: Any) -> InFlight:
+        n = self.nodes[node_id]
+        assert n.conn is not None and n.state in (READY, NEGOTIATING)
+        req, frame = n.conn.send_request(api_key, version, body, now_ms, expect_response, context)
+        n.last_activity_ms = now_ms
+        if not n.out:
+            # Write at once when nothing is queued: saves a selector round trip.
+            try:
+                sent = n.sock.send(frame)  # type: ignore[union-attr]
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as e:
+                self._close(n, now_ms, f"send failed: {e}")
+                return req
+            if sent < len(frame):
+                n.out.append(frame[sent:])
+                self._want_write(n, True)
+        else:
+            n.out.append(frame)
+        return req
+
+    # -- polling -----------------------------------------------------------------------
+    def wakeup(self) -> None:
+        """Interrupt a ``poll`` in progress (from any thread)."""
+        try:
+            self._wake_w.send(b"\x00")
+        except (BlockingIOError, InterruptedError, OSError):
+            pass
+
+    def poll(self, timeout_ms: float) -> list[tuple[Any, ...]]:
+        """Wait up to ``timeout_ms`` for socket activity; return what happened."""
+        now_ms = time.monotonic() * 1000.0
+        timeout_ms = min(timeout_ms, self._housekeeping_delay(now_ms))
+        timeout = None if timeout_ms == float("inf") else max(0.0, timeout_ms / 1000.0)
+        try:
+            ready = self.selector.select(timeout)
+        except InterruptedError:
+            ready = []
+        now_ms = time.monotonic() * 1000.0
+        for key, mask in ready:
+            n = key.data
+            if n is None:
+                try:
+                    while self._wake_r.recv(4096):
+                        pass
+                except (BlockingIOError, InterruptedError, OSError):
+                    pass
+                continue
+            if n.sock is None or key.fileobj is not n.sock:
+                continue
+            if mask & selectors.EVENT_WRITE:
+                self._on_writable(n, now_ms)
+            if mask & selectors.EVENT_READ and n.sock is not None:
+                self._on_readable(n, now_ms)
+        self._housekeeping(now_ms)
+        events, self._events = self._events, []
+        return events
+
+    def _housekeeping_delay(self, now_ms: float) -> float:
+        delay = float("inf")
+        for n in self.nodes.values():
+            if n.conn is None or n.state == DISCONNECTED:
+                continue
+            t = n.conn.next_timeout_ms(now_ms)
+            if t is not None:
+                delay = min(delay, t)
+            elif n.state == CONNECTING:
+                delay = min(delay, max(0.0, n.last_activity_ms + self.request_timeout_ms - now_ms))
+            else:
+                delay = min(delay, max(0.0, n.last_activity_ms + self.connections_max_idle_ms - now_ms))
+        return delay
+
+    def _housekeeping(self, now_ms: float) -> None:
+        for n in list(self.nodes.values()):
+            if n.conn is None or n.state == DISCONNECTED:
+                continue
+            if n.conn.expired(now_ms):
+                self._close(n, now_ms, f"request timed out after {self.request_timeout_ms:.0f} ms")
+            elif n.state == CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
+                self._close(n, now_ms, "connect timed out")
+            elif (n.conn.in_flight_count == 0 and not n.out
+                  and now_ms - n.last_activity_ms >= self.connections_max_idle_ms):
+                log.debug("closing idle connection to node %s", n.node_id)
+                self._close(n, now_ms, None)
+
+    def _want_write(self, n: _Node, on: bool) -> None:
+        mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0)
+        if n.sock is not None and n.registered != mask:
+            self.selector.modify(n.sock, mask, n)
+            n.registered = mask
+
+    def _on_writable(self, n: _Node, now_ms: float) -> None:
+        sock = n.sock
+        assert sock is not None
+        if n.state == CONNECTING:
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                self._close(n, now_ms, f"connect failed: {errno.errorcode.get(err, err)}", failed_connect=True)
+                return
+            n.state = NEGOTIATING
+            n.last_activity_ms = now_ms
+            self._want_write(n, False)
+            self._send_api_versions(n, now_ms)
+            return
+        while n.out:
+            chunk = n.out[0] if len(n.out) == 1 else b"".join(n.out)
+            try:
+                sent = sock.send(chunk)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as e:
+                self._close(n, now_ms, f"send failed: {e}")
+                return
+            if sent < len(chunk):
+                n.out = [chunk[sent:]] if sent else [chunk]
+                break
+            n.out = []
+        self._want_write(n, bool(n.out))
+
+    def _on_readable(self, n: _Node, now_ms: float) -> None:
+        sock = n.sock
+        conn = n.conn
+        assert sock is not None and conn is not None
+        buf = self._recv_buf
+        while True:
+            try:
+                got = sock.recv_into(buf)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as e:
+                self._close(n, now_ms, f"recv failed: {e}")
+                return
+            if got == 0:
+                self._close(n, now_ms, "connection closed by broker")
+                return
+            n.last_activity_ms = now_ms
+            try:
+                responses = conn.receive_data(memoryview(buf)[:got])
+            except ConnectionProtocolError as e:
+                self._close(n, now_ms, str(e))
+                return
+            for resp in responses:
+                if resp.request.context is _API_VERSIONS:
+                    if not self._on_api_versions(n, resp.request, resp.body, now_ms):
+                        return
+                else:
+                    self._events.append(("response", n.node_id, resp.request, resp.body))
+            if got < len(buf):
+                break
+
+    # -- ApiVersions -----------------------------------------------------------------
+    def _send_api_versions(self, n: _Node, now_ms: float) -> None:
+        req = _av.ApiVersionsRequest(client_software_name="purekafka",
+                                     client_software_version=__version__)
+        body = _av.encode_request(req, n.av_version)
+        assert n.conn is not None
+        _, frame = n.conn.send_request(_av.API_KEY, n.av_version, body, now_ms, True, _API_VERSIONS)
+        n.out.append(frame)
+        self._want_write(n, True)
+
+    def _on_api_versions(self, n: _Node, req: InFlight, body: memoryview, now_ms: float) -> bool:
+        try:
+            resp = _av.decode_response(bytes(body), req.api_version)
+        except KafkaError as e:
+            if req.api_version > 0:
+                # A v0 error body is shorter than what we expected; read it as v0.
+                try:
+                    resp = _av.decode_response(bytes(body), 0)
+                except KafkaError:
+                    self._close(n, now_ms, f"bad ApiVersions response: {e}")
+                    return False
+            else:
+                self._close(n, now_ms, f"bad ApiVersions response: {e}")
+                return False
+        if resp.error_code == _UNSUPPORTED_VERSION and req.api_version > 0:
+            theirs = resp.versions().get(_av.API_KEY)
+            ver = _av.pick_version((_av.MIN_VERSION, req.api_version - 1), theirs)
+            n.av_version = 0 if ver is None else ver
+            self._send_api_versions(n, now_ms)
+            return True
+        if resp.error_code != 0:
+            self._close(n, now_ms, f"ApiVersions failed with error code {resp.error_code}")
+            return False
+        theirs_all = resp.versions()
+        versions: dict[int, int] = {}
+        for key, mod in API_BY_KEY.items():
+            hi = min(mod.MAX_VERSION, self.max_versions.get(key, mod.MAX_VERSION))
+            v = _av.pick_version((mod.MIN_VERSION, hi), theirs_all.get(key))
+            if v is not None:
+                versions[key] = v
+        n.versions = versions
+        n.state = READY
+        n.failures = 0
+        self.ever_connected = True
+        log.debug("node %s ready (%s:%s), versions %s", n.node_id, n.host, n.port, versions)
+        return True
+
+    # -- teardown -----------------------------------------------------------------------
+    def _address(self, node_id: int) -> tuple[str, int] | None:
+        if node_id < 0:
+            i = -node_id - 1
+            return self.bootstrap[i] if i < len(self.bootstrap) else None
+        b = self.cluster.brokers.get(node_id)
+        return None if b is None else (b.host, b.port)
+
+    def _backoff(self, n: _Node, now_ms: float) -> None:
+        n.failures += 1
+        base = self.reconnect_backoff_ms * (2 ** min(n.failures - 1, 30))
+        base = min(base, self.reconnect_backoff_max_ms)
+        n.next_attempt_ms = now_ms + base * (0.8 + 0.4 * self._rand.random())
+
+    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False) -> None:
+        if n.sock is not None:
+            try:
+                self.selector.unregister(n.sock)
+            except (KeyError, ValueError):
+                pass
+            n.sock.close()
+            n.sock = None
+        n.registered = 0
+        was = n.state
+        n.state = DISCONNECTED
+        n.out = []
+        n.versions = {}
+        reqs = [r for r in (n.conn.drain_in_flight() if n.conn is not None else [])
+                if r.context is not _API_VERSIONS]
+        n.conn = None
+        if reason is not None:
+            if was != READY or failed_connect:
+                self._backoff(n, now_ms)
+            else:
+                n.next_attempt_ms = now_ms + self.reconnect_backoff_ms
+            log.info("node %s (%s:%s): %s", n.node_id, n.host, n.port, reason)
+        self._events.append(("disconnect", n.node_id, reqs))
+
+    def close_node(self, node_id: int) -> None:
+        n = self.nodes.get(node_id)
+        if n is not None and n.state != DISCONNECTED:
+            self._close(n, time.monotonic() * 1000.0, None)
+
+    def close(self) -> None:
+        """Close every socket, the selector and the wakeup pair."""
+        if self.closed:
+            return
+        self.closed = True
+        now_ms = time.monotonic() * 1000.0
+        for n in list(self.nodes.values()):
+            if n.state != DISCONNECTED:
+                self._close(n, now_ms, None)
+        self._events = []
+        try:
+            self.selector.unregister(self._wake_r)
+        except (KeyError, ValueError):
+            pass
+        self.selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def pending_writes(self) -> bool:
+        return any(n.out for n in self.nodes.values())
+
+
+_API_VERSIONS = object()

@@ -1,0 +1,151 @@
+"""The producer's background I/O thread.
+
+One daemon thread per producer runs the loop that joins the sans-I/O core to the
+sockets: ``sender.run_once`` (under the producer's lock, since ``send()`` appends
+to the same accumulator), then ``network.poll`` (without the lock, so ``send()``
+never waits on the network), then the network's results fed back to the sender
+(under the lock again). The events the sender emits are handed to ``deliver``
+*outside* the lock: that is where futures complete and user callbacks run, so
+a slow callback delays the I/O thread but never blocks ``send()``.
+
+``send()`` wakes the thread (``Network.wakeup``) when it opens a new batch, as
+kafka-python and Java do; between wakeups the thread sleeps for exactly as long
+as the sender asked (linger, backoff, metadata age, request timeouts).
+
+Shutdown: ``begin_close()`` marks the accumulator as closing (every batch is
+ready at once); the loop ends when nothing is left incomplete, or at once
+after ``force_close``, which fails whatever is still queued or in flight.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from purekafka.core.accumulator import Accumulator
+from purekafka.core.sender import BatchResult, Sender
+from purekafka.errors import KafkaError
+from purekafka.io.network import Network
+
+__all__ = ["IOThread"]
+
+log = logging.getLogger("purekafka.io")
+
+
+class IOThread(threading.Thread):
+    """Runs the sender loop until the producer closes."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        network: Network,
+        accumulator: Accumulator,
+        lock: threading.Condition,
+        deliver: Callable[[list[BatchResult]], None],
+        name: str = "purekafka-producer-io",
+    ) -> None:
+        super().__init__(name=name, daemon=True)
+        self.sender = sender
+        self.network = network
+        self.acc = accumulator
+        self.cond = lock
+        self.deliver = deliver
+        self.running = True
+        self.forced: BaseException | None = None
+        self.crashed: BaseException | None = None
+
+    def wakeup(self) -> None:
+        self.network.wakeup()
+
+    def begin_close(self) -> None:
+        with self.cond:
+            self.acc.closing = True
+            self.cond.notify_all()
+        self.network.wakeup()
+
+    def force_close(self, exc: BaseException) -> None:
+        with self.cond:
+            self.forced = exc
+            self.acc.closing = True
+        self.network.wakeup()
+
+    def _finished(self) -> bool:
+        acc = self.acc
+        return acc.closing and not acc.has_incomplete()
+
+    def run(self) -> None:
+        sender = self.sender
+        network = self.network
+        cond = self.cond
+        try:
+            while True:
+                with cond:
+                    now = time.monotonic() * 1000.0
+                    if self.forced is not None:
+                        self._fail_everything(self.forced, now)
+                        events = sender.pop_events()
+                        cond.notify_all()
+                        break
+                    if self._finished():
+                        events = []
+                        break
+                    timeout = sender.run_once(now)
+                    events = sender.pop_events()
+                    if events:
+                        cond.notify_all()
+                if events:
+                    self.deliver(events)
+                results = network.poll(timeout)
+                if not results:
+                    continue
+                with cond:
+                    now = time.monotonic() * 1000.0
+                    for item in results:
+                        self._dispatch(item, now)
+                    events = sender.pop_events()
+                    cond.notify_all()
+                if events:
+                    self.deliver(events)
+            if events:
+                self.deliver(events)
+        except BaseException as e:  # noqa: BLE001 - the thread must report, not vanish
+            log.exception("purekafka I/O thread crashed")
+            self.crashed = e
+            with cond:
+                self._fail_everything(KafkaError(f"producer I/O thread crashed: {e!r}"),
+                                      time.monotonic() * 1000.0)
+                events = sender.pop_events()
+                cond.notify_all()
+            self.deliver(events)
+        finally:
+            self.running = False
+            network.close()
+            with cond:
+                cond.notify_all()
+
+    def _dispatch(self, item: tuple[Any, ...], now: float) -> None:
+        sender = self.sender
+        if item[0] == "response":
+            _, node, request, body = item
+            try:
+                sender.on_response(node, request, body, now)
+            except KafkaError as e:
+                # An answer we cannot read: treat it as lost with its connection.
+                log.warning("node %s: unreadable response (%s); reconnecting", node, e)
+                self.network.close_node(node)
+                sender.on_disconnect(node, [request], now)
+        else:
+            _, node, requests = item
+            sender.on_disconnect(node, requests, now)
+
+    def _fail_everything(self, exc: BaseException, now: float) -> None:
+        """Fail queued and in-flight batches (forced close or crash)."""
+        sender = self.sender
+        sender.abort_all(exc, now)
+        for batch in list(self.acc.incomplete):
+            if batch.final_state is None:
+                idem = sender.idempotence
+                if idem is not None and batch.base_sequence >= 0:
+                    idem.on_expired(batch)
+                sender._fail(batch, exc, now)

@@ -1,0 +1,516 @@
+"""``KafkaProducer``: the facade users import, a drop-in for kafka-python's.
+
+The facade owns the parts that touch the user's thread: serializing, choosing a
+partition, waiting for metadata or memory (``max_block_ms``), and futures. The
+sans-I/O core (``core.cluster``, ``core.accumulator``, ``core.sender``) holds
+the state; one background thread (``io.thread``) drives it. ``send()`` takes
+the producer's lock once, to append to the accumulator.
+
+Callbacks and errbacks run on the background I/O thread, as in kafka-python:
+keep them short, and never call ``flush()`` or ``get()`` from one (that would
+wait for the thread that runs it). An exception raised by a callback is logged
+and does not stop the producer.
+
+Idempotence (kafka-python 3's default ``enable_idempotence=True``) is built in:
+the producer fetches a producer id with InitProducerId and stamps every batch
+with sequences (``core.idempotence``); it never runs without it silently.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import namedtuple
+from typing import Any, Callable
+
+from purekafka import errors as Errors
+from purekafka.config import ProducerConfig
+from purekafka.core.accumulator import Accumulator
+from purekafka.core.cluster import Cluster
+from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.sender import BatchResult, Sender
+from purekafka.io.network import Network
+from purekafka.io.thread import IOThread
+from purekafka.partitioner import BuiltInPartitioner, make_partitioner
+from purekafka.record import CompressionType, RecordBatchBuilder
+
+__all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
+
+log = logging.getLogger("purekafka.producer")
+
+TopicPartition = namedtuple("TopicPartition", ["topic", "partition"])
+
+RecordMetadata = namedtuple("RecordMetadata", [
+    "topic", "partition", "topic_partition", "offset", "timestamp", "log_start_offset",
+    "checksum", "serialized_key_size", "serialized_value_size", "serialized_header_size",
+])
+RecordMetadata.__doc__ = "Where a record landed (kafka-python's fields; checksum is always None)."
+
+_COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
+                "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
+                "zstd": CompressionType.ZSTD}
+# Java's DefaultRecord.MAX_RECORD_OVERHEAD: attributes, varints for length,
+# timestamp and offset deltas, key and value lengths, header count.
+_RECORD_OVERHEAD = 21
+_BATCH_OVERHEAD = 61
+_NOT_DONE = object()
+
+
+class FutureRecordMetadata:
+    """The result of one ``send()``: kafka-python's Future API.
+
+    ``value`` holds the ``RecordMetadata`` once acknowledged; ``exception`` the
+    error once failed. ``get(timeout)`` blocks (seconds) and raises the error.
+    """
+
+    __slots__ = ("topic", "partition", "timestamp_ms", "key_size", "value_size", "header_size",
+                 "is_done", "value", "exception", "_callbacks", "_errbacks", "_event")
+
+    _lock = threading.Lock()  # one lock for all futures: waiting and callback lists are rare
+
+    def __init__(self, topic: str, partition: int, timestamp_ms: int, key_size: int,
+                 value_size: int, header_size: int) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.timestamp_ms = timestamp_ms
+        self.key_size = key_size
+        self.value_size = value_size
+        self.header_size = header_size
+        self.is_done = False
+        self.value: RecordMetadata | None = None
+        self.exception: BaseException | None = None
+        self._callbacks: list[Callable[[Any], Any]] | None = None
+        self._errbacks: list[Callable[[Any], Any]] | None = None
+        self._event: threading.Event | None = None
+
+    # -- kafka-python's Future API -------------------------------------------------
+    def succeeded(self) -> bool:
+        return self.is_done and self.exception is None
+
+    def failed(self) -> bool:
+        return self.is_done and self.exception is not None
+
+    def retriable(self) -> bool:
+        return self.is_done and bool(getattr(self.exception, "retriable", False))
+
+    def add_callback(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> FutureRecordMetadata:
+        """Call ``f(*args, record_metadata, **kwargs)`` on success (now, if already done)."""
+        if args or kwargs:
+            g = f
+            f = lambda v: g(*args, v, **kwargs)  # noqa: E731
+        with self._lock:
+            if not self.is_done:
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(f)
+                return self
+        if self.exception is None:
+            _run(f, self.value)
+        return self
+
+    def add_errback(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> FutureRecordMetadata:
+        """Call ``f(*args, exception, **kwargs)`` on failure (now, if already failed)."""
+        if args or kwargs:
+            g = f
+            f = lambda e: g(*args, e, **kwargs)  # noqa: E731
+        with self._lock:
+            if not self.is_done:
+                if self._errbacks is None:
+                    self._errbacks = []
+                self._errbacks.append(f)
+                return self
+        if self.exception is not None:
+            _run(f, self.exception)
+        return self
+
+    def add_both(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> FutureRecordMetadata:
+        """``f`` as both callback and errback."""
+        self.add_callback(f, *args, **kwargs)
+        self.add_errback(f, *args, **kwargs)
+        return self
+
+    def get(self, timeout: float | None = None) -> RecordMetadata:
+        """Wait up to ``timeout`` seconds; return the metadata or raise the error."""
+        if not self.is_done:
+            with self._lock:
+                if not self.is_done and self._event is None:
+                    self._event = threading.Event()
+                ev = self._event
+            if ev is not None and not ev.wait(timeout) and not self.is_done:
+                raise Errors.KafkaTimeoutError(
+                    f"Timeout after waiting for {timeout} secs.")
+        if self.exception is not None:
+            raise self.exception
+        assert self.value is not None
+        return self.value
+
+    # -- completion (I/O thread) ------------------------------------------------------
+    def _finish(self, value: RecordMetadata | None, exc: BaseException | None) -> None:
+        with self._lock:
+            if self.is_done:
+                return
+            self.value = value
+            self.exception = exc
+            self.is_done = True
+            cbs = self._callbacks if exc is None else self._errbacks
+            self._callbacks = self._errbacks = None
+            ev = self._event
+        if ev is not None:
+            ev.set()
+        if cbs:
+            arg = value if exc is None else exc
+            for f in cbs:
+                _run(f, arg)
+
+    def __repr__(self) -> str:
+        state = "pending" if not self.is_done else ("failed" if self.exception else "done")
+        return f"<FutureRecordMetadata {self.topic}-{self.partition} {state}>"
+
+
+def _run(f: Callable[[Any], Any], arg: Any) -> None:
+    try:
+        f(arg)
+    except Exception:  # noqa: BLE001 - a user callback must not kill the I/O thread
+        log.exception("Error in a purekafka callback")
+
+
+def _deliver(events: list[BatchResult]) -> None:
+    """Complete the futures of finished batches (runs on the I/O thread)."""
+    for ev in events:
+        batch = ev.batch
+        exc = ev.exception
+        tokens = batch.tokens
+        if exc is not None:
+            for fut in tokens:
+                fut._finish(None, exc)
+            continue
+        topic, partition = batch.tp
+        tp = TopicPartition(topic, partition)
+        base = ev.base_offset
+        lso = ev.log_start_offset
+        log_time = ev.timestamp
+        for i, fut in enumerate(tokens):
+            fut._finish(RecordMetadata(
+                topic, partition, tp, base + i if base >= 0 else -1,
+                log_time if log_time is not None and log_time >= 0 else fut.timestamp_ms,
+                lso, None, fut.key_size, fut.value_size, fut.header_size), None)
+
+
+class KafkaProducer:
+    """A Kafka producer speaking the wire protocol itself (kafka-python's API).
+
+    Settings are kafka-python's keyword names or Java's dotted names (see
+    ``purekafka.config.ProducerConfig``); unknown or conflicting ones raise
+    ``KafkaConfigurationError``.
+    """
+
+    def __init__(self, **configs: Any) -> None:
+        cfg = ProducerConfig.from_mapping(configs)
+        if cfg.security_protocol != "PLAINTEXT":
+            raise Errors.KafkaConfigurationError(
+                f"security_protocol={cfg.security_protocol!r} is not supported yet: purekafka "
+                "speaks PLAINTEXT only for now (TLS and SASL are planned)")
+        self.config = cfg
+        self._pid = os.getpid()
+        self._closed = False
+        self._start_ms = time.monotonic() * 1000.0
+        bootstrap = cfg.bootstrap_addresses()
+        self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms)
+        codec = _COMPRESSION[cfg.compression_type]
+        level = cfg.effective_compression_level()
+        batch_size = cfg.batch_size
+        self._batch_size = batch_size
+
+        def new_builder() -> RecordBatchBuilder:
+            return RecordBatchBuilder(codec, level, batch_size)
+
+        import random as _random
+
+        rng = _random.Random()
+        self._acc = Accumulator(
+            new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
+            buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
+            retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
+            random=rng.random)
+        self._network = Network(
+            bootstrap, self._cluster, client_id=cfg.client_id or _default_client_id(),
+            request_timeout_ms=cfg.request_timeout_ms,
+            max_in_flight=cfg.max_in_flight_requests_per_connection,
+            reconnect_backoff_ms=cfg.reconnect_backoff_ms,
+            reconnect_backoff_max_ms=cfg.reconnect_backoff_max_ms,
+            connections_max_idle_ms=cfg.connections_max_idle_ms,
+            send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
+            socket_options=list(cfg.socket_options))
+        idem = None
+        if cfg.enable_idempotence:
+            idem = IdempotenceState(cfg.transactional_id is not None,
+                                    retry_backoff_ms=cfg.retry_backoff_ms,
+                                    max_in_flight=cfg.max_in_flight_requests_per_connection)
+        if cfg.transactional_id is not None:
+            raise Errors.KafkaConfigurationError(
+                "transactional_id: transactions are not wired into the producer yet")
+        if not cfg.enable_idempotence and cfg.max_in_flight_requests_per_connection == 1:
+            pass  # ordering holds: one request per connection at a time
+        self._sender = Sender(
+            self._cluster, self._acc, self._network, acks=cfg.acks, retries=cfg.retries,
+            request_timeout_ms=cfg.request_timeout_ms, delivery_timeout_ms=cfg.delivery_timeout_ms,
+            max_request_size=cfg.max_request_size,
+            allow_auto_create_topics=cfg.allow_auto_create_topics, idempotence=idem,
+            transactional_id=cfg.transactional_id)
+        self._key_ser = cfg.key_serializer
+        self._value_ser = cfg.value_serializer
+        self._partitioner = make_partitioner(cfg.partitioner)
+        self._builtin = BuiltInPartitioner(batch_size, cfg.partitioner_ignore_keys, rng)
+        self._cond = threading.Condition(threading.Lock())
+        self._topics: dict[str, tuple[int, list[int], list[int]]] = {}
+        self._record_errors = 0
+        self._io = IOThread(self._sender, self._network, self._acc, self._cond, _deliver,
+                            name=f"purekafka-producer-{cfg.client_id or 'io'}")
+        self._io.start()
+
+    # -- sending -------------------------------------------------------------------------
+    def send(self, topic: str, value: Any = None, key: Any = None, headers: Any = None,
+             partition: int | None = None, timestamp_ms: int | None = None) -> FutureRecordMetadata:
+        """Queue one record; returns a future resolving to its ``RecordMetadata``.
+
+        Blocks up to ``max_block_ms`` for the topic's metadata or for buffer memory,
+        then raises ``KafkaTimeoutError``.
+        """
+        if self._closed:
+            raise Errors.IllegalStateError("KafkaProducer already closed!")
+        if self._pid != os.getpid():
+            raise _forked()
+        if not isinstance(topic, str) or not topic:
+            raise TypeError(f"topic must be a non-empty str, not {topic!r}")
+        if value is None and key is None:
+            raise ValueError("Need at least one: key or value")
+        if headers is None:
+            headers = []
+        elif not isinstance(headers, list) or not all(
+                isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
+                and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
+            raise TypeError("headers must be a list of (str, bytes) tuples")
+        ser = self._key_ser
+        key_bytes = key if ser is None else ser(topic, headers, key)
+        ser = self._value_ser
+        value_bytes = value if ser is None else ser(topic, headers, value)
+        if key_bytes is not None and type(key_bytes) is not bytes:
+            key_bytes = _as_bytes(key_bytes, "key")
+        if value_bytes is not None and type(value_bytes) is not bytes:
+            value_bytes = _as_bytes(value_bytes, "value")
+        if timestamp_ms is None:
+            timestamp_ms = int(time.time() * 1000)
+        ksize = -1 if key_bytes is None else len(key_bytes)
+        vsize = -1 if value_bytes is None else len(value_bytes)
+        hsize = -1
+        est = _RECORD_OVERHEAD + (ksize if ksize > 0 else 0) + (vsize if vsize > 0 else 0)
+        if headers:
+            hsize = 0
+            for hk, hv in headers:
+                n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
+                hsize += n
+                est += n + 10
+        info = self._topics.get(topic)
+        cluster = self._cluster
+        if info is None or info[0] != cluster.version:
+            info = self._topic_info(topic)
+        all_parts, available = info[1], info[2]
+        sticky = False
+        if partition is not None:
+            if partition not in all_parts:
+                raise Errors.KafkaError(
+                    f"Invalid partition {partition} for topic {topic!r}: it has {len(all_parts)} partitions")
+        elif self._partitioner is not None:
+            partition = self._partitioner(topic, key_bytes, all_parts, available, key, value, value_bytes)
+        else:
+            sticky = self._builtin.is_sticky(key_bytes)
+            partition = self._builtin.partition(topic, key_bytes, all_parts, available)
+        fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
+        size = _BATCH_OVERHEAD + est
+        if size > self.config.max_request_size or size > self.config.buffer_memory:
+            which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
+            fut._finish(None, Errors.MessageSizeTooLargeError(
+                f"The message is {size} bytes when serialized which is larger than the "
+                f"{which} you have configured ({getattr(self.config, which)})"))
+            self._record_errors += 1
+            return fut
+        tp = (topic, partition)
+        cond = self._cond
+        deadline = None
+        with cond:
+            acc = self._acc
+            while True:
+                before = acc.batches.get(tp)
+                last = before[-1] if before else None
+                batch = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est,
+                                   time.monotonic() * 1000.0)
+                if batch is not None:
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + self.config.max_block_ms / 1000.0
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Errors.KafkaTimeoutError(
+                        f"Failed to allocate memory within the configured max blocking time "
+                        f"{self.config.max_block_ms} ms (buffer_memory={self.config.buffer_memory})")
+                if self._closed:
+                    raise Errors.IllegalStateError("KafkaProducer closed while send() waited for memory")
+                acc.memory_waiters += 1
+                self._io.wakeup()
+                try:
+                    cond.wait(remaining)
+                finally:
+                    acc.memory_waiters -= 1
+            if sticky:
+                self._builtin.on_append(topic, est, all_parts, available,
+                                        batch.full or batch.builder is None or batch.builder.is_full())
+        if batch is not last or batch.full:
+            self._io.wakeup()
+        return fut
+
+    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> tuple[int, list[int], list[int]]:
+        """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
+        cluster = self._cluster
+        cond = self._cond
+        wait_ms = self.config.max_block_ms if max_wait_ms is None else max_wait_ms
+        deadline = time.monotonic() + wait_ms / 1000.0
+        with cond:
+            if cluster.add_topic(topic):
+                self._io.wakeup()
+            while True:
+                n = cluster.partition_count(topic)
+                if n:
+                    info = (cluster.version, list(range(n)), cluster.available_partitions(topic))
+                    self._topics[topic] = info
+                    return info
+                code = cluster.topic_errors.get(topic)
+                if code is not None:
+                    raise Errors.for_code(code)(f"topic {topic!r}")
+                if self._io.crashed is not None or not self._io.running:
+                    raise Errors.KafkaError("producer I/O thread is not running")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Errors.KafkaTimeoutError(
+                        f"Failed to update metadata after {wait_ms / 1000.0:g} secs.")
+                cluster.request_update()
+                self._io.wakeup()
+                cond.wait(min(remaining, 0.1))
+
+    # -- flushing and closing ---------------------------------------------------------------
+    def flush(self, timeout: float | None = None) -> None:
+        """Send everything queued now and wait until it completes (``timeout`` in seconds)."""
+        if self._pid != os.getpid():
+            raise _forked()
+        cond = self._cond
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with cond:
+            pending = list(self._acc.incomplete)
+            self._acc.flushes_in_progress += 1
+        self._io.wakeup()
+        try:
+            with cond:
+                for batch in pending:
+                    while batch.final_state is None:
+                        if not self._io.running:
+                            raise Errors.KafkaError("producer I/O thread is not running")
+                        if deadline is None:
+                            cond.wait(1.0)
+                            continue
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise Errors.KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
+                        cond.wait(remaining)
+        finally:
+            with cond:
+                self._acc.flushes_in_progress -= 1
+
+    def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
+        """Flush and stop. ``close(0)`` fails what is still pending at once."""
+        if self._closed:
+            return
+        if self._pid != os.getpid():
+            # The I/O thread does not exist in a forked child; nothing to join.
+            self._closed = True
+            return
+        self._closed = True
+        io = self._io
+        if timeout is None or timeout > 0:
+            io.begin_close()
+            io.join(timeout)
+        if io.is_alive():
+            io.force_close(Errors.KafkaError("Producer is closed forcefully."))
+            io.join()
+
+    def __enter__(self) -> KafkaProducer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A producer dropped without close() must not leave its thread behind.
+        try:
+            if not self._closed and self._pid == os.getpid():
+                self._io.force_close(Errors.KafkaError("Producer was garbage collected."))
+        except Exception:  # noqa: BLE001
+            pass
+
+    # -- queries -------------------------------------------------------------------------------
+    def partitions_for(self, topic: str) -> set[int]:
+        """The partition ids of ``topic`` (waits up to ``max_block_ms`` for metadata)."""
+        if self._pid != os.getpid():
+            raise _forked()
+        info = self._topic_info(topic)
+        return set(info[1])
+
+    def bootstrap_connected(self) -> bool:
+        """True while a connection to a broker is established."""
+        return any(self._network.is_connected(n) for n in list(self._network.nodes))
+
+    def metrics(self, raw: bool = False) -> dict[str, dict[str, float]]:
+        """Java producer metrics (a subset), as kafka-python's ``{group: {name: value}}``."""
+        s = self._sender
+        elapsed_s = max(1e-3, (time.monotonic() * 1000.0 - self._start_ms) / 1000.0)
+        batches = max(1, s.stats_batches)
+        m = {
+            "record-send-rate": s.stats_records_sent / elapsed_s,
+            "record-send-total": float(s.stats_records_sent),
+            "record-error-rate": (s.stats_errors + self._record_errors) / elapsed_s,
+            "record-error-total": float(s.stats_errors + self._record_errors),
+            "record-retry-rate": s.stats_retries / elapsed_s,
+            "record-retry-total": float(s.stats_retries),
+            "batch-size-avg": s.stats_batch_bytes / batches,
+            "records-per-request-avg": s.stats_records_sent / max(1, s.stats_requests),
+            "request-rate": s.stats_requests / elapsed_s,
+            "request-total": float(s.stats_requests),
+            "request-latency-avg": s.stats_latency_sum / max(1, s.stats_latency_count),
+            "request-latency-max": s.stats_latency_max,
+            "buffer-total-bytes": float(self._acc.buffer_memory),
+            "buffer-available-bytes": float(self._acc.available_memory),
+            "bufferpool-wait-ratio": 0.0,
+            "compression-rate-avg": s.stats_compression_ratio(),
+            "connection-count": float(sum(1 for n in list(self._network.nodes)
+                                          if self._network.is_connected(n))),
+        }
+        return {"producer-metrics": m}
+
+
+def _as_bytes(data: Any, what: str) -> bytes:
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"Unsupported type for serialized {what}: {type(data).__name__} "
+                    f"(configure a {what}_serializer or pass bytes)")
+
+
+def _forked() -> Errors.KafkaError:
+    return Errors.IllegalStateError(
+        "This KafkaProducer was created in another process (before fork()); its I/O thread "
+        "does not exist here. Create a new producer in the child process.")
+
+
+_client_ids = iter(range(1, 1 << 62))
+
+
+def _default_client_id() -> str:
+    return f"purekafka-producer-{next(_client_ids)}"
