@@ -3,4 +3,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from purekafka import errors
+from purekafka.producer import FutureRecordMetadata, KafkaProducer, RecordMetadata, TopicPartition
+
+__all__ = [
+    "__version__",
+    "errors",
+    "FutureRecordMetadata",
+    "KafkaProducer",
+    "RecordMetadata",
+    "TopicPartition",
+]

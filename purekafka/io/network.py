@@ -39,7 +39,6 @@ import socket
 import time
 from typing import Any
 
-from purekafka import __version__
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import Connection, ConnectionProtocolError, InFlight
 from purekafka.errors import KafkaError
@@ -54,6 +53,20 @@ log = logging.getLogger("purekafka.io")
 DISCONNECTED, CONNECTING, NEGOTIATING, READY = "disconnected", "connecting", "negotiating", "ready"
 _UNSUPPORTED_VERSION = 35
 _RECV_SIZE = 256 * 1024
+
+
+def _software_version() -> str:
+    # Read from the installed distribution: importing the package root from here
+    # would point the imports upwards.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("purekafka")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+_SOFTWARE_VERSION = _software_version()
 
 
 def _body_offset(api_key: int, version: int, frame: memoryview) -> int:
@@ -387,7 +400,7 @@ class Network:
     # -- ApiVersions -----------------------------------------------------------------
     def _send_api_versions(self, n: _Node, now_ms: float) -> None:
         req = _av.ApiVersionsRequest(client_software_name="purekafka",
-                                     client_software_version=__version__)
+                                     client_software_version=_SOFTWARE_VERSION)
         body = _av.encode_request(req, n.av_version)
         assert n.conn is not None
         _, frame = n.conn.send_request(_av.API_KEY, n.av_version, body, now_ms, True, _API_VERSIONS)
