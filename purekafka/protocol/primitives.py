@@ -400,7 +400,7 @@ class Reader:
             if not b & 0x80:
                 break
             shift += 7
-            if shift >= max_bits + 7:
+            if shift >= max_bits:
                 self.fail(field, "varint is too long")
                 return 0
         if result >> max_bits:
