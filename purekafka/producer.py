@@ -32,7 +32,7 @@ from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import BatchResult, Sender
 from purekafka.io.network import Network
 from purekafka.io.thread import IOThread
-from purekafka.partitioner import BuiltInPartitioner, make_partitioner
+from purekafka.partitioner import BuiltInPartitioner, default_partition, make_partitioner
 from purekafka.record import CompressionType, RecordBatchBuilder
 
 __all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
@@ -213,6 +213,8 @@ class KafkaProducer:
                 "speaks PLAINTEXT only for now (TLS and SASL are planned)")
         self.config = cfg
         self._pid = os.getpid()
+        # send() compares a counter bumped in forked children: cheaper than getpid().
+        self._fork_generation = _fork_generation
         self._closed = False
         self._start_ms = time.monotonic() * 1000.0
         bootstrap = cfg.bootstrap_addresses()
@@ -262,8 +264,9 @@ class KafkaProducer:
         self._value_ser = cfg.value_serializer
         self._partitioner = make_partitioner(cfg.partitioner)
         self._builtin = BuiltInPartitioner(batch_size, cfg.partitioner_ignore_keys, rng)
-        self._cond = threading.Condition(threading.Lock())
-        self._topics: dict[str, tuple[int, list[int], list[int]]] = {}
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._topics: dict[str, tuple[Any, ...]] = {}
         self._record_errors = 0
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, _deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
@@ -279,7 +282,7 @@ class KafkaProducer:
         """
         if self._closed:
             raise Errors.IllegalStateError("KafkaProducer already closed!")
-        if self._pid != os.getpid():
+        if self._fork_generation != _fork_generation:
             raise _forked()
         if not isinstance(topic, str) or not topic:
             raise TypeError(f"topic must be a non-empty str, not {topic!r}")
@@ -316,16 +319,18 @@ class KafkaProducer:
         if info is None or info[0] != cluster.version:
             info = self._topic_info(topic)
         all_parts, available = info[1], info[2]
-        sticky = False
+        sticky = None
         if partition is not None:
             if partition not in all_parts:
                 raise Errors.KafkaError(
                     f"Invalid partition {partition} for topic {topic!r}: it has {len(all_parts)} partitions")
         elif self._partitioner is not None:
             partition = self._partitioner(topic, key_bytes, all_parts, available, key, value, value_bytes)
+        elif key_bytes is None or self._builtin.ignore_keys:
+            sticky = info[3]
+            partition = sticky.current(all_parts, available)
         else:
-            sticky = self._builtin.is_sticky(key_bytes)
-            partition = self._builtin.partition(topic, key_bytes, all_parts, available)
+            partition = default_partition(key_bytes, len(all_parts))
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         size = _BATCH_OVERHEAD + est
         if size > self.config.max_request_size or size > self.config.buffer_memory:
@@ -338,7 +343,9 @@ class KafkaProducer:
         tp = (topic, partition)
         cond = self._cond
         deadline = None
-        with cond:
+        lock = self._lock
+        lock.acquire()  # the raw lock: Condition.__enter__ costs a Python frame per send
+        try:
             acc = self._acc
             while True:
                 before = acc.batches.get(tp)
@@ -363,13 +370,20 @@ class KafkaProducer:
                 finally:
                     acc.memory_waiters -= 1
             if sticky:
-                self._builtin.on_append(topic, est, all_parts, available,
-                                        batch.full or batch.builder is None or batch.builder.is_full())
+                # Java switches once batch_size bytes went to the partition and its
+                # batch is full; asking the builder only near that point is cheaper.
+                if sticky.produced_bytes + est >= self._batch_size:
+                    sticky.on_append(est, all_parts, available,
+                                     batch.full or batch.builder is None or batch.builder.is_full())
+                else:
+                    sticky.on_append(est, all_parts, available, False)
+        finally:
+            lock.release()
         if batch is not last or batch.full:
             self._io.wakeup()
         return fut
 
-    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> tuple[int, list[int], list[int]]:
+    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> tuple[Any, ...]:
         """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
         cluster = self._cluster
         cond = self._cond
@@ -381,7 +395,8 @@ class KafkaProducer:
             while True:
                 n = cluster.partition_count(topic)
                 if n:
-                    info = (cluster.version, list(range(n)), cluster.available_partitions(topic))
+                    info = (cluster.version, list(range(n)), cluster.available_partitions(topic),
+                            self._builtin.state(topic))
                     self._topics[topic] = info
                     return info
                 code = cluster.topic_errors.get(topic)
@@ -400,7 +415,7 @@ class KafkaProducer:
     # -- flushing and closing ---------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> None:
         """Send everything queued now and wait until it completes (``timeout`` in seconds)."""
-        if self._pid != os.getpid():
+        if self._fork_generation != _fork_generation:
             raise _forked()
         cond = self._cond
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -429,7 +444,7 @@ class KafkaProducer:
         """Flush and stop. ``close(0)`` fails what is still pending at once."""
         if self._closed:
             return
-        if self._pid != os.getpid():
+        if self._fork_generation != _fork_generation:
             # The I/O thread does not exist in a forked child; nothing to join.
             self._closed = True
             return
@@ -451,7 +466,7 @@ class KafkaProducer:
     def __del__(self) -> None:
         # A producer dropped without close() must not leave its thread behind.
         try:
-            if not self._closed and self._pid == os.getpid():
+            if not self._closed and self._fork_generation == _fork_generation:
                 self._io.force_close(Errors.KafkaError("Producer was garbage collected."))
         except Exception:  # noqa: BLE001
             pass
@@ -459,7 +474,7 @@ class KafkaProducer:
     # -- queries -------------------------------------------------------------------------------
     def partitions_for(self, topic: str) -> set[int]:
         """The partition ids of ``topic`` (waits up to ``max_block_ms`` for metadata)."""
-        if self._pid != os.getpid():
+        if self._fork_generation != _fork_generation:
             raise _forked()
         info = self._topic_info(topic)
         return set(info[1])
@@ -508,6 +523,17 @@ def _forked() -> Errors.KafkaError:
         "This KafkaProducer was created in another process (before fork()); its I/O thread "
         "does not exist here. Create a new producer in the child process.")
 
+
+_fork_generation = 0
+
+
+def _after_fork_in_child() -> None:
+    global _fork_generation
+    _fork_generation += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _client_ids = iter(range(1, 1 << 62))
 
