@@ -18,7 +18,8 @@ import java.util.HexFormat;
  * Python tests can compare purekafka's bytes with Java's.
  *
  * One command per stdin line, one answer per stdout line:
- *   enc req|resp API_KEY VERSION JSON  ->  OK HEX      (JSON read by Kafka's *DataJsonConverter)
+ *   enc req|resp API_KEY VERSION JSON  ->  OK HEX JSON2 (JSON read by Kafka's *DataJsonConverter;
+ *                                          JSON2 is what Java reads back from HEX at that version)
  *   dec req|resp API_KEY VERSION HEX   ->  OK JSON     (JSON written by the same converter)
  * A line that Java refuses (unsupported field for that version, bad bytes) answers
  *   ERR ExceptionClass: message
@@ -66,7 +67,11 @@ public class TxnProtocolGolden {
             int size = message.size(cache, version);
             ByteBuffer buf = ByteBuffer.allocate(size);
             message.write(new ByteBufferAccessor(buf), cache, version);
-            return HexFormat.of().formatHex(buf.array());
+            ApiMessage back = request ? type.newRequest() : type.newResponse();
+            back.read(new ByteBufferAccessor(ByteBuffer.wrap(buf.array())), version);
+            Method write = converter.getMethod("write", back.getClass(), short.class);
+            JsonNode node = (JsonNode) write.invoke(null, back, version);
+            return HexFormat.of().formatHex(buf.array()) + " " + MAPPER.writeValueAsString(node);
         } else if (op.equals("dec")) {
             ByteBuffer buf = ByteBuffer.wrap(HexFormat.of().parseHex(payload));
             empty.read(new ByteBufferAccessor(buf), version);
