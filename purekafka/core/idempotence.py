@@ -1,0 +1,743 @@
+"""Idempotent-producer state: producer id, epoch and per-partition sequences.
+
+Theory of operation
+-------------------
+The broker de-duplicates a producer's writes by ``(producer_id, producer_epoch,
+sequence)``: for every partition it expects the next batch's base sequence to be
+one past the last sequence it stored, and it remembers the last five batches so
+a retried one is recognised. This module keeps the producer's half of that
+bargain, as Java's ``TransactionManager``/``TxnPartitionEntry`` do, with no I/O,
+clock, thread or callback. Times (``now``) are milliseconds, int or float.
+
+A *batch* here is any object with the attributes ``tp`` (topic, partition),
+``record_count``, ``producer_id``, ``producer_epoch`` and ``base_sequence``
+(the sender's own batch, or the small ``Stamp`` that ``assign`` makes when none
+is given). The state writes the last three when it stamps or restamps a batch,
+so they always hold what the next send must carry; the sender re-encodes the
+batch header from them (``record.patch_producer_state``) on every send.
+
+How the sender uses it (the contract it is coded against):
+
+1. ``needs_producer_id(now)`` -> send ``init_producer_id_request()`` to any
+   broker, feed the answer to ``handle_init_producer_id_response(resp, now)``
+   (or ``handle_init_producer_id_disconnect(now)``) and act on the
+   ``InitDecision``: ``ok``; ``retry`` (after ``retry_backoff_ms``, which the
+   state enforces through ``needs_producer_id(now)``); ``abort_batches`` (fail
+   every queued batch with ``error``, as Java does for authorization errors,
+   then carry on); ``fatal`` (``fatal_error`` is set for good).
+2. Draining a partition: a batch never sent goes out only if ``can_send(tp)``,
+   and is then stamped by ``assign(tp, record_count, batch)``. A batch that is
+   being retried goes out only if ``can_resend(batch)`` (it must be the oldest
+   unfinished batch of its partition, so a retry never overtakes), and is
+   marked sent again with ``resend(batch)``. When the head of a partition's
+   queue may not go, stop draining that partition (Java ``break``).
+3. A partition's answer: success -> ``on_acked(batch, base_offset)``, which
+   returns False when the batch was already finished (do not complete it
+   twice). An error code (a lost connection counts as NETWORK_EXCEPTION, 13)
+   -> ``on_error(batch, code, can_retry=..., log_start_offset=...)`` where
+   ``can_retry`` is the sender's own budget (attempts left, delivery timeout
+   not reached); the returned ``Decision.action`` says ``retry`` (put it back
+   in its partition in ``order_key`` order), ``succeed``
+   (DUPLICATE_SEQUENCE_NUMBER: complete without an offset), ``fail`` (with
+   ``Decision.error``) or ``ignore`` (already finished).
+4. A batch the sender gives up on without an answer (delivery timeout,
+   close, abort) -> ``on_expired(batch)``. Its outcome is unknown, so its
+   partition is *unresolved*: no new batch goes out there until the
+   unfinished ones settle; if a later one is acked the gap was not real,
+   otherwise the epoch is bumped (Java ``maybeResolveSequences``).
+5. A batch split after MESSAGE_TOO_LARGE -> ``on_split(batch, parts)``: the
+   parts take over its sequence range (Java ``splitAndReenqueue``).
+
+Epoch bumps (KIP-360). A non-transactional producer bumps its epoch *locally*,
+as Java's ``bumpIdempotentProducerEpoch`` does: the broker accepts
+``epoch + 1`` with sequence 0 from a producer id it knows. A bump is requested
+for a partition after an OUT_OF_ORDER_SEQUENCE_NUMBER that proves a gap, an
+UNKNOWN_PRODUCER_ID, a definite rejection of a batch, or an unresolved gap.
+While one is pending no new batch is stamped anywhere, and the partitions that
+asked for it wait until none of their requests is on the wire (Java rewrites
+at once; waiting means a batch is never restamped while its old stamp may
+still be answered). Then the epoch goes up by one and the unfinished batches
+of those partitions are restamped from sequence 0, in order. Other partitions
+keep their old epoch until their own unfinished batches are done, and then
+restart at 0 in the new epoch. At epoch 32767 the producer id is dropped
+instead and a new one is fetched with InitProducerId.
+
+Transactional mode (``transactional=True``) is driven by ``TransactionManager``,
+which owns the producer id and epoch (``set_producer``): no local bumps; what
+Java turns into an abortable or fatal transaction error is queued for the
+manager (``take_errors``). Deviations from Java, each for safety: the
+restamping waits for the wire as above; a retriable error whose batch will not
+be retried marks the partition unresolved (Java leaves a silent gap); sequence
+comparisons are modulo 2**31 so they survive wrap-around.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Literal, Protocol
+
+from purekafka import errors as _errors
+from purekafka.errors import KafkaError, LocalProtocolError
+from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProducerIdResponse
+
+__all__ = [
+    "MAX_IN_FLIGHT_PER_PARTITION",
+    "NO_SEQUENCE",
+    "Batch",
+    "Code",
+    "Decision",
+    "IdempotenceState",
+    "InitDecision",
+    "Stamp",
+    "TopicPartition",
+    "decrement_sequence",
+    "increment_sequence",
+]
+
+TopicPartition = tuple[str, int]
+
+NO_PRODUCER_ID = -1
+NO_PRODUCER_EPOCH = -1
+NO_SEQUENCE = -1
+NO_OFFSET = -1
+MAX_IN_FLIGHT_PER_PARTITION = 5  # the broker keeps metadata for the last 5 batches
+INT32_MAX = 2**31 - 1
+EPOCH_MAX = 2**15 - 1
+
+
+class Code(IntEnum):
+    """The broker error codes the exactly-once machinery reasons about."""
+
+    NONE = 0
+    UNKNOWN_SERVER_ERROR = -1
+    CORRUPT_MESSAGE = 2
+    UNKNOWN_TOPIC_OR_PARTITION = 3
+    LEADER_NOT_AVAILABLE = 5
+    NOT_LEADER_OR_FOLLOWER = 6
+    REQUEST_TIMED_OUT = 7
+    MESSAGE_TOO_LARGE = 10
+    NETWORK_EXCEPTION = 13
+    COORDINATOR_LOAD_IN_PROGRESS = 14
+    COORDINATOR_NOT_AVAILABLE = 15
+    NOT_COORDINATOR = 16
+    RECORD_LIST_TOO_LARGE = 18
+    NOT_ENOUGH_REPLICAS = 19
+    NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
+    ILLEGAL_GENERATION = 22
+    UNKNOWN_MEMBER_ID = 25
+    TOPIC_AUTHORIZATION_FAILED = 29
+    GROUP_AUTHORIZATION_FAILED = 30
+    CLUSTER_AUTHORIZATION_FAILED = 31
+    INVALID_TIMESTAMP = 32
+    UNSUPPORTED_VERSION = 35
+    UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
+    OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+    DUPLICATE_SEQUENCE_NUMBER = 46
+    INVALID_PRODUCER_EPOCH = 47
+    INVALID_TXN_STATE = 48
+    INVALID_PRODUCER_ID_MAPPING = 49
+    INVALID_TRANSACTION_TIMEOUT = 50
+    CONCURRENT_TRANSACTIONS = 51
+    TRANSACTION_COORDINATOR_FENCED = 52
+    TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
+    OPERATION_NOT_ATTEMPTED = 55
+    KAFKA_STORAGE_ERROR = 56
+    UNKNOWN_PRODUCER_ID = 59
+    FENCED_INSTANCE_ID = 82
+    INVALID_RECORD = 87
+    THROTTLING_QUOTA_EXCEEDED = 89
+    PRODUCER_FENCED = 90
+    UNKNOWN_TOPIC_ID = 100
+    TRANSACTION_ABORTABLE = 120
+
+
+# Kafka 4.x codes whose exception is a RetriableException (Errors.exception()).
+RETRIABLE_CODES = frozenset({
+    2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80,
+    83, 84, 88, 89, 100, 103, 106, 122, 123, 133,
+})
+
+# Java TransactionManager.maybeTransitionToErrorState: these poison the producer.
+_FATAL_BATCH_CODES = frozenset({
+    Code.CLUSTER_AUTHORIZATION_FAILED, Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    Code.PRODUCER_FENCED, Code.UNSUPPORTED_VERSION, Code.INVALID_PRODUCER_ID_MAPPING,
+})
+
+
+def is_retriable(code: int) -> bool:
+    """True when Kafka classes ``code`` as retriable."""
+    return code in RETRIABLE_CODES
+
+
+def broker_error(code: int, message: str = "") -> KafkaError:
+    """The purekafka exception for a broker error code."""
+    for_code = getattr(_errors, "for_code", None)  # the error table, once present
+    if for_code is not None:
+        cls = for_code(code)
+        return cls(message) if message else cls()
+    try:
+        name = Code(code).name
+    except ValueError:
+        name = f"error code {code}"
+    err = KafkaError(f"{name}: {message}" if message else name)
+    err.errno = code  # type: ignore[attr-defined]
+    err.retriable = is_retriable(code)
+    return err
+
+
+def increment_sequence(sequence: int, increment: int) -> int:
+    """``sequence + increment`` wrapping past 2**31-1 to 0 (Java DefaultRecordBatch)."""
+    if sequence > INT32_MAX - increment:
+        return increment - (INT32_MAX - sequence) - 1
+    return sequence + increment
+
+
+def decrement_sequence(sequence: int, decrement: int) -> int:
+    """Inverse of ``increment_sequence``."""
+    if sequence < decrement:
+        return INT32_MAX - (decrement - sequence) + 1
+    return sequence - decrement
+
+
+def _seq_after(a: int, b: int) -> bool:
+    """True if sequence ``a`` comes after ``b`` (modulo 2**31, window of 2**30)."""
+    return 0 < ((a - b) & INT32_MAX) < 2**30
+
+
+class Batch(Protocol):
+    """What the state needs from a batch; it writes the last three attributes."""
+
+    tp: TopicPartition
+    record_count: int
+    producer_id: int
+    producer_epoch: int
+    base_sequence: int
+
+
+class Stamp:
+    """A stand-alone batch record, returned by ``assign`` when no batch is given.
+
+    Unpacks as ``producer_id, producer_epoch, base_sequence``.
+    """
+
+    __slots__ = ("tp", "record_count", "producer_id", "producer_epoch", "base_sequence")
+
+    def __init__(self, tp: TopicPartition, record_count: int) -> None:
+        self.tp = tp
+        self.record_count = record_count
+        self.producer_id = NO_PRODUCER_ID
+        self.producer_epoch = NO_PRODUCER_EPOCH
+        self.base_sequence = NO_SEQUENCE
+
+    def __iter__(self) -> Any:
+        return iter((self.producer_id, self.producer_epoch, self.base_sequence))
+
+    def __repr__(self) -> str:
+        return (f"Stamp({self.tp[0]}-{self.tp[1]}, n={self.record_count}, pid={self.producer_id}, "
+                f"epoch={self.producer_epoch}, seq={self.base_sequence})")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the sender does with a batch after an error response."""
+
+    action: Literal["retry", "succeed", "fail", "ignore"]
+    error: KafkaError | None = None
+    bump_requested: bool = False  # this error asked for an epoch bump (informational)
+
+    @property
+    def retry(self) -> bool:
+        return self.action == "retry"
+
+
+@dataclass(frozen=True)
+class InitDecision:
+    """What the sender does after an InitProducerId answer."""
+
+    action: Literal["ok", "retry", "abort_batches", "fatal"]
+    error: KafkaError | None = None
+
+
+class _Tracked:
+    """Per-batch bookkeeping the batch object itself need not carry."""
+
+    __slots__ = ("batch", "on_wire", "done", "reset")
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.on_wire = True
+        self.done = False
+        self.reset = False  # restamped since first sent (Java sequenceHasBeenReset)
+
+
+class _Partition:
+    """Java TxnPartitionEntry: the stamp in use and where the sequences stand."""
+
+    __slots__ = ("producer_id", "producer_epoch", "next_sequence", "last_acked_sequence",
+                 "last_acked_offset", "unfinished", "wire")
+
+    def __init__(self, producer_id: int, producer_epoch: int) -> None:
+        self.producer_id = producer_id
+        self.producer_epoch = producer_epoch
+        self.next_sequence = 0
+        self.last_acked_sequence = NO_SEQUENCE
+        self.last_acked_offset = NO_OFFSET
+        self.unfinished: list[_Tracked] = []  # stamped, not finished; sequence order
+        self.wire = 0  # requests outstanding, including ones for batches given up on
+
+
+class IdempotenceState:
+    """Producer id, epoch and sequences of one producer (see the module docstring)."""
+
+    def __init__(self, transactional: bool = False, *, retry_backoff_ms: float = 100.0,
+                 max_in_flight: int = MAX_IN_FLIGHT_PER_PARTITION) -> None:
+        if not 1 <= max_in_flight <= MAX_IN_FLIGHT_PER_PARTITION:
+            raise LocalProtocolError(
+                f"max_in_flight must be 1..{MAX_IN_FLIGHT_PER_PARTITION}, got {max_in_flight}")
+        self.transactional = transactional
+        self.retry_backoff_ms = retry_backoff_ms
+        self.max_in_flight = max_in_flight
+        self.producer_id = NO_PRODUCER_ID
+        self.producer_epoch = NO_PRODUCER_EPOCH
+        self.fatal_error: KafkaError | None = None
+        self._partitions: dict[TopicPartition, _Partition] = {}
+        self._tracked: dict[int, _Tracked] = {}
+        self._unresolved: dict[TopicPartition, int] = {}  # tp -> sequence after the lost batch
+        self._bump: set[TopicPartition] = set()  # partitions waiting for an epoch bump
+        self._restart: set[TopicPartition] = set()  # transactional: restart at 0, same epoch
+        self._init_in_flight = False
+        self._init_not_before = 0.0
+        self._errors: list[tuple[str, KafkaError]] = []  # for the TransactionManager
+        self.epoch_bumps = 0  # count of local bumps, for metrics and tests
+
+    # -- producer id -------------------------------------------------------------------
+    @property
+    def has_producer_id(self) -> bool:
+        return self.producer_id >= 0 and self.producer_epoch >= 0
+
+    @property
+    def bump_pending(self) -> bool:
+        return bool(self._bump)
+
+    def needs_producer_id(self, now: float | None = None) -> bool:
+        """True when an idempotent producer should send InitProducerId now."""
+        if self.transactional or self.fatal_error is not None or self._init_in_flight:
+            return False
+        if self.has_producer_id:
+            return False
+        return now is None or now >= self._init_not_before
+
+    def init_producer_id_request(self, transactional_id: str | None = None,
+                                 transaction_timeout_ms: int = INT32_MAX) -> InitProducerIdRequest:
+        """The InitProducerId request to send; marks one as outstanding."""
+        self._init_in_flight = True
+        return InitProducerIdRequest(transactional_id=transactional_id,
+                                     transaction_timeout_ms=transaction_timeout_ms)
+
+    def handle_init_producer_id_disconnect(self, now: float) -> InitDecision:
+        """The InitProducerId request was lost with its connection: retry."""
+        self._init_in_flight = False
+        self._init_not_before = now + self.retry_backoff_ms
+        return InitDecision("retry")
+
+    def handle_init_producer_id_response(self, resp: InitProducerIdResponse, now: float) -> InitDecision:
+        """Adopt the id, or classify the error as Java's InitProducerIdHandler does."""
+        self._init_in_flight = False
+        code = resp.error_code
+        if code == Code.NONE:
+            if resp.producer_id < 0 or resp.producer_epoch < 0:
+                return self._fatal(KafkaError(
+                    f"InitProducerId returned an invalid producer id {resp.producer_id} "
+                    f"/ epoch {resp.producer_epoch}"))
+            self.producer_id = resp.producer_id
+            self.producer_epoch = resp.producer_epoch
+            self._apply_pending_bump_after_new_id()
+            return InitDecision("ok")
+        err = broker_error(code, "InitProducerId failed")
+        if is_retriable(code):
+            self._init_not_before = now + self.retry_backoff_ms
+            return InitDecision("retry", err)
+        if code in (Code.CLUSTER_AUTHORIZATION_FAILED, Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
+            # Java: abortable, then Sender.shouldHandleAuthorizationError fails the
+            # batches and returns to UNINITIALIZED so a later send tries again.
+            self._init_not_before = now + self.retry_backoff_ms
+            return InitDecision("abort_batches", err)
+        return self._fatal(err)
+
+    def _fatal(self, err: KafkaError) -> InitDecision:
+        if self.fatal_error is None:
+            self.fatal_error = err
+        return InitDecision("fatal", self.fatal_error)
+
+    def set_producer(self, producer_id: int, producer_epoch: int, *, reset_sequences: bool) -> None:
+        """Adopt a producer id and epoch chosen by the coordinator (transactions)."""
+        self.producer_id = producer_id
+        self.producer_epoch = producer_epoch
+        if reset_sequences:
+            self.reset_sequences()
+
+    def reset_sequences(self) -> None:
+        """Forget every partition's sequences (Java resetSequenceNumbers)."""
+        self._partitions.clear()
+        self._tracked.clear()
+        self._unresolved.clear()
+        self._bump.clear()
+        self._restart.clear()
+
+    def take_errors(self) -> list[tuple[str, KafkaError]]:
+        """Transaction errors raised by batch outcomes: ('abortable'|'abortable_or_fatal'|'fatal', error)."""
+        out, self._errors = self._errors, []
+        return out
+
+    def fail(self, err: KafkaError) -> None:
+        """Poison the state (the transaction manager went fatal)."""
+        if self.fatal_error is None:
+            self.fatal_error = err
+
+    # -- draining ----------------------------------------------------------------------
+    def can_send(self, tp: TopicPartition) -> bool:
+        """May a batch that was never sent go to ``tp`` now (Java shouldStopDrainBatchesForPartition)?"""
+        if self.fatal_error is not None or not self.has_producer_id or self._bump:
+            return False
+        if tp in self._unresolved or tp in self._restart:
+            return False
+        p = self._partitions.get(tp)
+        if p is None:
+            return True
+        if p.unfinished and (p.producer_id != self.producer_id or p.producer_epoch != self.producer_epoch):
+            return False  # a new epoch must not start before the old one's batches finish
+        # Batches given up on while on the wire still occupy the broker's window.
+        ghosts = p.wire - sum(1 for t in p.unfinished if t.on_wire)
+        return len(p.unfinished) + ghosts < self.max_in_flight
+
+    def assign(self, tp: TopicPartition, record_count: int, batch: Batch | None = None) -> Any:
+        """Stamp a never-sent batch with producer id, epoch and base sequence; returns it.
+
+        Without ``batch`` a ``Stamp`` is made, which unpacks as
+        ``(producer_id, producer_epoch, base_sequence)``.
+        """
+        if record_count < 1:
+            raise LocalProtocolError(f"a batch needs at least one record, got {record_count}")
+        if not self.can_send(tp):
+            raise LocalProtocolError(f"cannot assign a sequence on {tp[0]}-{tp[1]} now (check can_send)")
+        if batch is None:
+            batch = Stamp(tp, record_count)
+        elif id(batch) in self._tracked:
+            raise LocalProtocolError(f"batch {batch!r} already has a sequence; use resend()")
+        p = self._partitions.get(tp)
+        if p is None or p.producer_id != self.producer_id or p.producer_epoch != self.producer_epoch:
+            # Java maybeUpdateProducerIdAndEpoch: a new id/epoch starts at sequence 0.
+            p = self._partitions[tp] = _Partition(self.producer_id, self.producer_epoch)
+        batch.producer_id = self.producer_id
+        batch.producer_epoch = self.producer_epoch
+        batch.base_sequence = p.next_sequence
+        p.next_sequence = increment_sequence(p.next_sequence, record_count)
+        t = _Tracked(batch)
+        p.unfinished.append(t)
+        p.wire += 1
+        self._tracked[id(batch)] = t
+        return batch
+
+    def can_resend(self, batch: Batch) -> bool:
+        """May this retried batch go out now? Only the oldest unfinished batch of its partition may."""
+        t = self._tracked.get(id(batch))
+        if self.fatal_error is not None or t is None or t.done or t.on_wire:
+            return False
+        tp = batch.tp
+        if tp in self._bump or tp in self._restart or not self.has_producer_id:
+            return False
+        p = self._partitions[tp]
+        return p.unfinished[0] is t
+
+    def resend(self, batch: Batch) -> None:
+        """The retried batch is on the wire again (with its current stamp)."""
+        if not self.can_resend(batch):
+            raise LocalProtocolError(f"batch {batch!r} may not be resent now (check can_resend)")
+        t = self._tracked[id(batch)]
+        t.on_wire = True
+        self._partitions[batch.tp].wire += 1
+
+    def order_key(self, batch: Batch) -> int:
+        """Position of the batch among its partition's unfinished ones (queue retries in this order)."""
+        t = self._tracked.get(id(batch))
+        if t is None or t.done:
+            return -1
+        return self._partitions[batch.tp].unfinished.index(t)
+
+    def unfinished(self, tp: TopicPartition) -> list[Batch]:
+        """The partition's stamped, unfinished batches in sequence order."""
+        p = self._partitions.get(tp)
+        return [] if p is None else [t.batch for t in p.unfinished]
+
+    def next_sequence(self, tp: TopicPartition) -> int:
+        p = self._partitions.get(tp)
+        return 0 if p is None else p.next_sequence
+
+    def last_acked_sequence(self, tp: TopicPartition) -> int:
+        p = self._partitions.get(tp)
+        return NO_SEQUENCE if p is None else p.last_acked_sequence
+
+    def is_unresolved(self, tp: TopicPartition) -> bool:
+        return tp in self._unresolved
+
+    def has_unfinished(self) -> bool:
+        return any(p.unfinished for p in self._partitions.values())
+
+    # -- outcomes ------------------------------------------------------------------------
+    def _off_wire(self, batch: Batch) -> _Tracked | None:
+        t = self._tracked.get(id(batch))
+        if t is None:
+            return None
+        if t.on_wire:
+            t.on_wire = False
+            p = self._partitions.get(batch.tp)
+            if p is not None and p.wire > 0:
+                p.wire -= 1
+        return t
+
+    def _finish(self, t: _Tracked) -> None:
+        t.done = True
+        p = self._partitions.get(t.batch.tp)
+        if p is not None and t in p.unfinished:
+            p.unfinished.remove(t)
+        if not t.on_wire:
+            self._tracked.pop(id(t.batch), None)
+
+    def _record_ack(self, batch: Batch, base_offset: int) -> None:
+        p = self._partitions.get(batch.tp)
+        if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
+            return  # an answer from before a reset or bump says nothing about the current run
+        last = increment_sequence(batch.base_sequence, batch.record_count - 1)
+        if p.last_acked_sequence == NO_SEQUENCE or _seq_after(last, p.last_acked_sequence):
+            p.last_acked_sequence = last
+        if base_offset >= 0:
+            p.last_acked_offset = max(p.last_acked_offset, base_offset + batch.record_count - 1)
+
+    def on_acked(self, batch: Batch, base_offset: int = NO_OFFSET) -> bool:
+        """The broker stored the batch. False if it was already finished (do not complete twice)."""
+        t = self._off_wire(batch)
+        if t is None:
+            return False  # forgotten by a reset; Java ignores it too
+        self._record_ack(batch, base_offset)
+        if t.done:
+            self._tracked.pop(id(batch), None)
+            self._settle()
+            return False
+        self._finish(t)
+        self._settle()
+        return True
+
+    def on_expired(self, batch: Batch) -> bool:
+        """The sender gave up on the batch without an answer. False if already finished."""
+        t = self._tracked.get(id(batch))
+        if t is None or t.done:
+            return False
+        self._finish(t)
+        self._mark_unresolved(batch)
+        if self.transactional:
+            self._errors.append(("abortable", broker_error(Code.REQUEST_TIMED_OUT, (
+                f"batch for {batch.tp[0]}-{batch.tp[1]} expired before it was acknowledged"))))
+        self._settle()
+        return True
+
+    def on_error(self, batch: Batch, error_code: int, *, can_retry: bool = True,
+                 log_start_offset: int = NO_OFFSET, message: str = "") -> Decision:
+        """Classify a partition error as Java's TransactionManager.canRetry / handleFailedBatch do."""
+        t = self._off_wire(batch)
+        if t is None or t.done:
+            if t is not None:
+                self._tracked.pop(id(batch), None)
+            self._settle()
+            return Decision("ignore")
+        err = broker_error(error_code, message or f"produce to {batch.tp[0]}-{batch.tp[1]} failed")
+        if self.fatal_error is not None:
+            self._finish(t)
+            self._settle()
+            return Decision("fail", self.fatal_error)
+        if error_code in _FATAL_BATCH_CODES:
+            self.fatal_error = err
+            self._errors.append(("fatal", err))
+            self._finish(t)
+            return Decision("fail", err)
+        bumps_before = len(self._bump)
+        if can_retry and self._retry_allowed(t, error_code, log_start_offset):
+            requested = len(self._bump) > bumps_before or batch.tp in self._bump
+            self._settle()
+            return Decision("retry", None, requested)
+        if error_code == Code.DUPLICATE_SEQUENCE_NUMBER:
+            # The broker already has it but no longer the offset (Sender.completeBatch).
+            self._record_ack(batch, NO_OFFSET)
+            self._finish(t)
+            self._settle()
+            return Decision("succeed")
+        self._finish(t)
+        tp = batch.tp
+        requested = False
+        if self.transactional:
+            self._errors.append(("abortable", err))
+        if error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional:
+            requested = self._request_bump(tp)
+        elif error_code == Code.UNKNOWN_PRODUCER_ID:
+            if self.transactional:
+                self._restart.add(tp)
+            else:
+                requested = self._request_bump(tp)
+        elif is_retriable(error_code):
+            self._mark_unresolved(batch)  # it may or may not have been written
+        elif not self.transactional:
+            requested = self._request_bump(tp)  # rejected for sure: close the gap with a new epoch
+        else:
+            self._shift_down(t)
+        self._settle()
+        return Decision("fail", err, requested)
+
+    def _retry_allowed(self, t: _Tracked, code: int, log_start_offset: int) -> bool:
+        batch = t.batch
+        tp = batch.tp
+        p = self._partitions[tp]
+        if code == Code.UNKNOWN_PRODUCER_ID:
+            if log_start_offset == NO_OFFSET or t.reset:
+                return True  # no log start offset yet, or already restarted: just retry
+            if p.last_acked_offset < log_start_offset:
+                # Retention removed the producer's state: expected, restart the sequences.
+                if self.transactional:
+                    self._restart.add(tp)
+                else:
+                    self._request_bump(tp)
+                return True
+            if not self.transactional:
+                self._request_bump(tp)
+                return True
+            return False
+        if code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER:
+            unresolved = tp in self._unresolved
+            is_next = batch.base_sequence == increment_sequence(p.last_acked_sequence, 1) \
+                if p.last_acked_sequence != NO_SEQUENCE else batch.base_sequence == 0
+            if not unresolved and (t.reset or not is_next):
+                return True  # an earlier batch failed first; this one only follows it
+            if not self.transactional:
+                if not unresolved or batch.base_sequence == self._unresolved[tp]:
+                    self._request_bump(tp)
+                return True
+            return False
+        return is_retriable(code)
+
+    def on_split(self, batch: Batch, parts: list[Batch]) -> None:
+        """Replace a batch rejected as too large by ``parts`` covering the same sequences."""
+        t = self._off_wire(batch)
+        if t is None or t.done:
+            raise LocalProtocolError(f"batch {batch!r} is not an unfinished stamped batch")
+        if sum(x.record_count for x in parts) != batch.record_count or not parts:
+            raise LocalProtocolError("split parts must hold exactly the batch's records")
+        p = self._partitions[batch.tp]
+        at = p.unfinished.index(t)
+        seq = batch.base_sequence
+        news = []
+        for part in parts:
+            part.producer_id, part.producer_epoch, part.base_sequence = (
+                batch.producer_id, batch.producer_epoch, seq)
+            seq = increment_sequence(seq, part.record_count)
+            n = _Tracked(part)
+            n.on_wire = False
+            n.reset = t.reset
+            self._tracked[id(part)] = n
+            news.append(n)
+        p.unfinished[at:at + 1] = news
+        t.done = True
+        self._tracked.pop(id(batch), None)
+        self._settle()
+
+    # -- sequence repair ------------------------------------------------------------------
+    def _mark_unresolved(self, batch: Batch) -> None:
+        nxt = increment_sequence(batch.base_sequence, batch.record_count)
+        prev = self._unresolved.get(batch.tp)
+        if prev is None or _seq_after(nxt, prev):
+            self._unresolved[batch.tp] = nxt
+
+    def _request_bump(self, tp: TopicPartition) -> bool:
+        if self.transactional:
+            return False
+        self._bump.add(tp)
+        return True
+
+    def _shift_down(self, failed: _Tracked) -> None:
+        """Transactional: a batch definitely rejected frees its sequences (adjustSequencesDueToFailedBatch)."""
+        batch = failed.batch
+        p = self._partitions.get(batch.tp)
+        if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
+            return
+        n = batch.record_count
+        for t in p.unfinished:
+            if t.on_wire and _seq_after(t.batch.base_sequence, batch.base_sequence):
+                # Its old stamp may still be answered, so it cannot move; hold the
+                # partition instead (the transaction is aborting anyway).
+                self._mark_unresolved(batch)
+                return
+        p.next_sequence = decrement_sequence(p.next_sequence, n)
+        for t in p.unfinished:
+            if _seq_after(t.batch.base_sequence, batch.base_sequence):
+                t.batch.base_sequence = decrement_sequence(t.batch.base_sequence, n)
+                t.reset = True
+
+    def _restamp(self, tp: TopicPartition) -> None:
+        """Java startSequencesAtBeginning: current id/epoch, unfinished batches from 0."""
+        p = self._partitions.get(tp)
+        if p is None:
+            return
+        seq = 0
+        for t in p.unfinished:
+            b = t.batch
+            b.producer_id, b.producer_epoch, b.base_sequence = self.producer_id, self.producer_epoch, seq
+            t.reset = True
+            seq = increment_sequence(seq, b.record_count)
+        p.producer_id, p.producer_epoch = self.producer_id, self.producer_epoch
+        p.next_sequence = seq
+        p.last_acked_sequence = NO_SEQUENCE
+        p.last_acked_offset = NO_OFFSET
+        self._unresolved.pop(tp, None)
+
+    def _settle(self) -> None:
+        """Resolve unresolved partitions and carry out pending restarts and bumps."""
+        for tp in list(self._unresolved):
+            p = self._partitions.get(tp)
+            if p is None:
+                del self._unresolved[tp]
+                continue
+            if p.unfinished:
+                continue
+            if p.next_sequence == increment_sequence(p.last_acked_sequence, 1):
+                del self._unresolved[tp]  # a later batch was acked: the lost one made it
+                continue
+            del self._unresolved[tp]
+            if self.transactional:
+                self._errors.append(("abortable_or_fatal", KafkaError(
+                    "The client hasn't received acknowledgment for some previously sent messages "
+                    "and can no longer retry them.")))
+            else:
+                self._bump.add(tp)
+        for tp in list(self._restart):
+            p = self._partitions.get(tp)
+            if p is None or p.wire == 0:
+                self._restart.discard(tp)
+                self._restamp(tp)
+        if self._bump and self.has_producer_id and self.fatal_error is None:
+            if all(self._partitions[tp].wire == 0 for tp in self._bump if tp in self._partitions):
+                self._bump_epoch()
+
+    def _bump_epoch(self) -> None:
+        self.epoch_bumps += 1
+        if self.producer_epoch >= EPOCH_MAX:
+            # Epoch exhausted: drop the id; the bump partitions restart under the new one.
+            self.producer_id = NO_PRODUCER_ID
+            self.producer_epoch = NO_PRODUCER_EPOCH
+            return
+        self.producer_epoch += 1
+        for tp in self._bump:
+            self._restamp(tp)
+        self._bump.clear()
+
+    def _apply_pending_bump_after_new_id(self) -> None:
+        if self._bump:
+            for tp in self._bump:
+                self._restamp(tp)
+            self._bump.clear()

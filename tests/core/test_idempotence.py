@@ -1,0 +1,661 @@
+"""IdempotenceState: Java's sequence rules, one test per rule, and a Hypothesis state machine.
+
+Each unit test names the Java method (Kafka 4.x clients, producer.internals) whose
+behaviour it pins. The state machine feeds every order of sends, answers (success
+and the relevant error codes), resends, expiries, splits and lost connections, and
+checks the invariants after every step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from purekafka.core.idempotence import (
+    EPOCH_MAX,
+    INT32_MAX,
+    Code,
+    IdempotenceState,
+    decrement_sequence,
+    increment_sequence,
+)
+from purekafka.errors import KafkaError, LocalProtocolError
+from purekafka.protocol.init_producer_id import InitProducerIdResponse
+
+A = ("a", 0)
+B = ("b", 1)
+
+
+class FakeBatch:
+    """The attributes a sender's batch carries; a plain record, not a stand-in for the broker."""
+
+    def __init__(self, tp: tuple[str, int], record_count: int) -> None:
+        self.tp = tp
+        self.record_count = record_count
+        self.producer_id = -1
+        self.producer_epoch = -1
+        self.base_sequence = -1
+
+    @property
+    def stamp(self) -> tuple[int, int, int]:
+        return (self.producer_id, self.producer_epoch, self.base_sequence)
+
+    def __repr__(self) -> str:
+        return f"FakeBatch({self.tp}, n={self.record_count}, stamp={self.stamp})"
+
+
+def ready(pid: int = 1000, epoch: int = 0, **kw) -> IdempotenceState:
+    s = IdempotenceState(**kw)
+    assert s.needs_producer_id(0)
+    req = s.init_producer_id_request()
+    assert req.transactional_id is None and req.transaction_timeout_ms == INT32_MAX
+    assert s.handle_init_producer_id_response(
+        InitProducerIdResponse(producer_id=pid, producer_epoch=epoch), 0).action == "ok"
+    return s
+
+
+def send(s: IdempotenceState, tp=A, n: int = 10) -> FakeBatch:
+    assert s.can_send(tp)
+    b = FakeBatch(tp, n)
+    assert s.assign(tp, n, b) is b
+    return b
+
+
+# -- sequence arithmetic ---------------------------------------------------------------
+
+def test_increment_sequence_wraps_like_java() -> None:
+    # DefaultRecordBatch.incrementSequence; DefaultRecordBatchTest.testIncrementSequence
+    assert increment_sequence(5, 5) == 10
+    assert increment_sequence(INT32_MAX, 1) == 0
+    assert increment_sequence(INT32_MAX - 5, 10) == 4
+    # DefaultRecordBatch.decrementSequence is its inverse
+    assert decrement_sequence(0, 1) == INT32_MAX
+    assert decrement_sequence(4, 10) == INT32_MAX - 5
+
+
+# -- producer id -------------------------------------------------------------------------
+
+def test_init_producer_id_success_then_no_more_requests() -> None:
+    s = IdempotenceState()
+    assert s.needs_producer_id(0) and not s.can_send(A)
+    s.init_producer_id_request()
+    assert not s.needs_producer_id(0)  # one outstanding at a time
+    s.handle_init_producer_id_response(InitProducerIdResponse(producer_id=7, producer_epoch=3), 1)
+    assert (s.producer_id, s.producer_epoch) == (7, 3)
+    assert not s.needs_producer_id(2) and s.can_send(A)
+
+
+def test_init_producer_id_retriable_error_backs_off() -> None:
+    # InitProducerIdHandler.handleResponse: RetriableException -> reenqueue
+    s = IdempotenceState(retry_backoff_ms=100)
+    s.init_producer_id_request()
+    d = s.handle_init_producer_id_response(
+        InitProducerIdResponse(error_code=Code.COORDINATOR_LOAD_IN_PROGRESS), 1000)
+    assert d.action == "retry"
+    assert not s.needs_producer_id(1050) and s.needs_producer_id(1100)
+    s.init_producer_id_request()
+    assert s.handle_init_producer_id_disconnect(2000).action == "retry"
+    assert not s.needs_producer_id(2000) and s.needs_producer_id(2100)
+
+
+def test_init_producer_id_authorization_error_aborts_batches_and_retries_later() -> None:
+    # InitProducerIdHandler: CLUSTER_AUTHORIZATION_FAILED -> abortable; then
+    # Sender.shouldHandleAuthorizationError fails the batches and goes back to UNINITIALIZED.
+    s = IdempotenceState()
+    s.init_producer_id_request()
+    d = s.handle_init_producer_id_response(
+        InitProducerIdResponse(error_code=Code.CLUSTER_AUTHORIZATION_FAILED), 0)
+    assert d.action == "abort_batches" and isinstance(d.error, KafkaError)
+    assert s.fatal_error is None and s.needs_producer_id(1000)
+
+
+@pytest.mark.parametrize("code", [Code.PRODUCER_FENCED, Code.INVALID_PRODUCER_EPOCH,
+                                  Code.UNSUPPORTED_VERSION, Code.INVALID_TRANSACTION_TIMEOUT])
+def test_init_producer_id_other_errors_are_fatal(code: int) -> None:
+    # InitProducerIdHandler: fenced -> fatal ProducerFenced; anything unexpected -> fatal
+    s = IdempotenceState()
+    s.init_producer_id_request()
+    d = s.handle_init_producer_id_response(InitProducerIdResponse(error_code=code), 0)
+    assert d.action == "fatal" and s.fatal_error is d.error
+    assert not s.needs_producer_id(10**9) and not s.can_send(A)
+
+
+# -- stamping ----------------------------------------------------------------------------
+
+def test_sequences_are_contiguous_per_partition_and_start_at_zero() -> None:
+    # RecordAccumulator.drain: sequenceNumber(tp), then incrementSequenceNumber(tp, recordCount)
+    s = ready()
+    a1, a2, b1, a3 = send(s, A, 3), send(s, A, 4), send(s, B, 2), send(s, A, 1)
+    assert [a1.base_sequence, a2.base_sequence, a3.base_sequence] == [0, 3, 7]
+    assert b1.base_sequence == 0 and s.next_sequence(A) == 8
+    assert a1.stamp[:2] == (1000, 0)
+
+
+def test_assign_without_a_batch_returns_an_unpackable_stamp() -> None:
+    s = ready()
+    pid, epoch, seq = s.assign(A, 5)
+    assert (pid, epoch, seq) == (1000, 0, 0)
+    assert tuple(s.assign(A, 1)) == (1000, 0, 5)
+
+
+def test_at_most_five_unfinished_batches_per_partition() -> None:
+    # the broker keeps metadata for five batches per producer and partition
+    s = ready()
+    batches = [send(s, A, 1) for _ in range(5)]
+    assert not s.can_send(A) and s.can_send(B)
+    with pytest.raises(LocalProtocolError):
+        s.assign(A, 1, FakeBatch(A, 1))
+    assert s.on_acked(batches[0], 0)
+    assert s.can_send(A)
+
+
+def test_sequence_wraps_after_int32_max() -> None:
+    s = ready()
+    send(s, A, INT32_MAX)  # sequences 0 .. 2**31-2
+    b = send(s, A, 3)
+    assert b.base_sequence == INT32_MAX and s.next_sequence(A) == 2
+
+
+# -- acknowledgements --------------------------------------------------------------------
+
+def test_ack_is_counted_once() -> None:
+    s = ready()
+    b = send(s, A, 10)
+    assert s.on_acked(b, 100) is True
+    assert s.last_acked_sequence(A) == 9
+    assert s.on_acked(b, 100) is False
+    assert s.on_error(b, Code.NETWORK_EXCEPTION).action == "ignore"
+
+
+def test_duplicate_sequence_is_success_without_offset() -> None:
+    # Sender.completeBatch: DUPLICATE_SEQUENCE_NUMBER -> completeBatch (success)
+    s = ready()
+    b = send(s, A, 10)
+    d = s.on_error(b, Code.DUPLICATE_SEQUENCE_NUMBER)
+    assert d.action == "succeed" and s.last_acked_sequence(A) == 9 and not s.unfinished(A)
+
+
+def test_retry_goes_out_before_later_batches() -> None:
+    # RecordAccumulator.shouldStopDrainBatchesForPartition: a retried batch waits
+    # until it is the first in-flight sequence.
+    s = ready()
+    b1, b2 = send(s, A, 1), send(s, A, 1)
+    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert not s.can_resend(b2)  # b1 is older and unfinished
+    assert s.on_error(b1, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert s.can_resend(b1) and not s.can_resend(b2)
+    assert s.order_key(b1) == 0 and s.order_key(b2) == 1
+    s.resend(b1)
+    assert not s.can_resend(b2)
+    assert s.on_acked(b1, 0)
+    assert s.can_resend(b2)
+    s.resend(b2)
+    assert b2.stamp == (1000, 0, 1)  # a plain retry keeps its stamp
+
+
+def test_non_retriable_error_fails_batch_and_bumps_epoch() -> None:
+    # Sender.failBatch(adjustSequenceNumbers=true) -> handleFailedBatch ->
+    # requestIdempotentEpochBumpForPartition (non-transactional)
+    s = ready()
+    b1, b2 = send(s, A, 2), send(s, A, 3)
+    d = s.on_error(b1, Code.MESSAGE_TOO_LARGE, can_retry=False)
+    assert d.action == "fail" and d.bump_requested
+    assert s.bump_pending and not s.can_send(B)  # nothing new is stamped meanwhile
+    # b2 is still on the wire with its old stamp: the bump waits for it.
+    assert s.producer_epoch == 0 and b2.stamp == (1000, 0, 2)
+    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d2.action == "retry"
+    assert s.producer_epoch == 1 and b2.stamp == (1000, 1, 0)  # restamped from 0
+    assert s.next_sequence(A) == 3 and s.can_resend(b2)
+
+
+# -- OUT_OF_ORDER_SEQUENCE_NUMBER (TransactionManager.canRetry) ------------------------------
+
+def test_oosn_on_the_next_batch_bumps_epoch_and_restarts_sequences() -> None:
+    s = ready()
+    b1, b2 = send(s, A, 5), send(s, A, 5)
+    d1 = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d1.action == "retry" and d1.bump_requested
+    assert s.producer_epoch == 0  # b2 still on the wire
+    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d2.action == "retry"
+    assert s.producer_epoch == 1 and s.epoch_bumps == 1
+    assert b1.stamp == (1000, 1, 0) and b2.stamp == (1000, 1, 5)
+    assert s.can_resend(b1) and not s.can_resend(b2)
+
+
+def test_oosn_on_a_later_batch_retries_without_bump() -> None:
+    s = ready()
+    b1, b2 = send(s, A, 5), send(s, A, 5)
+    d = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d.action == "retry" and not d.bump_requested and not s.bump_pending
+    assert s.on_acked(b1, 0)
+    s.resend(b2)
+    assert b2.stamp == (1000, 0, 5)
+
+
+def test_oosn_when_retries_are_exhausted_fails_and_bumps() -> None:
+    # handleFailedBatch: OutOfOrderSequenceException && !transactional -> epoch bump
+    s = ready()
+    b1 = send(s, A, 5)
+    d = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
+    assert d.action == "fail" and d.bump_requested
+    assert s.producer_epoch == 1 and s.can_send(A)
+    assert send(s, A, 1).stamp == (1000, 1, 0)
+
+
+# -- UNKNOWN_PRODUCER_ID (TransactionManager.canRetry) ------------------------------------------
+
+def test_unknown_producer_id_without_log_start_offset_just_retries() -> None:
+    s = ready()
+    b = send(s, A, 5)
+    d = s.on_error(b, Code.UNKNOWN_PRODUCER_ID, log_start_offset=-1)
+    assert d.action == "retry" and not s.bump_pending and b.stamp == (1000, 0, 0)
+
+
+def test_unknown_producer_id_after_retention_bumps_epoch() -> None:
+    s = ready()
+    b1 = send(s, A, 5)
+    assert s.on_acked(b1, 100)  # last acked offset 104
+    b2 = send(s, A, 5)
+    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=200)
+    assert d.action == "retry" and d.bump_requested
+    assert b2.stamp == (1000, 1, 0)
+
+
+def test_unknown_producer_id_otherwise_bumps_for_idempotent_producer() -> None:
+    s = ready()
+    b1 = send(s, A, 5)
+    assert s.on_acked(b1, 100)
+    b2 = send(s, A, 5)
+    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=50)
+    assert d.action == "retry" and d.bump_requested and b2.stamp == (1000, 1, 0)
+
+
+# -- fencing and fatal errors (maybeTransitionToErrorState) -------------------------------------
+
+@pytest.mark.parametrize("code", [Code.PRODUCER_FENCED, Code.CLUSTER_AUTHORIZATION_FAILED,
+                                  Code.UNSUPPORTED_VERSION, Code.INVALID_PRODUCER_ID_MAPPING])
+def test_fatal_batch_errors_poison_the_producer(code: int) -> None:
+    s = ready()
+    b1, b2 = send(s, A, 1), send(s, B, 1)
+    d = s.on_error(b1, code)
+    assert d.action == "fail" and s.fatal_error is d.error
+    assert not s.can_send(A) and not s.can_send(B)
+    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).error is s.fatal_error
+
+
+def test_invalid_producer_epoch_fails_batch_and_bumps_for_idempotent_producer() -> None:
+    # Not in maybeTransitionToErrorState's fatal list; handleFailedBatch adjusts -> bump
+    s = ready()
+    b = send(s, A, 1)
+    d = s.on_error(b, Code.INVALID_PRODUCER_EPOCH, can_retry=True)
+    assert d.action == "fail" and d.bump_requested and s.fatal_error is None
+    assert s.producer_epoch == 1
+
+
+# -- expiry and unresolved sequences (markSequenceUnresolved / maybeResolveSequences) -------------
+
+def test_expired_batch_resolved_by_a_later_ack() -> None:
+    s = ready()
+    b1, b2 = send(s, A, 5), send(s, A, 5)
+    assert s.on_error(b1, Code.REQUEST_TIMED_OUT).action == "retry"
+    assert s.on_expired(b1) and s.is_unresolved(A)
+    assert not s.can_send(A)
+    assert s.on_acked(b2, 10)  # b2 (5..9) stored, so b1 was stored too
+    assert not s.is_unresolved(A) and not s.bump_pending and s.producer_epoch == 0
+    assert send(s, A, 1).base_sequence == 10
+
+
+def test_expired_batch_with_nothing_after_it_bumps_epoch() -> None:
+    s = ready()
+    b0 = send(s, A, 2)
+    assert s.on_acked(b0, 0)
+    b1 = send(s, A, 5)
+    assert s.on_error(b1, Code.REQUEST_TIMED_OUT).action == "retry"
+    assert s.on_expired(b1)
+    assert s.producer_epoch == 1 and not s.is_unresolved(A)
+    assert send(s, A, 1).stamp == (1000, 1, 0)
+
+
+def test_expired_while_on_the_wire_holds_the_bump_until_answered() -> None:
+    s = ready()
+    b1 = send(s, A, 5)
+    assert s.on_expired(b1)  # its request is still outstanding
+    assert s.bump_pending and s.producer_epoch == 0  # waits for b1's answer
+    assert not s.can_send(B)
+    assert s.on_acked(b1, 0) is False  # the late answer is not a second completion
+    assert s.producer_epoch == 1 and s.can_send(A) and s.can_send(B)
+
+
+def test_retriable_error_without_retry_budget_marks_unresolved() -> None:
+    s = ready()
+    b1, b2 = send(s, A, 5), send(s, A, 5)
+    d = s.on_error(b1, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
+    assert d.action == "fail" and s.is_unresolved(A)
+    # b2 then meets the gap: OOSN on the batch right after the unresolved one bumps
+    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d2.action == "retry" and d2.bump_requested
+    assert b2.stamp == (1000, 1, 0)
+
+
+def test_other_partitions_move_to_the_new_epoch_after_their_batches_finish() -> None:
+    # RecordAccumulator.shouldStopDrainBatchesForPartition: stale epoch with in-flight batches
+    s = ready()
+    a1, b1 = send(s, A, 1), send(s, B, 3)
+    s.on_error(a1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
+    assert s.producer_epoch == 1
+    assert not s.can_send(B)  # b1 still unfinished under epoch 0
+    assert s.on_acked(b1, 0)
+    nb = send(s, B, 1)
+    assert nb.stamp == (1000, 1, 0)  # maybeUpdateProducerIdAndEpoch: restart at 0
+
+
+def test_epoch_exhausted_fetches_a_new_producer_id() -> None:
+    # bumpIdempotentProducerEpoch: epoch == Short.MAX_VALUE -> resetIdempotentProducerId
+    s = ready(epoch=EPOCH_MAX)
+    b1 = send(s, A, 4)
+    d = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d.action == "retry"
+    assert not s.has_producer_id and s.needs_producer_id(0) and not s.can_resend(b1)
+    s.init_producer_id_request()
+    s.handle_init_producer_id_response(InitProducerIdResponse(producer_id=2000, producer_epoch=0), 0)
+    assert b1.stamp == (2000, 0, 0) and s.can_resend(b1)
+
+
+def test_split_batches_take_over_the_sequence_range() -> None:
+    # RecordAccumulator.splitAndReenqueue: split batches keep the big batch's sequences
+    s = ready()
+    big, after = send(s, A, 10), send(s, A, 2)
+    parts = [FakeBatch(A, 4), FakeBatch(A, 6)]
+    s.on_split(big, parts)
+    assert [p.stamp for p in parts] == [(1000, 0, 0), (1000, 0, 4)]
+    assert s.unfinished(A) == [parts[0], parts[1], after]
+    assert s.can_resend(parts[0]) and not s.can_resend(parts[1])
+
+
+# -- transactional mode ----------------------------------------------------------------------------
+
+def test_transactional_oosn_on_next_batch_is_an_abortable_error() -> None:
+    s = IdempotenceState(transactional=True)
+    assert not s.needs_producer_id(0)
+    s.set_producer(5, 0, reset_sequences=True)
+    b = send(s, A, 3)
+    d = s.on_error(b, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    assert d.action == "fail" and not s.bump_pending
+    kinds = [k for k, _ in s.take_errors()]
+    assert kinds == ["abortable"]
+
+
+def test_transactional_rejected_batch_shifts_later_sequences_down() -> None:
+    # TxnPartitionEntry.adjustSequencesDueToFailedBatch
+    s = IdempotenceState(transactional=True)
+    s.set_producer(5, 0, reset_sequences=True)
+    b1, b2 = send(s, A, 3), send(s, A, 4)
+    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    d = s.on_error(b1, Code.INVALID_RECORD, can_retry=False)
+    assert d.action == "fail"
+    assert b2.stamp == (5, 0, 0) and s.next_sequence(A) == 4
+
+
+def test_transactional_unknown_producer_id_after_retention_restarts_at_zero() -> None:
+    s = IdempotenceState(transactional=True)
+    s.set_producer(5, 0, reset_sequences=True)
+    b1 = send(s, A, 3)
+    s.on_acked(b1, 10)
+    b2 = send(s, A, 3)
+    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=100)
+    assert d.action == "retry" and b2.stamp == (5, 0, 0) and s.producer_epoch == 0
+
+
+# -- the state machine -------------------------------------------------------------------------------
+
+TPS = [("t", 0), ("t", 1), ("u", 0)]
+ERROR_CODES = [
+    Code.NOT_LEADER_OR_FOLLOWER, Code.REQUEST_TIMED_OUT, Code.NETWORK_EXCEPTION,
+    Code.OUT_OF_ORDER_SEQUENCE_NUMBER, Code.DUPLICATE_SEQUENCE_NUMBER, Code.UNKNOWN_PRODUCER_ID,
+    Code.INVALID_PRODUCER_EPOCH, Code.MESSAGE_TOO_LARGE, Code.INVALID_RECORD,
+    Code.NOT_ENOUGH_REPLICAS, Code.TOPIC_AUTHORIZATION_FAILED, Code.PRODUCER_FENCED,
+    Code.CLUSTER_AUTHORIZATION_FAILED,
+]
+INIT_CODES = [0, 0, 0, Code.COORDINATOR_NOT_AVAILABLE, Code.CLUSTER_AUTHORIZATION_FAILED,
+              Code.PRODUCER_FENCED]
+
+
+@dataclass
+class Sent:
+    batch: FakeBatch
+    stamp: tuple[int, int, int]  # what the request carried
+
+
+@dataclass
+class Model:
+    on_wire: list[Sent] = field(default_factory=list)
+    waiting: list[FakeBatch] = field(default_factory=list)  # retry queue
+    # batches given a final outcome, kept alive so their id() is never reused
+    completed: dict[int, FakeBatch] = field(default_factory=dict)
+
+
+class IdempotenceMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.transactional = False
+        self.s = IdempotenceState()
+        self.m = Model()
+        self.fatal: KafkaError | None = None
+        self.next_pid = 100
+        # every stamp range issued, per (tp, pid, epoch): list of (start, count)
+        self.issued: dict[tuple, list[tuple[int, int]]] = {}
+        self.init_out = False
+        self.seen_stamp: dict[int, tuple[int, int, int]] = {}
+        self.splits = 0
+
+    # -- helpers --
+    def _issue(self, b: FakeBatch) -> None:
+        key = (b.tp, b.producer_id, b.producer_epoch)
+        ranges = self.issued.setdefault(key, [])
+        starts_ok = b.base_sequence == 0 or any(
+            increment_sequence(s0, n) == b.base_sequence for s0, n in ranges) or any(
+            s0 == b.base_sequence for s0, n in ranges)
+        assert starts_ok, f"stamp {b.stamp} on {b.tp} leaves a gap after {ranges}"
+        ranges.append((b.base_sequence, b.record_count))
+
+    def _finish(self, b: FakeBatch) -> None:
+        assert id(b) not in self.m.completed, f"{b} given a final outcome twice"
+        self.m.completed[id(b)] = b
+        self.m.waiting = [w for w in self.m.waiting if w is not b]
+
+    # -- rules --
+    @precondition(lambda self: self.s.needs_producer_id(None) and not self.init_out)
+    @rule()
+    def init_request(self) -> None:
+        self.s.init_producer_id_request()
+        self.init_out = True
+
+    @precondition(lambda self: self.init_out)
+    @rule(code=st.sampled_from(INIT_CODES), epoch=st.sampled_from([0, 5, EPOCH_MAX - 1, EPOCH_MAX]),
+          disconnect=st.booleans())
+    def init_response(self, code: int, epoch: int, disconnect: bool) -> None:
+        self.init_out = False
+        if disconnect:
+            assert self.s.handle_init_producer_id_disconnect(0).action == "retry"
+            return
+        self.next_pid += 1
+        d = self.s.handle_init_producer_id_response(
+            InitProducerIdResponse(error_code=code, producer_id=self.next_pid, producer_epoch=epoch), 0)
+        if code == 0:
+            assert d.action == "ok" and self.s.producer_id == self.next_pid
+        elif code == Code.PRODUCER_FENCED:
+            assert d.action == "fatal"
+        elif code == Code.CLUSTER_AUTHORIZATION_FAILED:
+            assert d.action == "abort_batches"
+        else:
+            assert d.action == "retry"
+
+    @rule(tp=st.sampled_from(TPS), n=st.integers(1, 4))
+    def send_new(self, tp, n) -> None:
+        if not self.s.can_send(tp):
+            return
+        b = FakeBatch(tp, n)
+        self.s.assign(tp, n, b)
+        outstanding = {id(x.batch) for x in self.m.on_wire if x.batch.tp == tp}
+        outstanding |= {id(x) for x in self.s.unfinished(tp)}
+        assert len(outstanding) <= 5  # the broker's five-batch window
+        self.m.on_wire.append(Sent(b, b.stamp))
+
+    @rule(i=st.integers(0, 20))
+    def resend(self, i) -> None:
+        if not self.m.waiting:
+            return
+        b = self.m.waiting[i % len(self.m.waiting)]
+        if not self.s.can_resend(b):
+            return
+        self.s.resend(b)
+        self.m.waiting.remove(b)
+        self.m.on_wire.append(Sent(b, b.stamp))
+
+    def _take_wire(self, i: int) -> Sent:
+        sent = self.m.on_wire.pop(i % len(self.m.on_wire))
+        if id(sent.batch) not in self.m.completed:
+            # never restamped while its request was outstanding
+            assert sent.batch.stamp == sent.stamp, f"{sent.batch} restamped on the wire"
+        return sent
+
+    @precondition(lambda self: self.m.on_wire)
+    @rule(i=st.integers(0, 20), offset=st.integers(0, 1000))
+    def ack(self, i, offset) -> None:
+        sent = self._take_wire(i)
+        was_done = id(sent.batch) in self.m.completed
+        fresh = self.s.on_acked(sent.batch, offset)
+        assert fresh == (not was_done)
+        if fresh:
+            self._finish(sent.batch)
+
+    @precondition(lambda self: self.m.on_wire)
+    @rule(i=st.integers(0, 20), code=st.sampled_from(ERROR_CODES), can_retry=st.booleans(),
+          lso=st.sampled_from([-1, 0, 500, 5000]))
+    def error(self, i, code, can_retry, lso) -> None:
+        sent = self._take_wire(i)
+        was_done = id(sent.batch) in self.m.completed
+        d = self.s.on_error(sent.batch, code, can_retry=can_retry, log_start_offset=lso)
+        if was_done:
+            assert d.action == "ignore"
+            return
+        assert d.action != "ignore"
+        if d.action == "retry":
+            assert can_retry
+            self.m.waiting.append(sent.batch)
+        else:
+            if d.action == "fail":
+                assert d.error is not None
+            else:
+                assert code == Code.DUPLICATE_SEQUENCE_NUMBER
+            self._finish(sent.batch)
+
+    @precondition(lambda self: self.m.on_wire)
+    @rule(i=st.integers(0, 20))
+    def disconnect(self, i) -> None:
+        # a lost connection is NETWORK_EXCEPTION for every batch it carried
+        sent = self._take_wire(i)
+        was_done = id(sent.batch) in self.m.completed
+        d = self.s.on_error(sent.batch, Code.NETWORK_EXCEPTION, can_retry=True)
+        if was_done:
+            assert d.action == "ignore"
+        elif d.action == "retry":
+            self.m.waiting.append(sent.batch)
+        else:
+            self._finish(sent.batch)
+
+    @rule(i=st.integers(0, 40), from_wire=st.booleans())
+    def expire(self, i, from_wire) -> None:
+        pool = [s.batch for s in self.m.on_wire] if from_wire else list(self.m.waiting)
+        pool = [b for b in pool if id(b) not in self.m.completed]
+        if not pool:
+            return
+        b = pool[i % len(pool)]
+        assert self.s.on_expired(b)
+        self._finish(b)
+
+    @precondition(lambda self: self.m.on_wire)
+    @rule(i=st.integers(0, 20), cut=st.integers(1, 3))
+    def split(self, i, cut) -> None:
+        j = i % len(self.m.on_wire)
+        sent = self.m.on_wire[j]
+        b = sent.batch
+        if id(b) in self.m.completed or b.record_count < 2:
+            return
+        self._take_wire(j)
+        cut = min(cut, b.record_count - 1)
+        parts = [FakeBatch(b.tp, cut), FakeBatch(b.tp, b.record_count - cut)]
+        self.s.on_split(b, parts)
+        self.splits += 1
+        self.m.completed[id(b)] = b  # replaced, never completed itself
+        self.m.waiting.extend(parts)
+
+    # -- invariants --
+    @invariant()
+    def stamps_leave_no_gap(self) -> None:
+        """Every stamp (new or rewritten) starts at 0 or right after one issued before."""
+        for tp in TPS:
+            for b in self.s.unfinished(tp):
+                if self.seen_stamp.get(id(b)) != b.stamp:
+                    self.seen_stamp[id(b)] = b.stamp
+                    self._issue(b)
+
+    @invariant()
+    def fatal_is_never_left(self) -> None:
+        if self.fatal is not None:
+            assert self.s.fatal_error is self.fatal
+            assert not any(self.s.can_send(tp) for tp in TPS)
+        self.fatal = self.s.fatal_error
+
+    @invariant()
+    def per_partition_window_and_order(self) -> None:
+        for tp in TPS:
+            unfinished = self.s.unfinished(tp)
+            assert len(unfinished) <= 5 or self.splits  # a split may add batches (as in Java)
+            for b in unfinished:
+                assert id(b) not in self.m.completed
+            # one stamp per unfinished batch, no overlaps, increasing in queue order
+            if unfinished and not self.s.bump_pending and not self.s.is_unresolved(tp) \
+                    and self.s.has_producer_id and self.s.fatal_error is None:
+                first = unfinished[0]
+                stamps = {(b.producer_id, b.producer_epoch) for b in unfinished}
+                assert len(stamps) == 1
+                end = first.base_sequence
+                for b in unfinished:
+                    # answers in any order may finish a middle batch, so gaps are allowed,
+                    # overlaps and reordering are not
+                    assert b.base_sequence == end or _after(b.base_sequence, end), f"overlap in {unfinished}"
+                    end = increment_sequence(b.base_sequence, b.record_count)
+                if stamps == {(self.s.producer_id, self.s.producer_epoch)}:
+                    nxt = self.s.next_sequence(tp)
+                    assert nxt == end or _after(nxt, end)
+
+    @invariant()
+    def no_deadlock(self) -> None:
+        """Some unfinished batch can always make progress."""
+        s = self.s
+        if s.fatal_error is not None or not s.has_producer_id:
+            return
+        wire_tps = {x.batch.tp for x in self.m.on_wire}
+        for tp in TPS:
+            unfinished = s.unfinished(tp)
+            if unfinished and tp not in wire_tps:
+                assert s.can_resend(unfinished[0]), f"{tp} stuck: {unfinished}"
+        if s.bump_pending:
+            assert wire_tps, "an epoch bump waits for nothing"
+        if not self.m.on_wire and not self.m.waiting:
+            for tp in TPS:
+                assert s.can_send(tp), f"{tp} blocked with nothing outstanding"
+
+
+def _after(a: int, b: int) -> bool:
+    return 0 < ((a - b) % 2**31) < 2**30
+
+
+IdempotenceMachine.TestCase.settings = settings(IdempotenceMachine.TestCase.settings, stateful_step_count=40)
+TestIdempotenceMachine = IdempotenceMachine.TestCase
