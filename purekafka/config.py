@@ -264,13 +264,17 @@ _ACCEPTED = sorted(_FIELD_NAMES | set(_JAVA_NAMES))
 def _canonical_name(key: Any) -> str:
     if not isinstance(key, str):
         raise KafkaConfigurationError(f"setting names are strings, got {key!r}")
-    if key in _FIELD_NAMES and key != "partitioner.class":
+    if key in _FIELD_NAMES:
         return key
     if key in _JAVA_NAMES:
         return _JAVA_NAMES[key]
     if key in _UNSUPPORTED:
         raise KafkaConfigurationError(f"{key!r} is not supported: {_UNSUPPORTED[key]}")
-    raise KafkaConfigurationError(f"unknown setting {key!r}{_did_you_mean(key)}")
+    hint = _did_you_mean(key)
+    if not hint and "." in key:
+        hint = ("; Java-only settings (keystores, SASL login and OAuth classes, interceptors, "
+                "...) are not available in purekafka")
+    raise KafkaConfigurationError(f"unknown setting {key!r}{hint}")
 
 
 def _did_you_mean(key: str) -> str:
@@ -390,7 +394,7 @@ def _split_host_port(item: str, default_port: int) -> tuple[str, int]:
 
 
 def _acks(value: Any) -> int:
-    probe = value.strip().lower() if isinstance(value, str) else value
+    probe = value.strip() if isinstance(value, str) else value
     if probe == "all":
         return -1
     if isinstance(probe, bool):
@@ -405,7 +409,7 @@ def _acks(value: Any) -> int:
 
 
 def _compression(value: Any) -> str | None:
-    probe = value.strip().lower() if isinstance(value, str) else value
+    probe = value.strip() if isinstance(value, str) else value
     if probe == "none":
         return None
     if probe not in COMPRESSION_TYPES:
@@ -490,7 +494,7 @@ _RULES: dict[str, Rule] = {
     "compression_zstd_level": _int(-131072, 22, optional=True),
     "retries": _retries,
     "batch_size": _int(0),
-    "linger_ms": _int(0),
+    "linger_ms": _int(0, 2**63 - 1),
     "partitioner": _partitioner,
     "partitioner_ignore_keys": _bool,
     "partitioner_adaptive_partitioning_enable": _bool,
@@ -498,7 +502,7 @@ _RULES: dict[str, Rule] = {
     "buffer_memory": _int(0, 2**63 - 1),
     "connections_max_idle_ms": _int(-1, 2**63 - 1),
     "max_block_ms": _int(0, 2**63 - 1),
-    "max_request_size": _int(1),
+    "max_request_size": _int(0),
     "allow_auto_create_topics": _bool,
     "metadata_max_age_ms": _int(0, 2**63 - 1),
     "metadata_max_idle_ms": _int(5000, 2**63 - 1),
@@ -516,7 +520,7 @@ _RULES: dict[str, Rule] = {
     "max_in_flight_requests_per_connection": _int(1),
     "enable_idempotence": _bool,
     "transactional_id": _opt_str,
-    "transaction_timeout_ms": _int(1),
+    "transaction_timeout_ms": _int(0),
     "api_version": _api_version,
     "api_version_auto_timeout_ms": _int(0),
     "bootstrap_timeout_ms": _int(0),

@@ -82,8 +82,11 @@ class IllegalStateError(KafkaError):
     transaction state, ...)."""
 
 
-class KafkaConfigurationError(KafkaError):
-    """A setting that is unknown, has the wrong type or range, or conflicts with another."""
+class KafkaConfigurationError(KafkaError, ValueError):
+    """A setting that is unknown, has the wrong type or range, or conflicts with another.
+
+    Also a ``ValueError``: kafka-python raises ValueError for unknown settings.
+    """
 
 
 class KafkaConnectionError(InvalidMetadataError):

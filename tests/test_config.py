@@ -213,7 +213,8 @@ def test_known_but_unsupported_names_say_why(key):
     ({"client_id": 7}, "expected a string or None"),
     ({"api_version": "3.x"}, "expected a version string"),
     ({"retries": -1}, "'retries'=-1: must be between 0"),
-    ({"transaction_timeout_ms": 0}, "must be between 1"),
+    ({"transaction_timeout_ms": -1}, "must be between 0"),
+    ({"acks": "ALL"}, "must be 0, 1, -1 or 'all'"),
     ({"compression_lz4_level": 18}, "must be between 1 and 17"),
 ])
 def test_bad_values_name_the_setting_and_the_allowed_values(settings_, fragment):
@@ -441,3 +442,55 @@ def test_idempotence_rules_match_java_producer_config(java):
             assert ours.startswith("ERR"), (combo, verdict)
         else:
             assert ours == verdict, (combo, verdict)
+
+
+# One setting at a time, spelled as a Java user would; Java's ProducerConfig accepts or
+# rejects each, and so must we.
+SINGLE_SETTINGS = [
+    "batch.size=-1", "batch.size=0", "batch.size=2147483647", "batch.size=2147483648",
+    "linger.ms=-1", "linger.ms=0", "linger.ms=1.5", "linger.ms= 5 ", "linger.ms=x",
+    "max.in.flight.requests.per.connection=0", "max.in.flight.requests.per.connection=1",
+    "buffer.memory=-1", "buffer.memory=0", "max.request.size=0", "max.request.size=-1",
+    "metadata.max.idle.ms=4999", "metadata.max.idle.ms=5000", "metadata.max.age.ms=-1",
+    "transaction.timeout.ms=0", "transaction.timeout.ms=-1", "request.timeout.ms=-1",
+    "delivery.timeout.ms=-1", "retries=-1", "retries=0", "retries=2147483647",
+    "acks=2", "acks=ALL", "acks=all", "acks=-1", "acks=0", "acks=1", "acks=",
+    "compression.type=none", "compression.type=NONE", "compression.type=brotli",
+    "compression.type=zstd", "compression.type=lz4", "compression.type=gzip",
+    "compression.type=snappy", "compression.gzip.level=0", "compression.gzip.level=-1",
+    "compression.gzip.level=10", "compression.gzip.level=9", "compression.lz4.level=0",
+    "compression.lz4.level=18", "compression.lz4.level=17", "compression.zstd.level=23",
+    "compression.zstd.level=-131072", "compression.zstd.level=-131073",
+    "enable.idempotence=yes", "enable.idempotence=TRUE", "enable.idempotence=false",
+    "partitioner.adaptive.partitioning.enable=maybe", "partitioner.ignore.keys=true",
+    "security.protocol=ssl", "security.protocol=TLS", "security.protocol=PLAINTEXT",
+    "client.dns.lookup=default", "client.dns.lookup=use_all_dns_ips",
+    "max.block.ms=-1", "metrics.num.samples=0", "reconnect.backoff.ms=-1",
+    "retry.backoff.ms=-1", "receive.buffer.bytes=-2", "receive.buffer.bytes=-1",
+    "send.buffer.bytes=-1", "partitioner.availability.timeout.ms=-1", "transactional.id=",
+    "transactional.id=tx", "client.id=", "connections.max.idle.ms=-1",
+    "metrics.sample.window.ms=-1",
+]
+
+
+# Where we are deliberately stricter than Java: a negative transaction timeout passes
+# Java's ProducerConfig but every broker refuses it (INVALID_TRANSACTION_TIMEOUT).
+STRICTER_THAN_JAVA = {"transaction.timeout.ms=-1"}
+
+
+@pytest.mark.java
+def test_single_setting_validity_matches_java(java):
+    stdin = "".join(case + "\n" for case in SINGLE_SETTINGS).encode()
+    out = java.run("ConfigCrossCheck", "config", input=stdin).decode().splitlines()
+    assert len(out) == len(SINGLE_SETTINGS)
+    for case, verdict in zip(SINGLE_SETTINGS, out):
+        key, value = case.split("=", 1)
+        try:
+            ProducerConfig.from_mapping({key: value})
+            ours = "OK"
+        except KafkaConfigurationError as exc:
+            ours = f"ERR {exc}"
+        if case in STRICTER_THAN_JAVA:
+            assert (ours[:3], verdict[:2]) == ("ERR", "OK"), case
+            continue
+        assert ours[:2] == verdict[:2], (case, verdict, ours)
