@@ -25,6 +25,7 @@ __all__ = ["HexText", "parse_hex", "looks_like_hex"]
 _COLON_OFFSET = re.compile(r"^\s*(?:0x)?([0-9a-fA-F]+):(?=\s|$)")
 # hexdump -C: 8 hex digits then two spaces, with a |ascii| column at the end.
 _HEXDUMP_C = re.compile(r"^([0-9a-fA-F]{7,8})  (.*?)\s*(\|.*\|)?\s*$")
+_SUMMARY = re.compile(r"^(?:\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d \d|\d+\.\d+ |IP6? |ARP)")
 _TOKEN = re.compile(r"(\s*)(\S+)")
 _HEX = re.compile(r"^(?:0[xX])?([0-9a-fA-F]+)$")
 
@@ -109,21 +110,14 @@ def parse_hex(text: str) -> HexText:
             continue
         if saw_hexdump_c and re.fullmatch(r"[0-9a-fA-F]{7,8}", line.strip()):
             continue  # hexdump -C ends with the total length on a line of its own
-        if line[:1].isdigit() and not _all_hex(line):
+        if _SUMMARY.match(line):
             # tcpdump's per-packet summary line ("12:00:01.5 IP 127.0.0.1.9092 > ...").
-            saw_summary = True
-            continue
-        if not line[:1].isspace() and re.match(r"^\d\d:\d\d:\d\d", line):
             saw_summary = True
             continue
         data += _parse_tokens(line, lineno, dump_line=False)
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     return HexText(bytes(data), sorted(set(starts)), saw_summary)
-
-
-def _all_hex(line: str) -> bool:
-    return all(_HEX.match(t.strip(",;")) for t in line.split())
 
 
 def looks_like_hex(data: bytes) -> bool:

@@ -126,10 +126,14 @@ def ip_packets(data: bytes, starts: list[int]) -> list[bytes] | None:
     packets = [data[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
     if not packets:
         return None
+    out = []
     for p in packets:
-        if not p or p[0] >> 4 not in (4, 6):
+        if len(p) > 14 and p[12:14] in (b"\x08\x00", b"\x86\xdd") and p[14] >> 4 in (4, 6):
+            p = p[14:]  # tcpdump -xx/-XX include the Ethernet header
+        elif not p or p[0] >> 4 not in (4, 6):
             return None
-    return packets
+        out.append(p)
+    return out
 
 
 def decode_packets(packets: list[bytes], ports: set[int] | None = None, only: bool = False) -> Iterator[Message]:
