@@ -203,7 +203,8 @@ _FIELD_NAMES = frozenset(f.name for f in _FIELDS) - {"originals", "explicit"}
 def _default(f: dataclasses.Field[Any]) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default
-    return f.default_factory()  # type: ignore[misc]
+    factory: Callable[[], Any] = f.default_factory  # type: ignore[assignment]
+    return factory()
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -414,13 +415,13 @@ def _compression(value: Any) -> str | None:
         return None
     if probe not in COMPRESSION_TYPES:
         raise ValueError("must be one of None, 'none', 'gzip', 'snappy', 'lz4', 'zstd'")
-    return probe  # type: ignore[no-any-return]
+    return str(probe)
 
 
 def _retries(value: Any) -> int:
     if isinstance(value, float) and value == float("inf"):
         return MAX_INT  # kafka-python's default; Java's is this number
-    return _int(0)(value)  # type: ignore[return-value]
+    return int(_int(0)(value))
 
 
 def _serializer(value: Any) -> SerializeFn | None:
@@ -470,8 +471,8 @@ def _socket_options(value: Any) -> tuple[tuple[int, int, int], ...]:
     for item in value:
         if not isinstance(item, (list, tuple)) or len(item) != 3:
             raise ValueError(f"{item!r} is not a (level, option, value) tuple")
-        out.append(tuple(item))
-    return tuple(out)  # type: ignore[arg-type]
+        out.append((item[0], item[1], item[2]))
+    return tuple(out)
 
 
 def _check_hostname(value: Any) -> bool:

@@ -268,7 +268,7 @@ def broker_error_codes() -> dict[int, type[BrokerResponseError]]:
 
 # One row per code of Kafka 4.x ``org.apache.kafka.common.protocol.Errors``; names and
 # descriptions are Kafka's, class names kafka-python's (codes past 127 are named here in
-# the same style).
+# the same style). Code 35 adopts the UnsupportedVersionError class defined above.
 UnknownError = _define(-1, "UnknownError", "UNKNOWN_SERVER_ERROR", "",
     "The server experienced an unexpected error when processing the request.")
 NoError = _define(0, "NoError", "NONE", "", "NONE")
@@ -346,7 +346,7 @@ UnsupportedSaslMechanismError = _define(33, "UnsupportedSaslMechanismError", "UN
     "The broker does not support the requested SASL mechanism.")
 IllegalSaslStateError = _define(34, "IllegalSaslStateError", "ILLEGAL_SASL_STATE", "",
     "Request is not valid given the current SASL state.")
-UnsupportedVersionError = _define(35, "UnsupportedVersionError", "UNSUPPORTED_VERSION", "",
+_define(35, "UnsupportedVersionError", "UNSUPPORTED_VERSION", "",
     "The version of API is not supported.")
 TopicAlreadyExistsError = _define(36, "TopicAlreadyExistsError", "TOPIC_ALREADY_EXISTS", "",
     "Topic with this name already exists.")
