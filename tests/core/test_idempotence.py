@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -74,6 +74,22 @@ def test_increment_sequence_wraps_like_java() -> None:
     # DefaultRecordBatch.decrementSequence is its inverse
     assert decrement_sequence(0, 1) == INT32_MAX
     assert decrement_sequence(4, 10) == INT32_MAX - 5
+
+
+_SEQ_EDGES = [0, 1, 2**30, INT32_MAX - 1, INT32_MAX]
+
+
+@pytest.mark.java
+@settings(max_examples=3)  # each example is one JVM run over a few hundred pairs
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(_SEQ_EDGES), st.integers(0, INT32_MAX)),
+                          st.one_of(st.sampled_from([1, 2, 5, INT32_MAX]), st.integers(1, 2**20))),
+                min_size=1, max_size=300))
+def test_sequence_arithmetic_matches_java(java, pairs) -> None:
+    # DefaultRecordBatch.incrementSequence / decrementSequence, run in Kafka's own class
+    script = "".join(f"inc {a} {n}\ndec {a} {n}\n" for a, n in pairs)
+    out = java.run("ExactlyOnceCrossCheck", input=script.encode()).decode().split()
+    ours = [str(f(a, n)) for a, n in pairs for f in (increment_sequence, decrement_sequence)]
+    assert out == ours
 
 
 # -- producer id -------------------------------------------------------------------------
@@ -657,5 +673,8 @@ def _after(a: int, b: int) -> bool:
     return 0 < ((a - b) % 2**31) < 2**30
 
 
-IdempotenceMachine.TestCase.settings = settings(IdempotenceMachine.TestCase.settings, stateful_step_count=40)
+# Cheap (a few ms per example), so it runs more examples than the profile's default.
+_base = settings()
+IdempotenceMachine.TestCase.settings = settings(
+    _base, stateful_step_count=40, max_examples=max(_base.max_examples, 300))
 TestIdempotenceMachine = IdempotenceMachine.TestCase
