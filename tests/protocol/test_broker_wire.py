@@ -1,0 +1,226 @@
+"""purekafka.protocol against the real Apache Kafka broker, over a plain socket.
+
+Only purekafka.protocol is used to build and read the messages; the broker
+is started by tools/kafka_local.py (the ``kafka`` fixture).
+"""
+from __future__ import annotations
+
+import itertools
+import socket
+import struct
+import time
+import uuid
+
+import pytest
+
+from purekafka.errors import UnsupportedVersionError
+from purekafka.protocol import api_versions, find_coordinator, headers, metadata
+from purekafka.protocol.apis import API_BY_KEY
+
+pytestmark = pytest.mark.broker
+
+UNSUPPORTED_VERSION = 35
+COORDINATOR_NOT_AVAILABLE = 15
+NOT_COORDINATOR = 16
+COORDINATOR_LOAD_IN_PROGRESS = 14
+UNKNOWN_TOPIC_OR_PARTITION = 3
+NONE = 0
+
+
+class Conn:
+    """A blocking socket speaking whole frames; just enough for these tests."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, addr: tuple[str, int]) -> None:
+        self.sock = socket.create_connection(addr, timeout=30)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _recv_exact(self, n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = self.sock.recv(n)
+            if not chunk:
+                raise ConnectionError("broker closed the connection")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def raw(self, api_key: int, version: int, body: bytes, header_version: int | None = None) -> bytes:
+        """Send one request; return the response body after checking the correlation id."""
+        corr = next(self._ids)
+        self.sock.sendall(headers.encode_request_frame(api_key, version, corr, "purekafka-wire-test", body))
+        size = struct.unpack(">i", self._recv_exact(4))[0]
+        frame = self._recv_exact(size)
+        hv = headers.response_header_version(api_key, version) if header_version is None else header_version
+        got, off = headers.decode_response_header(frame, hv)
+        assert got == corr
+        return frame[off:]
+
+    def call(self, mod, msg, version: int):
+        return mod.decode_response(self.raw(mod.API_KEY, version, mod.encode_request(msg, version)), version)
+
+
+@pytest.fixture(scope="module")
+def conn(kafka):
+    c = Conn(kafka.addresses[0])
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def broker_versions(conn) -> dict[int, tuple[int, int]]:
+    resp = conn.call(api_versions, api_versions.ApiVersionsRequest("purekafka", "0.1.0"), api_versions.MAX_VERSION)
+    assert resp.error_code == NONE
+    return resp.versions()
+
+
+def test_api_versions_answer(conn, broker_versions) -> None:
+    # The producer's APIs are all there, and ApiVersions itself spans our versions.
+    for key in (0, 3, 10, 18, 22, 24, 25, 26, 28, 17, 36):
+        assert key in broker_versions, key
+    lo, hi = broker_versions[18]
+    assert lo == 0 and hi >= api_versions.MAX_VERSION
+    for version in range(api_versions.MIN_VERSION, api_versions.MAX_VERSION + 1):
+        resp = conn.call(api_versions, api_versions.ApiVersionsRequest("purekafka", "0.1.0"), version)
+        assert resp.error_code == NONE
+        assert resp.versions() == broker_versions
+        if version >= 3:
+            # A KRaft broker finalizes metadata.version, and says so in the tagged fields.
+            assert resp.finalized_features_epoch >= 0
+            assert "metadata.version" in {f.name for f in resp.finalized_features}
+            assert "metadata.version" in {f.name for f in resp.supported_features}
+
+
+def test_version_negotiation_picks_max_common(broker_versions) -> None:
+    for key, mod in API_BY_KEY.items():
+        theirs = broker_versions.get(key)
+        picked = api_versions.pick_version((mod.MIN_VERSION, mod.MAX_VERSION), theirs)
+        assert theirs is not None
+        assert picked == min(mod.MAX_VERSION, theirs[1])
+        assert picked >= max(mod.MIN_VERSION, theirs[0])
+    assert api_versions.pick_version((3, 5), (6, 9)) is None
+    assert api_versions.pick_version((3, 5), None) is None
+
+
+def test_api_versions_too_new_gets_v0_error_body(kafka) -> None:
+    # A version the broker does not know: it answers in a v0 body with response header v0,
+    # error UNSUPPORTED_VERSION and its ApiVersions range, so a client can retry lower.
+    c = Conn(kafka.addresses[0])
+    try:
+        body = api_versions.encode_request(api_versions.ApiVersionsRequest("purekafka", "0.1.0"), 4)
+        out = c.raw(18, 42, body, header_version=0)
+    finally:
+        c.close()
+    resp = api_versions.decode_response(out, 0)
+    assert resp.error_code == UNSUPPORTED_VERSION
+    assert 18 in resp.versions()
+
+
+def test_metadata_every_version(conn, broker_versions, topic_factory, kafka) -> None:
+    topic = topic_factory(partitions=3)
+    lo, hi = broker_versions[3]
+    lo = max(lo, metadata.MIN_VERSION)
+    hi = min(hi, metadata.MAX_VERSION)
+    assert hi == metadata.MAX_VERSION
+    host, port = kafka.addresses[0]
+    topic_ids = set()
+    for version in range(lo, hi + 1):
+        req = metadata.MetadataRequest(topics=[metadata.MetadataRequestTopic(name=topic)],
+                                       allow_auto_topic_creation=False if version >= 4 else True)
+        resp = conn.call(metadata, req, version)
+        assert any(b.host == host and b.port == port for b in resp.brokers), resp.brokers
+        node_ids = {b.node_id for b in resp.brokers}
+        assert [t.name for t in resp.topics] == [topic]
+        t = resp.topics[0]
+        assert t.error_code == NONE
+        assert sorted(p.partition_index for p in t.partitions) == [0, 1, 2]
+        for p in t.partitions:
+            assert p.error_code == NONE
+            assert p.leader_id in node_ids
+            assert p.replica_nodes == [p.leader_id]
+            assert p.isr_nodes == [p.leader_id]
+            if version >= 7:
+                assert p.leader_epoch >= 0
+        if version >= 1:
+            assert resp.controller_id >= -1
+        if version >= 2:
+            assert resp.cluster_id
+        if version >= 10:
+            assert t.topic_id != uuid.UUID(int=0)
+            topic_ids.add(t.topic_id)
+    assert len(topic_ids) == 1
+
+
+def test_metadata_by_topic_id_and_unknown_topic(conn, broker_versions, topic_factory) -> None:
+    topic = topic_factory()
+    by_name = conn.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False), 12)
+    tid = by_name.topics[0].topic_id
+    by_id = conn.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(topic_id=tid, name=None)],
+                                                         False), 12)
+    assert [(t.name, t.topic_id) for t in by_id.topics] == [(topic, tid)]
+    missing = conn.call(metadata, metadata.MetadataRequest(
+        [metadata.MetadataRequestTopic(name="purekafka-no-such-topic-" + uuid.uuid4().hex)], False), 12)
+    assert missing.topics[0].error_code == UNKNOWN_TOPIC_OR_PARTITION
+
+
+def test_metadata_all_topics(conn, topic_factory) -> None:
+    topic = topic_factory()
+    resp = conn.call(metadata, metadata.MetadataRequest(topics=None), 12)
+    assert topic in {t.name for t in resp.topics}
+    empty = conn.call(metadata, metadata.MetadataRequest(topics=[]), 12)
+    assert empty.topics == []
+
+
+def _find(conn, key: str, key_type: int, version: int, timeout: float = 60.0):
+    """FindCoordinator, retried while the coordinator's internal topic comes up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if version >= 4:
+            req = find_coordinator.FindCoordinatorRequest(key_type=key_type, coordinator_keys=[key])
+        else:
+            req = find_coordinator.FindCoordinatorRequest(key=key, key_type=key_type)
+        resp = conn.call(find_coordinator, req, version)
+        if version >= 4:
+            (c,) = resp.coordinators
+            assert c.key == key
+            answer = (c.error_code, c.node_id, c.host, c.port)
+        else:
+            answer = (resp.error_code, resp.node_id, resp.host, resp.port)
+        retriable = (COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR)
+        if answer[0] not in retriable or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("key_type", [find_coordinator.KEY_TYPE_GROUP, find_coordinator.KEY_TYPE_TRANSACTION])
+def test_find_coordinator_every_version(conn, broker_versions, kafka, key_type: int) -> None:
+    lo, hi = broker_versions[10]
+    lo = max(lo, find_coordinator.MIN_VERSION, 1 if key_type else 0)
+    hi = min(hi, find_coordinator.MAX_VERSION)
+    assert hi == find_coordinator.MAX_VERSION
+    host, port = kafka.addresses[0]
+    meta = conn.call(metadata, metadata.MetadataRequest(topics=[]), 12)
+    brokers = {(b.node_id, b.host, b.port) for b in meta.brokers}
+    seen = set()
+    for version in range(lo, hi + 1):
+        err, node, h, p = _find(conn, f"purekafka-wire-{key_type}", key_type, version)
+        assert err == NONE, (version, err)
+        assert (node, h, p) in brokers
+        seen.add((node, h, p))
+    assert len(seen) == 1
+
+
+def test_find_coordinator_batched_keys(conn) -> None:
+    _find(conn, "purekafka-warmup", 0, 4)
+    keys = [f"purekafka-batch-{i}" for i in range(5)]
+    resp = conn.call(find_coordinator, find_coordinator.FindCoordinatorRequest(key_type=0, coordinator_keys=keys), 6)
+    assert sorted(c.key for c in resp.coordinators) == sorted(keys)
+    assert all(c.error_code == NONE for c in resp.coordinators)
+
+
+def test_unsupported_module_version_is_refused_locally() -> None:
+    with pytest.raises(UnsupportedVersionError):
+        metadata.encode_request(metadata.MetadataRequest(), metadata.MAX_VERSION + 1)
