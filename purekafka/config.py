@@ -415,7 +415,7 @@ def _compression(value: Any) -> str | None:
         return None
     if probe not in COMPRESSION_TYPES:
         raise ValueError("must be one of None, 'none', 'gzip', 'snappy', 'lz4', 'zstd'")
-    return str(probe)
+    return None if probe is None else str(probe)
 
 
 def _retries(value: Any) -> int:
