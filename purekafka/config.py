@@ -17,7 +17,8 @@ default; if it was *not* set explicitly, ``acks`` other than all or ``retries=0`
 off; if it *was* set explicitly to True, they raise. ``max_in_flight_requests_per_connection``
 above 5 with idempotence on always raises (an error since Java 4.0). A ``transactional_id``
 needs idempotence. ``delivery_timeout_ms`` below ``linger_ms + request_timeout_ms`` raises
-if set explicitly, else is raised to that sum (Java ``KafkaProducer``).
+if set explicitly, else is raised to that sum (Java ``KafkaProducer``). Backoff maximums:
+see ``_check_together``.
 
 Direct construction (``ProducerConfig(acks=1)``) validates too, but cannot tell an
 explicit value from a default one, so it treats values equal to the default as not set;
@@ -594,15 +595,18 @@ def _check_together(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
                        f"least linger_ms + request_timeout_ms = {floor}")
         put("delivery_timeout_ms", floor)
 
-    # Java CommonClientConfigs: a max backoff below the base backoff becomes the base.
-    if cfg.retry_backoff_max_ms < cfg.retry_backoff_ms:
-        put("retry_backoff_max_ms", cfg.retry_backoff_ms)
-    if ("reconnect_backoff_ms" in explicit and "reconnect_backoff_max_ms" not in explicit
-            and cfg.reconnect_backoff_max_ms < cfg.reconnect_backoff_ms):
+    # Backoffs. Java CommonClientConfigs: reconnect_backoff_ms given without a maximum
+    # disables the exponential growth (maximum := base). A retry backoff above its
+    # (default) maximum stays the constant backoff, as it was in kafka-python, which has
+    # no maximum. Both given with base above maximum is a contradiction.
+    if "reconnect_backoff_ms" in explicit and "reconnect_backoff_max_ms" not in explicit:
         put("reconnect_backoff_max_ms", cfg.reconnect_backoff_ms)
-    if cfg.reconnect_backoff_max_ms < cfg.reconnect_backoff_ms:
-        raise fail(f"{s('reconnect_backoff_max_ms')}={cfg.reconnect_backoff_max_ms} is below "
-                   f"{s('reconnect_backoff_ms')}={cfg.reconnect_backoff_ms}")
+    if cfg.retry_backoff_max_ms < cfg.retry_backoff_ms and "retry_backoff_max_ms" not in explicit:
+        put("retry_backoff_max_ms", cfg.retry_backoff_ms)
+    for base in ("retry_backoff_ms", "reconnect_backoff_ms"):
+        top = base.replace("_ms", "_max_ms")
+        if getattr(cfg, top) < getattr(cfg, base):
+            raise fail(f"{s(top)}={getattr(cfg, top)} is below {s(base)}={getattr(cfg, base)}")
 
     if cfg.compression_level is not None:
         if cfg.compression_type is None:

@@ -242,7 +242,10 @@ def test_bad_values_name_the_setting_and_the_allowed_values(settings_, fragment)
     ({"compression_level": 3}, "'compression_type' is None"),
     ({"compression_type": "snappy", "compression_level": 3}, "snappy has no compression levels"),
     ({"compression_type": "gzip", "compression_level": 12}, "gzip levels are 1..9"),
-    ({"reconnect_backoff_ms": 100, "reconnect_backoff_max_ms": 50}, "is below"),
+    ({"reconnect_backoff_ms": 100, "reconnect_backoff_max_ms": 50},
+     "'reconnect_backoff_max_ms'=50 is below 'reconnect_backoff_ms'=100"),
+    ({"retry.backoff.ms": "100", "retry.backoff.max.ms": "50"},
+     "'retry.backoff.max.ms'=50 is below 'retry.backoff.ms'=100"),
 ])
 def test_contradictions_raise(settings_, fragment):
     with pytest.raises(KafkaConfigurationError) as info:
@@ -258,9 +261,13 @@ def test_java_silently_adjusted_settings():
     # Not set explicitly: the delivery timeout grows to cover linger + request timeout.
     cfg = ProducerConfig.from_kwargs(linger_ms=100_000, request_timeout_ms=30_000)
     assert cfg.delivery_timeout_ms == 130_000
-    # A maximum backoff below the base backoff becomes the base backoff.
+    # A retry backoff above the default maximum stays constant (kafka-python had no max).
     assert ProducerConfig.from_kwargs(retry_backoff_ms=5000).retry_backoff_max_ms == 5000
+    assert ProducerConfig.from_kwargs(retry_backoff_ms=50).retry_backoff_max_ms == 1000
+    # Java: a reconnect backoff without a maximum turns exponential growth off.
     assert ProducerConfig.from_kwargs(reconnect_backoff_ms=40_000).reconnect_backoff_max_ms == 40_000
+    assert ProducerConfig.from_kwargs(reconnect_backoff_ms=10).reconnect_backoff_max_ms == 10
+    assert ProducerConfig.from_kwargs().reconnect_backoff_max_ms == 30_000
 
 
 def test_transactional_id_with_defaults_is_fine():
@@ -325,6 +332,10 @@ def test_user_serializer_shapes():
             return f"{topic}:{len(headers or [])}:{data}".encode()
 
     assert make_serializer(WithHeaders())("t", [("h", b"v")], "d") == b"t:1:d"
+    from kafka.serializer import JsonSerializer  # kafka-python 3's own serializer classes
+
+    cfg = ProducerConfig.from_kwargs(value_serializer=JsonSerializer())
+    assert cfg.value_serializer("t", None, {"a": [1, 2]}) == b'{"a": [1, 2]}'
     with pytest.raises(TypeError, match="is a class"):
         make_serializer(WithHeaders)
 
