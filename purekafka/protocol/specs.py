@@ -24,10 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from purekafka.errors import LocalProtocolError, UnsupportedVersionError
+from purekafka.errors import DecodeError, LocalProtocolError, UnsupportedVersionError
+from purekafka.protocol.headers import decode_request_header, decode_response_header, response_header_version
 from purekafka.protocol.primitives import Reader, Writer
 
-__all__ = ["SPEC_DIR", "load_spec", "all_specs", "message_spec", "encode", "decode", "default_value", "in_range"]
+__all__ = [
+    "SPEC_DIR", "load_spec", "all_specs", "message_spec", "encode", "decode", "decode_prefix",
+    "decode_request_frame", "decode_response_frame", "default_value", "in_range", "to_plain",
+]
 
 SPEC_DIR = Path(os.environ.get("PUREKAFKA_SPECS_DIR") or Path(__file__).resolve().parents[2] / "protocol_specs")
 
@@ -321,3 +325,47 @@ def _read_scalar(r: Reader, t: str, nullable: bool, flex: bool, name: str) -> An
 def to_plain(v: Any) -> Any:
     """Dataclass messages as nested dicts, in the shape ``decode`` returns."""
     return _normalize(v)
+
+
+# whole frames -------------------------------------------------------------
+
+def _strip_size(buf: bytes, has_size: bool) -> bytes:
+    if not has_size:
+        return buf
+    r = Reader(buf)
+    size = r.int32("size")
+    r.finish(allow_trailing=True)
+    if size != len(buf) - 4:
+        raise DecodeError(f"size prefix says {size} bytes but {len(buf) - 4} follow", offset=0, field="size")
+    return buf[4:]
+
+
+def decode_request_frame(buf: bytes, has_size: bool = True) -> dict[str, Any]:
+    """A whole request (optionally with its 4-byte size prefix) as ``{"header": ..., "body": ...}``.
+
+    The body is decoded when a spec exists for its API and version; otherwise
+    ``body`` is None and ``body_bytes`` holds it.
+    """
+    frame = _strip_size(buf, has_size)
+    hdr, off = decode_request_header(frame)
+    out: dict[str, Any] = {
+        "header": {
+            "request_api_key": hdr.api_key, "request_api_version": hdr.api_version,
+            "correlation_id": hdr.correlation_id, "client_id": hdr.client_id,
+            "header_version": hdr.header_version, "unknown_tags": hdr.unknown_tags,
+        },
+        "api_name": _by_key().get(hdr.api_key, {}).get("name"),
+        "body": None,
+        "body_bytes": frame[off:],
+    }
+    spec = _by_key().get(hdr.api_key)
+    if spec is not None and in_range(hdr.api_version, spec["request"]["valid_versions"]):
+        out["body"] = decode(hdr.api_key, hdr.api_version, "request", frame[off:])
+    return out
+
+
+def decode_response_frame(buf: bytes, api_key: int, version: int, has_size: bool = True) -> dict[str, Any]:
+    """A whole response to ``api_key``/``version`` as ``{"correlation_id": ..., "body": ...}``."""
+    frame = _strip_size(buf, has_size)
+    corr, off = decode_response_header(frame, response_header_version(api_key, version))
+    return {"correlation_id": corr, "body": decode(api_key, version, "response", frame[off:])}

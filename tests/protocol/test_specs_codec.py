@@ -1,6 +1,7 @@
 """The generic spec-driven codec on its own: every spec (headers, Fetch and ListOffsets too), every version."""
 from __future__ import annotations
 
+import struct
 import uuid
 
 import pytest
@@ -87,3 +88,27 @@ def test_unknown_api_and_version() -> None:
         specs.load_spec(9999)
     with pytest.raises(UnsupportedVersionError):
         specs.decode(0, 2, "request", b"")
+
+
+def test_whole_frames() -> None:
+    from purekafka.protocol import produce
+
+    body = produce.build_request(11, "tx", -1, 30000, [("topic-a", [(0, b"\x01\x02"), (3, None)])])
+    frame = headers.encode_request_frame(0, 11, 77, "client-1", body)
+    out = specs.decode_request_frame(frame)
+    assert out["api_name"] == "Produce"
+    assert out["header"]["correlation_id"] == 77 and out["header"]["client_id"] == "client-1"
+    assert out["header"]["header_version"] == 2
+    assert out["body"]["transactional_id"] == "tx"
+    parts = out["body"]["topic_data"][0]["partition_data"]
+    assert [(p["index"], p["records"]) for p in parts] == [(0, b"\x01\x02"), (3, None)]
+    with pytest.raises(DecodeError, match="size prefix"):
+        specs.decode_request_frame(frame[:-1])
+    # An API without a spec still has its header decoded.
+    other = specs.decode_request_frame(headers.encode_request_frame(32, 4, 1, None, b"\x00\x01"))
+    assert other["body"] is None and other["body_bytes"] == b"\x00\x01"
+
+    resp_body = specs.encode(0, 11, "response", {"responses": [], "throttle_time_ms": 5})
+    resp = struct.pack(">i", 4 + 1 + len(resp_body)) + struct.pack(">i", 77) + b"\x00" + resp_body
+    got = specs.decode_response_frame(resp, 0, 11)
+    assert got["correlation_id"] == 77 and got["body"]["throttle_time_ms"] == 5
