@@ -212,4 +212,4 @@ def _segment(name: str, data: bytes, args: argparse.Namespace, printer: Printer)
 def _json_line(obj: object) -> str:
     import json
 
-    return json.dumps(obj, ensure_ascii=False)
+    return json.dumps(obj)

@@ -87,7 +87,7 @@ def message_json(m: Message) -> str:
         "header": to_json_value(m.header), "body": to_json_value(m.body), "error": m.error,
         "problems": list(m.problems),
     }
-    return json.dumps(obj, ensure_ascii=False)
+    return json.dumps(obj)
 
 
 # tree ---------------------------------------------------------------------
