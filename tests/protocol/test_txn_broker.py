@@ -55,7 +55,7 @@ class Conn:
 
     def version(self, mod: Any, cap: int | None = None) -> int:
         hi = mod.MAX_VERSION if cap is None else min(cap, mod.MAX_VERSION)
-        v = api_versions.pick_version((mod.MIN_VERSION, hi), self.versions.get(mod.API_KEY) if hasattr(self, "versions") else None)
+        v = api_versions.pick_version((mod.MIN_VERSION, hi), self.versions.get(mod.API_KEY))
         assert v is not None, f"no common version for api {mod.API_KEY}"
         return v
 
@@ -195,7 +195,7 @@ def test_init_producer_id_transactional_fences_by_epoch(conn: Conn) -> None:
         # The fenced epoch can no longer end a transaction.
         req = end_txn.EndTxnRequest(txn_id, pid, epoch, False)
         resp = coord.call(end_txn, req, 4)
-        assert errors.error_name(resp.error_code) in {"PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"}
+        assert errors.error_name(resp.error_code) == "PRODUCER_FENCED"  # EndTxn v2+ may say so (KIP-588)
     finally:
         coord.close()
 
