@@ -1,0 +1,148 @@
+"""Property tests against the real broker: what KafkaProducer sends is what an independent
+consumer (confluent-kafka) reads, at the offsets and partitions the rules demand.
+
+Expected partitions for keyed records come from kafka-python's murmur2 (an
+implementation independent of ours); explicit partitions must be honoured.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kafka.partitioner.default import murmur2 as kp_murmur2
+
+from purekafka import KafkaProducer
+from readback import consume
+
+pytestmark = pytest.mark.broker
+
+PARTITIONS = 3
+# Broker round trips are slow: a third of the profile's examples (16 by default).
+EXAMPLES = max(4, settings().max_examples // 3)
+
+header = st.tuples(st.text(max_size=8), st.one_of(st.none(), st.binary(max_size=16)))
+record = st.fixed_dictionaries(
+    {
+        "key": st.one_of(st.none(), st.binary(max_size=24)),
+        "value": st.one_of(st.none(), st.binary(max_size=300)),
+        "headers": st.lists(header, max_size=3),
+        "timestamp_ms": st.one_of(st.none(), st.integers(0, 2**41)),
+        "partition": st.one_of(st.none(), st.integers(0, PARTITIONS - 1)),
+    }
+).filter(lambda r: r["key"] is not None or r["value"] is not None)
+
+producer_settings = st.fixed_dictionaries(
+    {
+        "compression_type": st.sampled_from([None, "gzip", "snappy", "lz4", "zstd"]),
+        "acks": st.sampled_from([1, "all"]),
+        "batch_size": st.sampled_from([0, 200, 1024, 16384]),
+        "linger_ms": st.sampled_from([0, 2, 20]),
+    }
+)
+
+
+def _expected_partition(rec: dict, sent_partition: int) -> int | None:
+    if rec["partition"] is not None:
+        return rec["partition"]
+    if rec["key"] is not None:
+        return (kp_murmur2(rec["key"]) & 0x7FFFFFFF) % PARTITIONS
+    return None  # sticky: any partition
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(record, min_size=1, max_size=40), conf=producer_settings)
+def test_sent_records_are_read_back_exactly(kafka, topic_factory, records, conf) -> None:
+    topic = topic_factory(partitions=PARTITIONS)
+    extra = {} if conf["acks"] == "all" else {"enable_idempotence": False}
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, **conf, **extra) as producer:
+        futures = [producer.send(topic, value=r["value"], key=r["key"], headers=r["headers"],
+                                 partition=r["partition"], timestamp_ms=r["timestamp_ms"])
+                   for r in records]
+        producer.flush(60)
+        metas = [f.get(timeout=60) for f in futures]
+
+    # Every future resolved; partitions follow the rules.
+    for rec, meta in zip(records, metas):
+        assert meta.topic == topic
+        want = _expected_partition(rec, meta.partition)
+        if want is not None:
+            assert meta.partition == want, (rec, meta)
+        assert 0 <= meta.partition < PARTITIONS
+        if rec["timestamp_ms"] is not None:
+            assert meta.timestamp == rec["timestamp_ms"]
+        assert meta.serialized_key_size == (-1 if rec["key"] is None else len(rec["key"]))
+        assert meta.serialized_value_size == (-1 if rec["value"] is None else len(rec["value"]))
+
+    # Offsets per partition are contiguous from 0 and follow send order.
+    by_partition: dict[int, list[int]] = {}
+    for meta in metas:
+        by_partition.setdefault(meta.partition, []).append(meta.offset)
+    for offsets in by_partition.values():
+        assert offsets == list(range(len(offsets)))
+
+    # The independent consumer reads exactly what was sent, where the metadata says.
+    got = consume(kafka.bootstrap, topic, len(records), timeout=30)
+    assert len(got) == len(records)
+    where = {(m.partition, m.offset): r for r, m in zip(records, metas)}
+    for c in got:
+        rec = where[(c.partition, c.offset)]
+        assert c.key == rec["key"]
+        assert c.value == rec["value"]
+        assert [(k, v) for k, v in c.headers] == [(k, v) for k, v in rec["headers"]]
+        if rec["timestamp_ms"] is not None:
+            assert c.timestamp == rec["timestamp_ms"]
+
+
+def test_acks_zero_completes_with_offset_minus_one(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=1)
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, acks=0, enable_idempotence=False) as p:
+        futures = [p.send(topic, value=b"v%d" % i) for i in range(50)]
+        p.flush(30)
+        metas = [f.get(10) for f in futures]
+    assert all(m.offset == -1 for m in metas)
+    got = consume(kafka.bootstrap, topic, 50, timeout=30)
+    assert [c.value for c in got] == [b"v%d" % i for i in range(50)]
+
+
+def test_many_records_across_partitions_keep_per_key_order(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=PARTITIONS)
+    n = 20_000
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=5, batch_size=8192,
+                       compression_type="lz4") as p:
+        futures = [p.send(topic, key=b"k%d" % (i % 7), value=b"%d" % i) for i in range(n)]
+        p.flush(60)
+        metas = [f.get(10) for f in futures]
+    got = consume(kafka.bootstrap, topic, n, timeout=60)
+    assert len(got) == n
+    per_key: dict[bytes, list[int]] = {}
+    for c in got:
+        per_key.setdefault(c.key, []).append(int(c.value))
+    for key, values in per_key.items():
+        assert values == sorted(values), key
+    for i, m in enumerate(metas):
+        assert m.partition == (kp_murmur2(b"k%d" % (i % 7)) & 0x7FFFFFFF) % PARTITIONS
+
+
+def test_java_style_configuration_block_from_the_guide(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=1)
+    conf = {
+        "bootstrap.servers": kafka.bootstrap,
+        "key.serializer": "org.apache.kafka.common.serialization.StringSerializer",
+        "value.serializer": "org.apache.kafka.common.serialization.StringSerializer",
+        "acks": "all",
+        "retries": 3,
+        "retry.backoff.ms": 100,
+        "batch.size": 16384,
+        "linger.ms": 10,
+        "compression.type": "snappy",
+        "buffer.memory": 33554432,
+        "request.timeout.ms": 30000,
+        "enable.idempotence": True,
+        "max.in.flight.requests.per.connection": 5,
+        "client.id": "my-producer-app",
+    }
+    with KafkaProducer(**conf) as p:
+        meta = p.send(topic, key="user-1", value="héllo").get(30)
+    assert meta.offset == 0
+    got = consume(kafka.bootstrap, topic, 1)
+    assert (got[0].key, got[0].value) == (b"user-1", "héllo".encode())
