@@ -133,9 +133,10 @@ class ProducerConfig:
         spelled: dict[str, str] = {}
         for key, value in configs.items():
             name = _canonical_name(key)
-            if name in values and not _same(values[name], value):
+            if name in values and not _same_setting(name, values[name], value):
                 raise KafkaConfigurationError(
-                    f"{spelled[name]!r}={values[name]!r} and {key!r}={value!r} set the same "
+                    f"{spelled[name]!r}={_show(name, values[name])} and {key!r}="
+                    f"{_show(name, value)} set the same "
                     f"setting {name!r} to different values")
             values[name] = value
             spelled.setdefault(name, key)
@@ -212,6 +213,17 @@ def _same(a: Any, b: Any) -> bool:
     try:
         return bool(a is b or (type(a) is type(b) and a == b))
     except Exception:  # noqa: BLE001 - user objects may compare strangely
+        return False
+
+
+def _same_setting(name: str, a: Any, b: Any) -> bool:
+    """Whether two spellings of one setting agree ('1' and 1 do), judged after normalizing."""
+    if _same(a, b):
+        return True
+    try:
+        rule = _RULES[name]
+        return _same(rule(a), rule(b))
+    except (TypeError, ValueError):
         return False
 
 

@@ -151,6 +151,13 @@ def test_kafka_python_and_java_spellings_give_identical_configs(data):
     assert ProducerConfig.from_kwargs(**python) == ProducerConfig.from_mapping(java)
 
 
+def test_two_spellings_of_one_value_agree():
+    cfg = ProducerConfig.from_mapping({"linger_ms": 1, "linger.ms": "1", "acks": "all"})
+    assert cfg.linger_ms == 1
+    with pytest.raises(KafkaConfigurationError, match="'ssl_password'='\\*+' and"):
+        ProducerConfig.from_mapping({"ssl_password": "a", "ssl.key.password": "b"})
+
+
 def test_dataclass_replace_keeps_normalized_values():
     cfg = ProducerConfig.from_mapping(GUIDE)
     again = dataclasses.replace(cfg, linger_ms=20)
