@@ -138,9 +138,11 @@ def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None, err: IO[str]) -> 
 def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Printer) -> None:
     fmt = args.format
     if fmt == "auto":
-        if is_pcap(data):
+        if args.dump_log:
+            fmt = "hex" if looks_like_hex(data) and not name.endswith(".log") else "segment"
+        elif is_pcap(data):
             fmt = "pcap"
-        elif name.endswith(".log") or args.dump_log:
+        elif name.endswith(".log"):
             fmt = "segment"
         elif looks_like_hex(data):
             fmt = "hex"
@@ -149,8 +151,8 @@ def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Print
     ports = set(args.port) or {DEFAULT_BROKER_PORT}
     only = bool(args.port)
     fixed = (args.api_key, args.api_version) if args.api_key is not None else None
-    if args.dump_log and fmt != "segment":
-        raise _UsageError(f"--dump-log reads log segments; {name} is not one (use --format segment to insist)")
+    if args.dump_log and fmt not in ("segment", "hex"):
+        raise _UsageError(f"--dump-log reads log segments, not --format {fmt}")
     if fmt == "hex":
         try:
             hx = parse_hex(data.decode("utf-8", "replace"))
@@ -158,12 +160,12 @@ def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Print
             printer.problem(f"{name}: {e}")
             return
         packets = ip_packets(hx.data, hx.packet_starts) if (hx.tcpdump or len(hx.packet_starts) > 1) else None
-        if is_pcap(hx.data):
+        if args.dump_log:
+            _segment(name, hx.data, args, printer)
+        elif is_pcap(hx.data):
             _emit(decode_capture(hx.data, ports, only), printer)
         elif packets is not None:
             _emit(decode_packets(packets, ports, only), printer)
-        elif args.dump_log:
-            _segment(name, hx.data, args, printer)
         else:
             _emit(decode_frame_file(hx.data, args.direction, fixed), printer)
     elif fmt == "pcap":
