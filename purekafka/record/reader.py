@@ -248,19 +248,39 @@ def _control(record: Record, index: int, batch_pos: int) -> ControlRecord:
 
 
 def _slow_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    # Multi-byte varints are rare in practice (lengths >= 64); no bound checks here,
-    # the caller's final position check and _diagnose catch garbage.
-    shift = 0
+    # Varints of three bytes or more are rare (values >= 8192). No bound checks:
+    # an IndexError or ValueError sends the caller to _diagnose, which names the field.
     u = 0
+    shift = 0
     while True:
         b = buf[pos]
         pos += 1
         u |= (b & 0x7F) << shift
         if b < 0x80:
-            return (u >> 1) ^ -(u & 1), pos
+            break
         shift += 7
-        if shift > 63:
-            raise IndexError
+        if shift == 35:
+            raise ValueError("varint longer than 5 bytes")
+    if u > 0xFFFFFFFF:
+        raise ValueError("varint beyond 32 bits")
+    return (u >> 1) ^ -(u & 1), pos
+
+
+def _slow_varlong(buf: bytes, pos: int) -> tuple[int, int]:
+    u = 0
+    shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        u |= (b & 0x7F) << shift
+        if b < 0x80:
+            break
+        shift += 7
+        if shift == 70:
+            raise ValueError("varlong longer than 10 bytes")
+    if u > 0xFFFFFFFFFFFFFFFF:
+        raise ValueError("varlong beyond 64 bits")
+    return (u >> 1) ^ -(u & 1), pos
 
 
 def _decode_records(buf: bytes, pos: int, end: int, count: int, base_offset: int,
@@ -291,7 +311,7 @@ def _decode_records(buf: bytes, pos: int, end: int, count: int, base_offset: int
                 ts_delta = (b >> 1) ^ -(b & 1)
                 pos += 2
             else:
-                ts_delta, pos = slow(buf, pos + 1)
+                ts_delta, pos = _slow_varlong(buf, pos + 1)
             b = buf[pos]
             if b < 0x80:
                 off_delta = (b >> 1) ^ -(b & 1)

@@ -183,3 +183,15 @@ def test_unknown_codec(codec) -> None:
     data[22] = codec
     exc = check(bytes(recrc(data)))
     assert exc and exc.field == "attributes" and exc.offset == 21
+
+
+def test_varint_wider_than_java_allows() -> None:
+    # Offset delta 0 written as a six-byte varint (five continuation bytes): Java's
+    # ByteUtils.readVarint refuses more than five bytes, and so do we.
+    data = bytearray(build([(1, b"k", b"v", [])]))
+    assert data[64] == 0  # length(61) attributes(62) timestampDelta(63) offsetDelta(64)
+    data[64:65] = b"\x80" * 5 + b"\x00"
+    data[61] = (data[61] >> 1) + 5 << 1
+    struct.pack_into(">i", data, 8, len(data) - 12)
+    exc = check(bytes(recrc(data)))
+    assert exc and exc.field == "records[0].offsetDelta" and exc.offset == 64
