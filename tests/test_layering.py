@@ -18,6 +18,7 @@ LAYERS = {
     "purekafka.record": 1,
     "purekafka.partitioner": 2,
     "purekafka.config": 2,
+    "purekafka.serializers": 2,
     "purekafka.metrics": 2,
     "purekafka.core": 3,
     "purekafka.io": 4,
@@ -28,7 +29,8 @@ LAYERS = {
     "purekafka": 7,  # the package __init__ re-exports the public names
 }
 # The clock, sockets, threads and process state stay out of the sans-I/O layers.
-FORBIDDEN_IN_CORE = {"socket", "selectors", "select", "ssl", "threading", "time", "asyncio", "signal", "os"}
+FORBIDDEN_IN_CORE = {"socket", "selectors", "select", "ssl", "threading", "time", "asyncio", "signal",
+                     "subprocess", "multiprocessing"}
 SANS_IO = ("purekafka.protocol", "purekafka.record", "purekafka.core", "purekafka.partitioner")
 
 
