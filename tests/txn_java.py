@@ -104,3 +104,11 @@ def check_against_java(java: Any, module: Any, kind: str, messages: list[Any]) -
         decoded = decode(res.wire, version)
         assert restrict(to_kafka_json(decoded), res.readback) == res.readback, where
     return encoded
+
+
+def client_facts(java: Any) -> dict[str, int]:
+    """Version caps of the Java client's request builders (see ``facts`` in TxnProtocolGolden.java)."""
+    (line,) = java.run("TxnProtocolGolden", input=b"facts\n").decode().splitlines()
+    status, _, rest = line.partition(" ")
+    assert status == "OK", line
+    return json.loads(rest)

@@ -16,6 +16,8 @@ API_KEY = 26
 MIN_VERSION = 0
 MAX_VERSION = 5
 FLEXIBLE_VERSION = 3
+MAX_VERSION_WITHOUT_TV2 = 4
+"""Highest version a producer may send without transaction protocol version 2 (Java caps it so)."""
 _API = "EndTxn"
 
 

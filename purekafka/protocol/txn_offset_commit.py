@@ -23,6 +23,8 @@ MAX_VERSION = 6
 FLEXIBLE_VERSION = 3
 _API = "TxnOffsetCommit"
 FIRST_TOPIC_ID_VERSION = 6
+MAX_VERSION_WITHOUT_TV2 = 4
+"""Highest version usable inside a transaction without transaction protocol version 2 (as Java caps it)."""
 
 
 @dataclass

@@ -1,9 +1,17 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -21,6 +29,7 @@ import java.util.HexFormat;
  *   enc req|resp API_KEY VERSION JSON  ->  OK HEX JSON2 (JSON read by Kafka's *DataJsonConverter;
  *                                          JSON2 is what Java reads back from HEX at that version)
  *   dec req|resp API_KEY VERSION HEX   ->  OK JSON     (JSON written by the same converter)
+ *   facts                              ->  OK JSON     (version caps of the Java client's request builders)
  * A line that Java refuses (unsupported field for that version, bad bytes) answers
  *   ERR ExceptionClass: message
  * so one bad case does not end the whole run.
@@ -51,6 +60,9 @@ public class TxnProtocolGolden {
     }
 
     private static String handle(String line) throws Exception {
+        if (line.equals("facts")) {
+            return facts();
+        }
         String[] parts = line.split(" ", 5);
         String op = parts[0];
         boolean request = parts[1].equals("req");
@@ -83,5 +95,27 @@ public class TxnProtocolGolden {
             return MAPPER.writeValueAsString(node);
         }
         throw new IllegalArgumentException("unknown op " + op);
+    }
+
+    /** Which versions the Java client's builders allow or pick: the facts our docstrings state. */
+    private static String facts() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode out = MAPPER.createObjectNode();
+        AbstractRequest.Builder<?> client = AddPartitionsToTxnRequest.Builder.forClient(
+            "t", 1L, (short) 0, java.util.List.of(new TopicPartition("a", 0)));
+        out.put("addPartitionsForClientOldest", client.oldestAllowedVersion());
+        out.put("addPartitionsForClientLatest", client.latestAllowedVersion());
+        AbstractRequest.Builder<?> broker = AddPartitionsToTxnRequest.Builder.forBroker(
+            new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection());
+        out.put("addPartitionsForBrokerOldest", broker.oldestAllowedVersion());
+        out.put("addPartitionsForBrokerLatest", broker.latestAllowedVersion());
+        EndTxnRequestData end = new EndTxnRequestData().setTransactionalId("t");
+        out.put("endTxnBuiltWithoutTv2", new EndTxnRequest.Builder(end, false).build((short) 5).version());
+        out.put("endTxnBuiltWithTv2", new EndTxnRequest.Builder(end, true).build((short) 5).version());
+        TxnOffsetCommitRequestData commit = new TxnOffsetCommitRequestData().setTransactionalId("t").setGroupId("g");
+        AbstractRequest.Builder<?> namesTv1 = TxnOffsetCommitRequest.Builder.forTopicNames(commit, false);
+        AbstractRequest.Builder<?> namesTv2 = TxnOffsetCommitRequest.Builder.forTopicNames(commit, true);
+        out.put("txnOffsetCommitNamesWithoutTv2Latest", namesTv1.build(namesTv1.latestAllowedVersion()).version());
+        out.put("txnOffsetCommitNamesWithTv2Latest", namesTv2.build(namesTv2.latestAllowedVersion()).version());
+        return MAPPER.writeValueAsString(out);
     }
 }

@@ -68,6 +68,15 @@ def test_responses_match_java_every_version(java) -> None:
     assert encoded == len(CLIENT_VERSIONS) + len(BROKER_VERSIONS) + len(VERSIONS)
 
 
+@pytest.mark.java
+def test_form_boundary_is_javas(java) -> None:
+    facts = txn_java.client_facts(java)
+    assert (facts["addPartitionsForClientOldest"], facts["addPartitionsForClientLatest"]) == (0, 3)
+    assert (facts["addPartitionsForBrokerOldest"], facts["addPartitionsForBrokerLatest"]) == (4, 5)
+    assert facts["addPartitionsForBrokerOldest"] == m.FIRST_BROKER_VERSION
+    assert facts["addPartitionsForBrokerLatest"] == m.MAX_VERSION
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @given(data=st.data())
 def test_round_trip(version: int, data: st.DataObject) -> None:

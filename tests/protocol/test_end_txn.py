@@ -36,6 +36,13 @@ def test_responses_match_java_every_version(java) -> None:
     assert txn_java.check_against_java(java, m, "response", RESPONSES) == len(RESPONSES) * len(VERSIONS)
 
 
+@pytest.mark.java
+def test_v5_only_with_transaction_v2_as_in_java(java) -> None:
+    facts = txn_java.client_facts(java)
+    assert facts["endTxnBuiltWithoutTv2"] == m.MAX_VERSION_WITHOUT_TV2
+    assert facts["endTxnBuiltWithTv2"] == m.MAX_VERSION
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @given(data=st.data())
 def test_round_trip(version: int, data: st.DataObject) -> None:

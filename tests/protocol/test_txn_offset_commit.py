@@ -54,6 +54,14 @@ def test_responses_match_java_every_version(java) -> None:
     assert txn_java.check_against_java(java, m, "response", RESPONSES) == len(RESPONSES) * len(VERSIONS)
 
 
+@pytest.mark.java
+def test_version_caps_as_in_java(java) -> None:
+    facts = txn_java.client_facts(java)
+    assert facts["txnOffsetCommitNamesWithoutTv2Latest"] == m.MAX_VERSION_WITHOUT_TV2
+    # With TV2 and topic names (no ids) Java stops just below the topic-id version.
+    assert facts["txnOffsetCommitNamesWithTv2Latest"] == m.FIRST_TOPIC_ID_VERSION - 1
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 @given(data=st.data())
 def test_round_trip(version: int, data: st.DataObject) -> None:
