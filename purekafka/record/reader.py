@@ -50,10 +50,14 @@ CONTROL_TYPES = {
 
 @dataclass(frozen=True, slots=True)
 class ControlRecord:
-    """The key of a control record: ``type`` is 'ABORT', 'COMMIT', ... or 'UNKNOWN'."""
+    """A control record's key: ``type`` is 'ABORT', 'COMMIT', ... or 'UNKNOWN'.
+
+    ``coordinator_epoch`` comes from the value of an ABORT/COMMIT marker, else None.
+    """
 
     version: int
     type: str
+    coordinator_epoch: int | None = None
 
 
 class Record:
@@ -244,7 +248,15 @@ def _control(record: Record, index: int, batch_pos: int) -> ControlRecord:
         raise DecodeError(f"control record {index} has a key shorter than 4 bytes",
                           offset=batch_pos, field=f"records[{index}].key")
     version, ctype = _INT16_PAIR.unpack_from(key, 0)
-    return ControlRecord(version, CONTROL_TYPES.get(ctype, "UNKNOWN"))
+    name = CONTROL_TYPES.get(ctype, "UNKNOWN")
+    coordinator_epoch = None
+    if ctype in (0, 1):
+        value = record.value
+        if value is None or len(value) < 6:
+            raise DecodeError(f"transaction marker {index} has a value shorter than 6 bytes",
+                              offset=batch_pos, field=f"records[{index}].value")
+        (coordinator_epoch,) = _INT32.unpack_from(value, 2)
+    return ControlRecord(version, name, coordinator_epoch)
 
 
 def _slow_varint(buf: bytes, pos: int) -> tuple[int, int]:

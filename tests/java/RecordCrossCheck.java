@@ -10,6 +10,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -28,6 +30,8 @@ import org.apache.kafka.common.utils.internals.ByteUtils;
  *   followed by n lines "timestamp key value [headerKey headerValue]...", builds with
  *   MemoryRecordsBuilder (base offset 0, CREATE_TIME) and answers "OUT x&lt;batch&gt;".
  * VARLONG v... answers "OUT" and ByteUtils.writeVarlong of each value.
+ * MARKER offset timestamp leaderEpoch producerId epoch controlType coordinatorEpoch
+ *   answers "OUT x&lt;batch&gt;" from MemoryRecords.withEndTransactionMarker.
  * Any exception answers "ERR class: message" (then "E" for READ).
  */
 public class RecordCrossCheck {
@@ -45,6 +49,7 @@ public class RecordCrossCheck {
                     case "READ" -> read(p[1], out);
                     case "BUILD" -> build(p, in, out);
                     case "VARLONG" -> varlong(p, out);
+                    case "MARKER" -> marker(p, out);
                     default -> out.println("ERR unknown command " + p[0]);
                 }
             } catch (Exception e) {
@@ -143,5 +148,13 @@ public class RecordCrossCheck {
             sb.append(' ').append(HEX.formatHex(b.array(), 0, b.limit()));
         }
         out.println(sb);
+    }
+
+    private static void marker(String[] p, PrintStream out) {
+        EndTransactionMarker marker = new EndTransactionMarker(
+            ControlRecordType.fromTypeId(Short.parseShort(p[6])), Integer.parseInt(p[7]));
+        MemoryRecords records = MemoryRecords.withEndTransactionMarker(Long.parseLong(p[1]), Long.parseLong(p[2]),
+            Integer.parseInt(p[3]), Long.parseLong(p[4]), Short.parseShort(p[5]), marker);
+        out.println("OUT " + enc(records.buffer()));
     }
 }

@@ -147,6 +147,24 @@ def test_varlong_matches_java(jrec, values) -> None:
     assert jrec.varlongs(values) == [encode_varlong(v).hex() for v in values]
 
 
+@given(st.integers(0, 1 << 40), st.integers(0, 1 << 42), st.integers(-1, (1 << 31) - 1),
+       st.integers(0, (1 << 63) - 1), st.integers(0, (1 << 15) - 1), st.sampled_from([0, 1]),
+       st.integers(0, (1 << 31) - 1))
+def test_we_read_java_transaction_markers(jrec, offset, ts, leader_epoch, pid, epoch, ctype, coord_epoch) -> None:
+    jrec._send(f"MARKER {offset} {ts} {leader_epoch} {pid} {epoch} {ctype} {coord_epoch}")
+    answer = jrec._line()
+    assert answer.startswith("OUT "), answer
+    [batch] = read_batches(dec(answer[4:]) or b"", verify_crc=True)
+    assert batch.is_control and batch.is_transactional and batch.record_count == 1
+    assert (batch.base_offset, batch.partition_leader_epoch, batch.producer_id, batch.producer_epoch) == (
+        offset, leader_epoch, pid, epoch)
+    [record] = batch.records
+    assert (record.offset, record.timestamp) == (offset, ts)
+    assert record.control is not None
+    assert (record.control.version, record.control.type, record.control.coordinator_epoch) == (
+        0, ["ABORT", "COMMIT"][ctype], coord_epoch)
+
+
 def test_java_rejects_a_corrupted_crc(jrec) -> None:
     # The negative control: the same path that accepts our batches must refuse a bad one.
     data = bytearray(build_ours([(1, b"k", b"v", [])], 0, None,

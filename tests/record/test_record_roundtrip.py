@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from record_strategies import codec_and_level, producer_fields, record_lists
 
 from purekafka.errors import DecodeError, LocalProtocolError
-from purekafka.record import CompressionType, RecordBatchBuilder, patch_producer_state, read_batches
+from purekafka.record import CompressionType, ControlRecord, RecordBatchBuilder, patch_producer_state, read_batches
 
 
 def build(recs, codec=0, level=None, batch_size=1 << 30, **fields) -> bytes:
@@ -151,7 +151,7 @@ def test_control_batch_decoding() -> None:
     [batch] = read_batches(data, verify_crc=True)
     assert batch.is_control and batch.is_transactional
     assert batch.records[0].control is not None
-    assert (batch.records[0].control.version, batch.records[0].control.type) == (0, "COMMIT")
+    assert batch.records[0].control == ControlRecord(0, "COMMIT", 7)
 
 
 def test_truncated_tail_can_be_tolerated() -> None:
