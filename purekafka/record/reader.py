@@ -61,7 +61,11 @@ class ControlRecord:
 
 
 class Record:
-    """One decoded record; ``offset``/``timestamp`` are absolute (base + delta)."""
+    """One decoded record; ``offset``/``timestamp`` are absolute (base + delta).
+
+    In a LogAppendTime batch ``timestamp`` is the batch's ``max_timestamp`` (the
+    append time), as Java reports it; ``timestamp_delta`` keeps what was written.
+    """
 
     __slots__ = ("offset", "offset_delta", "timestamp", "timestamp_delta", "key", "value",
                  "headers", "attributes", "control")
@@ -219,6 +223,11 @@ def _read_batch(buf: bytes, pos: int, batch_end: int, verify_crc: bool) -> Recor
     if records is None:
         _diagnose(body, rstart, rend, count, where)
         raise DecodeError(f"{where}records section is malformed", offset=rstart, field="records")
+    if attributes & TIMESTAMP_TYPE_BIT:
+        # LogAppendTime: every record's timestamp is the broker's append time, kept
+        # only in maxTimestamp (Java's DefaultRecord reads it the same way).
+        for record in records:
+            record.timestamp = max_timestamp
     if attributes & CONTROL_BIT:
         for index, record in enumerate(records):
             record.control = _control(record, index, pos)

@@ -87,9 +87,9 @@ def jrec(java) -> Iterator[JavaRecords]:  # type: ignore[no-untyped-def]
     j.close()
 
 
-def build_ours(recs, codec, level, fields, leader_epoch) -> bytes:
+def build_ours(recs, codec, level, fields, leader_epoch, timestamp_type=0) -> bytes:
     b = RecordBatchBuilder(compression_type=codec, compression_level=level, batch_size=1 << 30,
-                           partition_leader_epoch=leader_epoch, **fields)
+                           partition_leader_epoch=leader_epoch, timestamp_type=timestamp_type, **fields)
     for ts, key, value, headers in recs:
         assert b.append(ts, key, value, headers) is not None
     return b.build()
@@ -98,24 +98,30 @@ def build_ours(recs, codec, level, fields, leader_epoch) -> bytes:
 leader_epochs = st.one_of(st.just(-1), st.integers(0, (1 << 31) - 1))
 
 
-@given(record_lists, codec_and_level(), producer_fields(), leader_epochs)
-def test_java_accepts_and_reads_our_batches(jrec, recs, codec_level, fields, leader_epoch) -> None:
+@given(record_lists, codec_and_level(), producer_fields(), leader_epochs, st.sampled_from([0, 0, 1]))
+def test_java_accepts_and_reads_our_batches(jrec, recs, codec_level, fields, leader_epoch, ts_type) -> None:
     codec, level = codec_level
-    data = build_ours(recs, codec, level, fields, leader_epoch)
+    data = build_ours(recs, codec, level, fields, leader_epoch, ts_type)
     lines = jrec.read(data)
     assert not lines[0].startswith("ERR"), lines[0]
     assert lines[0].startswith("B ") and len(lines) == 1 + len(recs), lines[:2]
     b = lines[0].split(" ")[1:]
-    expected = [0, len(recs) - 1, leader_epoch, 2, codec, 0, int(fields["is_transactional"]), 0,
-                recs[0][0], max(r[0] for r in recs), fields["producer_id"], fields["producer_epoch"],
+    max_ts = max(r[0] for r in recs)
+    expected = [0, len(recs) - 1, leader_epoch, 2, codec, ts_type, int(fields["is_transactional"]), 0,
+                recs[0][0], max_ts, fields["producer_id"], fields["producer_epoch"],
                 fields["base_sequence"], len(recs), struct.unpack_from(">I", data, 17)[0], len(data)]
     assert [int(x) for x in b] == expected
     for i, (line, (ts, key, value, headers)) in enumerate(zip(lines[1:], recs)):
         r = line.split(" ")
         assert r[0] == "R"
-        assert (int(r[1]), int(r[2]), dec(r[3]), dec(r[4]), int(r[5])) == (i, ts, key, value, len(headers))
+        # In a LogAppendTime batch Java reports maxTimestamp for every record.
+        expected_ts = max_ts if ts_type else ts
+        assert (int(r[1]), int(r[2]), dec(r[3]), dec(r[4]), int(r[5])) == (i, expected_ts, key, value, len(headers))
         got_headers = [(dec(r[6 + 2 * h]), dec(r[7 + 2 * h])) for h in range(len(headers))]
         assert got_headers == [(hk.encode("utf-8"), hv) for hk, hv in headers]
+    # And our reader agrees with Java about LogAppendTime timestamps.
+    [ours] = read_batches(data)
+    assert [r.timestamp for r in ours.records] == [int(line.split(" ")[2]) for line in lines[1:]]
 
 
 @given(record_lists, producer_fields(), leader_epochs)
