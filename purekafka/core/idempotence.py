@@ -76,8 +76,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Literal, Protocol
 
-from purekafka import errors as _errors
-from purekafka.errors import KafkaError, LocalProtocolError
+from purekafka.errors import KafkaError, KafkaTimeoutError, LocalProtocolError, for_code
 from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProducerIdResponse
 
 __all__ = [
@@ -151,12 +150,6 @@ class Code(IntEnum):
     TRANSACTION_ABORTABLE = 120
 
 
-# Kafka 4.x codes whose exception is a RetriableException (Errors.exception()).
-RETRIABLE_CODES = frozenset({
-    2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80,
-    83, 84, 88, 89, 100, 103, 106, 122, 123, 133,
-})
-
 # Java TransactionManager.maybeTransitionToErrorState: these poison the producer.
 _FATAL_BATCH_CODES = frozenset({
     Code.CLUSTER_AUTHORIZATION_FAILED, Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
@@ -165,24 +158,14 @@ _FATAL_BATCH_CODES = frozenset({
 
 
 def is_retriable(code: int) -> bool:
-    """True when Kafka classes ``code`` as retriable."""
-    return code in RETRIABLE_CODES
+    """True when Kafka classes ``code`` as retriable (the shared error table)."""
+    return bool(for_code(code).retriable)
 
 
 def broker_error(code: int, message: str = "") -> KafkaError:
-    """The purekafka exception for a broker error code."""
-    for_code = getattr(_errors, "for_code", None)  # the error table, once present
-    if for_code is not None:
-        cls = for_code(code)
-        return cls(message) if message else cls()
-    try:
-        name = Code(code).name
-    except ValueError:
-        name = f"error code {code}"
-    err = KafkaError(f"{name}: {message}" if message else name)
-    err.errno = code  # type: ignore[attr-defined]
-    err.retriable = is_retriable(code)
-    return err
+    """The purekafka exception instance for a broker error code."""
+    cls = for_code(code)
+    return cls(message) if message else cls()
 
 
 def increment_sequence(sequence: int, increment: int) -> int:
@@ -535,8 +518,8 @@ class IdempotenceState:
         self._finish(t)
         self._mark_unresolved(batch)
         if self.transactional:
-            self._errors.append(("abortable", broker_error(Code.REQUEST_TIMED_OUT, (
-                f"batch for {batch.tp[0]}-{batch.tp[1]} expired before it was acknowledged"))))
+            self._errors.append(("abortable", KafkaTimeoutError(
+                f"batch for {batch.tp[0]}-{batch.tp[1]} expired before it was acknowledged")))
         self._settle()
         return True
 
