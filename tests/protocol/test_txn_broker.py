@@ -249,41 +249,17 @@ def test_end_txn_v5_bumps_epoch_under_tv2(kafka: Any, conn: Conn, topic_factory:
     assert [r.value for r in readback.consume_all(kafka.bootstrap, topic, settle=2.0)] == [b"tv2-1"]
 
 
-def test_offsets_committed_in_a_transaction(kafka: Any, conn: Conn, topic_factory: Any) -> None:
-    """AddOffsetsToTxn + TxnOffsetCommit (v3, as sendOffsetsToTransaction with a bare group id), then commit."""
-    topic = topic_factory(partitions=1)
-    kafka.wait_for_leaders(topic)
-    txn_id = f"p2-off-{uuid.uuid4().hex[:8]}"
-    group = f"p2-group-{uuid.uuid4().hex[:8]}"
-    coord = _coordinator(conn, txn_id, find_coordinator.KEY_TYPE_TRANSACTION)
-    group_coord = _coordinator(conn, group, find_coordinator.KEY_TYPE_GROUP)
-    try:
-        pid, epoch = _init_pid(coord, txn_id)
-        req = add_offsets_to_txn.AddOffsetsToTxnRequest(txn_id, pid, epoch, group)
-        resp = _until_ok(lambda: coord.call(add_offsets_to_txn, req, 3), lambda r: r.error_code)
-        assert errors.error_name(resp.error_code) == "NONE"
-        commit = txn_offset_commit.TxnOffsetCommitRequest(
-            transactional_id=txn_id, group_id=group, producer_id=pid, producer_epoch=epoch,
-            topics=[txn_offset_commit.TxnOffsetCommitRequestTopic(name=topic, partitions=[
-                txn_offset_commit.TxnOffsetCommitRequestPartition(0, 1234, committed_metadata="p2")])])
-        resp = _until_ok(lambda: group_coord.call(txn_offset_commit, commit, 3),
-                         lambda r: r.topics[0].partitions[0].error_code)
-        assert [(t.name, [(p.partition_index, errors.error_name(p.error_code)) for p in t.partitions])
-                for t in resp.topics] == [(topic, [(0, "NONE")])]
-        _end(coord, txn_id, pid, epoch, True, 4)
-    finally:
-        coord.close()
-        group_coord.close()
+def _committed_offset(kafka: Any, group: str, topic: str) -> tuple[int, str]:
+    """The group's committed (offset, metadata) for partition 0, read by independent clients."""
     consumer = Consumer({"bootstrap.servers": kafka.bootstrap, "group.id": group, "enable.auto.commit": False,
                          "isolation.level": "read_committed"})
     try:
         deadline = time.monotonic() + 30
         while True:
             (tp,) = consumer.committed([TopicPartition(topic, 0)], timeout=10)
-            if tp.offset == 1234 or time.monotonic() > deadline:
+            if tp.offset >= 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.3)  # the commit marker may still be on its way
-        assert tp.offset == 1234
     finally:
         consumer.close()
     # confluent-kafka's TopicPartition.metadata is not reliably NUL-terminated, so the
@@ -294,7 +270,65 @@ def test_offsets_committed_in_a_transaction(kafka: Any, conn: Conn, topic_factor
     finally:
         admin.close()
     ((tp2, om),) = offsets.items()
-    assert (tp2.topic, tp2.partition, om.offset, om.metadata) == (topic, 0, 1234, "p2")
+    assert (tp2.topic, tp2.partition, om.offset) == (topic, 0, tp.offset)
+    return tp.offset, om.metadata
+
+
+def _txn_offset_commit(group_coord: Conn, txn_id: str, group: str, pid: int, epoch: int, topic: str,
+                       offset: int, version: int) -> None:
+    commit = txn_offset_commit.TxnOffsetCommitRequest(
+        transactional_id=txn_id, group_id=group, producer_id=pid, producer_epoch=epoch,
+        topics=[txn_offset_commit.TxnOffsetCommitRequestTopic(name=topic, partitions=[
+            txn_offset_commit.TxnOffsetCommitRequestPartition(0, offset, committed_metadata="p2")])])
+    resp = _until_ok(lambda: group_coord.call(txn_offset_commit, commit, version),
+                     lambda r: r.topics[0].partitions[0].error_code)
+    assert [(t.name, [(p.partition_index, errors.error_name(p.error_code)) for p in t.partitions])
+            for t in resp.topics] == [(topic, [(0, "NONE")])]
+
+
+def test_offsets_committed_in_a_transaction(kafka: Any, conn: Conn, topic_factory: Any) -> None:
+    """TV1: AddOffsetsToTxn, TxnOffsetCommit v3 (as sendOffsetsToTransaction with a bare group id), EndTxn."""
+    topic = topic_factory(partitions=1)
+    txn_id = f"p2-off-{uuid.uuid4().hex[:8]}"
+    group = f"p2-group-{uuid.uuid4().hex[:8]}"
+    coord = _coordinator(conn, txn_id, find_coordinator.KEY_TYPE_TRANSACTION)
+    group_coord = _coordinator(conn, group, find_coordinator.KEY_TYPE_GROUP)
+    try:
+        pid, epoch = _init_pid(coord, txn_id)
+        req = add_offsets_to_txn.AddOffsetsToTxnRequest(txn_id, pid, epoch, group)
+        resp = _until_ok(lambda: coord.call(add_offsets_to_txn, req, 3), lambda r: r.error_code)
+        assert errors.error_name(resp.error_code) == "NONE"
+        _txn_offset_commit(group_coord, txn_id, group, pid, epoch, topic, 1234, 3)
+        _end(coord, txn_id, pid, epoch, True, 4)
+    finally:
+        coord.close()
+        group_coord.close()
+    assert _committed_offset(kafka, group, topic) == (1234, "p2")
+
+
+def test_offsets_committed_under_tv2(kafka: Any, conn: Conn, topic_factory: Any) -> None:
+    """TV2: TxnOffsetCommit v5 adds the group itself (no AddOffsetsToTxn).
+
+    An offset committed in an aborted transaction does not replace the committed one.
+    """
+    assert conn.features.get("transaction.version", 0) >= 2, conn.features
+    topic = topic_factory(partitions=1)
+    txn_id = f"p2-off2-{uuid.uuid4().hex[:8]}"
+    group = f"p2-group2-{uuid.uuid4().hex[:8]}"
+    coord = _coordinator(conn, txn_id, find_coordinator.KEY_TYPE_TRANSACTION)
+    group_coord = _coordinator(conn, group, find_coordinator.KEY_TYPE_GROUP)
+    try:
+        pid, epoch = _init_pid(coord, txn_id)
+        _txn_offset_commit(group_coord, txn_id, group, pid, epoch, topic, 4321, 5)
+        epoch = _end(coord, txn_id, pid, epoch, True, 5).producer_epoch
+        _txn_offset_commit(group_coord, txn_id, group, pid, epoch, topic, 999, 5)
+        _end(coord, txn_id, pid, epoch, False, 5)
+        # InitProducerId answers CONCURRENT_TRANSACTIONS until the abort is complete.
+        _init_pid(coord, txn_id)
+    finally:
+        coord.close()
+        group_coord.close()
+    assert _committed_offset(kafka, group, topic) == (4321, "p2")
 
 
 def test_sasl_on_a_plaintext_listener(kafka: Any) -> None:
