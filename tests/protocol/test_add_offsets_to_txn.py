@@ -36,9 +36,11 @@ def test_responses_match_java_every_version(java) -> None:
 @pytest.mark.parametrize("version", VERSIONS)
 @given(data=st.data())
 def test_round_trip(version: int, data: st.DataObject) -> None:
-    req = strategies.to_dataclass(AddOffsetsToTxnRequest, data.draw(strategies.message(m.API_KEY, "request", version)))
+    req = strategies.to_dataclass(AddOffsetsToTxnRequest,
+                                  data.draw(strategies.message(m.API_KEY, "request", version)))
     assert m.decode_request(m.encode_request(req, version), version) == req
-    resp = strategies.to_dataclass(AddOffsetsToTxnResponse, data.draw(strategies.message(m.API_KEY, "response", version)))
+    resp = strategies.to_dataclass(AddOffsetsToTxnResponse,
+                                   data.draw(strategies.message(m.API_KEY, "response", version)))
     assert m.decode_response(m.encode_response(resp, version), version) == resp
 
 
