@@ -1,0 +1,409 @@
+"""``purekafka produce``: the command-line producer (kafka-console-producer, ``kcat -P``).
+
+Reads records from stdin or ``--file``, one per line (``\\n`` or ``\\r\\n`` ends a line;
+an empty line is an empty value, as in kafka-console-producer), and produces them to one
+topic. Line format, with kafka-console-producer's reader properties (also settable as
+``--property name=value``)::
+
+    [HEADERS <headers.delimiter>] [KEY <key.separator>] VALUE
+
+- ``--parse-key`` (``parse.key``) splits KEY from VALUE at the first ``--key-separator``
+  (``key.separator``, default TAB); kcat's ``-K SEP`` sets both.
+- ``--parse-headers`` (``parse.headers``) takes a leading ``name:value,name2:value2``
+  block ended by ``--headers-delimiter`` (TAB); a header without ``:`` has a null value.
+  ``--headers-separator`` (``,``) and ``--headers-key-separator`` (``:``) change the rest.
+- ``--null-marker STR`` (``null.marker``): a key, value or header value equal to STR is
+  sent as null.
+- ``-H name=value`` (kcat, repeatable) and ``--headers name=value,name2=value2`` add
+  static headers to every record, before any parsed from the line.
+
+Separators understand the escapes ``\\t \\n \\r \\0 \\\\ \\xNN``. A line without the key
+separator (or headers delimiter) is an error for that line, or, with ``--ignore-error``
+(``ignore.error``), is sent with a null key (no headers).
+
+Any producer setting goes through ``-X name=value`` / ``--producer-property`` /
+``--producer.config FILE`` (kafka-python or Java names); ``--acks`` and ``--compression``
+are shortcuts. ``--print-offsets`` writes ``PARTITION<TAB>OFFSET`` to stdout for each
+input line, in input order (``error<TAB>message`` for a record that failed). A summary
+(records, bytes of keys and values, errors) goes to stderr at the end.
+
+Exit status: 0 when every record was written, 1 when any failed or the cluster could
+not be reached, 2 for bad arguments or settings, 130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import codecs
+import os
+import sys
+from collections import deque
+from typing import Any, BinaryIO, Callable, Sequence
+
+from purekafka.errors import KafkaConfigurationError, KafkaError
+
+PROG = "purekafka produce"
+
+# kafka-console-producer's LineMessageReader properties and their defaults.
+READER_DEFAULTS: dict[str, str] = {
+    "parse.key": "false", "key.separator": "\t", "parse.headers": "false",
+    "headers.delimiter": "\t", "headers.separator": ",", "headers.key.separator": ":",
+    "null.marker": "", "ignore.error": "false",
+}
+
+
+class UsageError(Exception):
+    """Bad command line: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own errors, one line, no usage dump
+        raise UsageError(f"{message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Produce records read from stdin or a file, one per line.",
+                epilog="Line format and exit status: see `pydoc purekafka.console`.",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-b", "--bootstrap-server", "--broker-list", dest="bootstrap",
+                   help="host:port[,host:port...] (required)")
+    p.add_argument("-t", "--topic", help="topic to produce to (required)")
+    p.add_argument("-p", "--partition", type=int, help="send every record to this partition")
+    p.add_argument("-l", "--file", help="read records from FILE instead of stdin")
+    src = p.add_argument_group("line parsing (kafka-console-producer reader properties)")
+    src.add_argument("--parse-key", action="store_true", help="line is KEY<sep>VALUE (parse.key)")
+    src.add_argument("--key-separator", help="key separator, default TAB (key.separator)")
+    src.add_argument("-K", dest="kcat_key", metavar="SEP", help="kcat: --parse-key --key-separator SEP")
+    src.add_argument("--parse-headers", action="store_true",
+                     help="line starts with name:value,... headers (parse.headers)")
+    src.add_argument("--headers-delimiter", help="ends the headers block, default TAB")
+    src.add_argument("--headers-separator", help="between headers, default ','")
+    src.add_argument("--headers-key-separator", help="between header name and value, default ':'")
+    src.add_argument("--null-marker", help="a key/value/header value equal to this is sent as null")
+    src.add_argument("--ignore-error", action="store_true",
+                     help="send a line lacking a separator with a null key instead of failing it")
+    src.add_argument("--property", action="append", default=[], metavar="NAME=VALUE",
+                     help="reader property, e.g. parse.key=true (repeatable)")
+    hdr = p.add_argument_group("static headers")
+    hdr.add_argument("-H", dest="header", action="append", default=[], metavar="NAME=VALUE",
+                     help="add a header to every record (repeatable)")
+    hdr.add_argument("--headers", action="append", default=[], metavar="NAME=VALUE[,...]",
+                     help="add comma-separated headers to every record")
+    prod = p.add_argument_group("producer settings")
+    prod.add_argument("-X", "--producer-property", dest="settings", action="append", default=[],
+                      metavar="NAME=VALUE", help="any producer setting, kafka-python or Java name")
+    prod.add_argument("--producer.config", dest="config_file", metavar="FILE",
+                      help="Java-style properties file of producer settings")
+    prod.add_argument("-z", "--compression", "--compression-codec", dest="compression",
+                      help="none, gzip, snappy, lz4 or zstd")
+    prod.add_argument("--acks", "--request-required-acks", dest="acks", help="0, 1 or all")
+    prod.add_argument("--sync", action="store_true", help="wait for each record before the next")
+    out = p.add_argument_group("output")
+    out.add_argument("--print-offsets", action="store_true",
+                     help="print PARTITION<TAB>OFFSET per input line to stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    return p
+
+
+def unescape(text: str) -> bytes:
+    """A separator as typed on the command line, with backslash escapes, as bytes."""
+    try:
+        decoded = codecs.decode(text.encode("utf-8", "surrogateescape"), "unicode_escape")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"bad escape in separator {text!r}: {e.reason}") from None
+    return decoded.encode("latin-1") if all(ord(c) < 256 for c in decoded) else decoded.encode()
+
+
+def _pair(item: str, what: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"{what} {item!r} is not NAME=VALUE")
+    return name.strip(), value
+
+
+def read_properties(path: str) -> dict[str, str]:
+    """A Java properties file, the common subset: ``name=value`` or ``name: value`` lines,
+    ``#``/``!`` comments."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise UsageError(f"cannot read --producer.config {path}: {e.strerror}") from None
+    out: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
+        if cut <= 0:
+            raise UsageError(f"{path}:{number}: expected name=value, got {line!r}")
+        out[line[:cut].strip()] = line[cut + 1:].strip()
+    return out
+
+
+class LineFormat:
+    """How one input line becomes (key, value, headers), per the reader properties."""
+
+    def __init__(self, props: dict[str, str], static_headers: list[tuple[str, bytes | None]]) -> None:
+        def flag(name: str) -> bool:
+            value = props[name].strip().lower()
+            if value not in ("true", "false"):
+                raise UsageError(f"property {name} must be true or false, not {props[name]!r}")
+            return value == "true"
+
+        self.parse_key = flag("parse.key")
+        self.parse_headers = flag("parse.headers")
+        self.ignore_error = flag("ignore.error")
+        self.key_sep = unescape(props["key.separator"])
+        self.headers_delim = unescape(props["headers.delimiter"])
+        self.headers_sep = unescape(props["headers.separator"])
+        self.headers_key_sep = unescape(props["headers.key.separator"])
+        self.null_marker = unescape(props["null.marker"]) if props["null.marker"] else None
+        for name, sep in (("key.separator", self.key_sep), ("headers.delimiter", self.headers_delim),
+                          ("headers.separator", self.headers_sep),
+                          ("headers.key.separator", self.headers_key_sep)):
+            if not sep:
+                raise UsageError(f"property {name} must not be empty")
+        self.static_headers = static_headers
+
+    def _null(self, data: bytes) -> bytes | None:
+        return None if self.null_marker is not None and data == self.null_marker else data
+
+    def parse(self, line: bytes) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]:
+        """Split a line (without its line ending); raises ValueError for a malformed one."""
+        headers = list(self.static_headers)
+        rest = line
+        if self.parse_headers:
+            block, sep, after = rest.partition(self.headers_delim)
+            if not sep:
+                if not self.ignore_error:
+                    raise ValueError("no headers delimiter found")
+                return None, self._null(line), headers
+            rest = after
+            for item in block.split(self.headers_sep) if block else []:
+                name, ksep, value = item.partition(self.headers_key_sep)
+                try:
+                    text = name.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ValueError(f"header name {name!r} is not UTF-8") from None
+                headers.append((text, self._null(value) if ksep else None))
+        key = None
+        if self.parse_key:
+            k, sep, value = rest.partition(self.key_sep)
+            if not sep:
+                if not self.ignore_error:
+                    raise ValueError("no key separator found")
+                return None, self._null(rest), headers
+            key, rest = self._null(k), value
+        return key, self._null(rest), headers
+
+
+def iter_lines(stream: BinaryIO) -> Any:
+    """Lines without their ``\\n`` / ``\\r\\n``, read as they come (works interactively)."""
+    for raw in iter(stream.readline, b""):
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+        yield raw
+
+
+def producer_settings(args: argparse.Namespace) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if args.config_file:
+        settings.update(read_properties(args.config_file))
+    for item in args.settings:
+        name, value = _pair(item, "-X")
+        settings[name] = value
+    # Shortcuts and the bootstrap flag override -X, as kafka-console-producer's options do.
+    if args.acks is not None:
+        _drop(settings, "acks")
+        settings["acks"] = args.acks
+    if args.compression is not None:
+        _drop(settings, "compression_type")
+        settings["compression_type"] = None if args.compression.lower() == "none" else args.compression
+    _drop(settings, "bootstrap_servers")
+    settings["bootstrap_servers"] = args.bootstrap
+    return settings
+
+
+def _drop(settings: dict[str, Any], canonical: str) -> None:
+    """Remove a setting given under either spelling, so a shortcut flag wins cleanly."""
+    for name in list(settings):
+        if name.replace(".", "_").replace("-", "_") == canonical:
+            del settings[name]
+
+
+def reader_properties(args: argparse.Namespace) -> dict[str, str]:
+    props = dict(READER_DEFAULTS)
+    for item in args.property:
+        name, value = _pair(item, "--property")
+        if name not in READER_DEFAULTS:
+            raise UsageError(f"unknown --property {name!r} (known: {', '.join(READER_DEFAULTS)})")
+        props[name] = value
+    flags = {"key.separator": args.key_separator, "headers.delimiter": args.headers_delimiter,
+             "headers.separator": args.headers_separator,
+             "headers.key.separator": args.headers_key_separator, "null.marker": args.null_marker}
+    props.update({k: v for k, v in flags.items() if v is not None})
+    if args.parse_key or args.key_separator is not None:
+        props["parse.key"] = "true"
+    if args.kcat_key is not None:
+        props["parse.key"], props["key.separator"] = "true", args.kcat_key
+    if args.parse_headers:
+        props["parse.headers"] = "true"
+    if args.ignore_error:
+        props["ignore.error"] = "true"
+    return props
+
+
+def static_headers(args: argparse.Namespace) -> list[tuple[str, bytes | None]]:
+    items = list(args.header) + [i for group in args.headers for i in group.split(",") if i]
+    return [(name, os.fsencode(value)) for name, value in (_pair(i, "header") for i in items)]
+
+
+class Run:
+    """Counts and reports deliveries; keeps futures only to print them in input order."""
+
+    def __init__(self, print_offsets: bool, out: Callable[[str], None], err: Callable[[str], None]) -> None:
+        self.records = self.bytes = self.errors = 0
+        self.print_offsets = print_offsets
+        self.out, self.err = out, err
+        self.pending: deque[tuple[int, Any]] = deque()
+
+    def line_failed(self, number: int, message: str) -> None:
+        self.errors += 1
+        self.err(f"{PROG}: line {number}: {message}")
+        if self.print_offsets:
+            self.pending.append((number, message))
+
+    def sent(self, number: int, future: Any, size: int) -> None:
+        def ok(md: Any) -> None:
+            self.records += 1
+            self.bytes += size
+
+        def failed(exc: BaseException) -> None:
+            self.errors += 1
+            self.err(f"{PROG}: line {number}: {type(exc).__name__}: {exc}")
+
+        # Callbacks run on the producer's I/O thread; ints updated there are read here only
+        # after flush(), which waits for every delivery.
+        future.add_callback(ok).add_errback(failed)
+        if self.print_offsets:
+            self.pending.append((number, future))
+            self.drain(block=False)
+
+    def drain(self, block: bool) -> None:
+        while self.pending:
+            number, item = self.pending[0]
+            if isinstance(item, str):
+                self.out(f"error\t{item}")
+            elif not item.is_done and not block:
+                return
+            else:
+                try:
+                    md = item.get()
+                    self.out(f"{md.partition}\t{md.offset}")
+                except KafkaError as e:
+                    self.out(f"error\t{type(e).__name__}: {e}")
+            self.pending.popleft()
+
+
+def _say(stream: Any) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        stream.write(text + "\n")
+        stream.flush()
+    return say
+
+
+def main(argv: Sequence[str]) -> int:
+    err = _say(sys.stderr)
+    try:
+        return _main(list(argv), err)
+    except UsageError as e:
+        err(f"{PROG}: {e}")
+        return 2
+
+
+def _main(argv: list[str], err: Callable[[str], None]) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.bootstrap:
+        raise UsageError("--bootstrap-server is required")
+    if not args.topic:
+        raise UsageError("--topic is required")
+    fmt = LineFormat(reader_properties(args), static_headers(args))
+    settings = producer_settings(args)
+    if args.file:
+        try:
+            stream: BinaryIO = open(args.file, "rb")
+        except OSError as e:
+            raise UsageError(f"cannot read --file {args.file}: {e.strerror}") from None
+    else:
+        stream = sys.stdin.buffer
+
+    from purekafka.producer import KafkaProducer  # not imported for --help or bad arguments
+
+    try:
+        producer = KafkaProducer(**settings)
+    except (KafkaConfigurationError, TypeError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    except KafkaError as e:
+        err(f"{PROG}: cannot start the producer: {type(e).__name__}: {e}")
+        return 1
+    run = Run(args.print_offsets, _say(sys.stdout), err)
+    try:
+        try:
+            partitions = producer.partitions_for(args.topic)
+        except KafkaError as e:
+            err(f"{PROG}: cannot get metadata for topic {args.topic!r} from {args.bootstrap}: "
+                f"{type(e).__name__}: {e}")
+            producer.close(0)
+            return 1
+        if args.partition is not None and args.partition not in partitions:
+            producer.close(0)
+            raise UsageError(f"topic {args.topic!r} has no partition {args.partition} "
+                             f"(partitions 0..{max(partitions)})")
+        status = _produce(producer, stream, fmt, args, run)
+    except KeyboardInterrupt:
+        producer.close(0)
+        run.drain(block=True)
+        _summary(run, args, err)
+        return 130
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return status
+
+
+def _produce(producer: Any, stream: BinaryIO, fmt: LineFormat, args: argparse.Namespace, run: Run) -> int:
+    err = run.err
+    for number, line in enumerate(iter_lines(stream), 1):
+        try:
+            key, value, headers = fmt.parse(line)
+        except ValueError as e:
+            run.line_failed(number, f"{e}: {line[:80]!r}")
+            continue
+        try:
+            future = producer.send(args.topic, value=value, key=key, headers=headers,
+                                   partition=args.partition)
+        except KafkaError as e:
+            run.line_failed(number, f"{type(e).__name__}: {e}")
+            continue
+        run.sent(number, future, len(key or b"") + len(value or b""))
+        if args.sync:
+            try:
+                future.get()
+            except KafkaError:
+                pass  # counted and reported by the errback
+    try:
+        producer.flush()
+    except KafkaError as e:
+        err(f"{PROG}: flush failed: {type(e).__name__}: {e}")
+    producer.close()
+    run.drain(block=True)
+    _summary(run, args, err)
+    return 1 if run.errors else 0
+
+
+def _summary(run: Run, args: argparse.Namespace, err: Callable[[str], None]) -> None:
+    if not args.quiet:
+        err(f"{PROG}: {run.records} records ({run.bytes} bytes of keys and values) written to "
+            f"{args.topic}, {run.errors} errors")
