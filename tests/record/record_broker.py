@@ -1,0 +1,150 @@
+"""Just enough of a client for the record broker tests: one blocking socket, whole frames,
+and only purekafka.protocol / purekafka.record to build and read messages."""
+from __future__ import annotations
+
+import itertools
+import socket
+import struct
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from purekafka.protocol import api_versions, end_txn, init_producer_id, metadata, produce
+from purekafka.protocol import headers as protocol_headers
+from purekafka.record import RecordBatchBuilder
+
+NONE = 0
+COORDINATOR_NOT_READY = {14, 15, 51}  # LOAD_IN_PROGRESS, NOT_AVAILABLE, CONCURRENT_TRANSACTIONS
+NOT_READY = {3, 6, 100}  # UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID
+
+Rec = tuple[int, "bytes | None", "bytes | None", list]
+
+
+class Conn:
+    """One blocking socket that sends whole frames and reads whole responses."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, addr: tuple[str, int]) -> None:
+        self.sock = socket.create_connection(addr, timeout=30)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _exact(self, n: int) -> bytes:
+        parts = []
+        while n:
+            chunk = self.sock.recv(n)
+            if not chunk:
+                raise ConnectionError("broker closed the connection")
+            parts.append(chunk)
+            n -= len(chunk)
+        return b"".join(parts)
+
+    def send(self, api_key: int, version: int, body: bytes) -> int:
+        corr = next(self._ids)
+        self.sock.sendall(protocol_headers.encode_request_frame(api_key, version, corr, "purekafka-record-test", body))
+        return corr
+
+    def call(self, module: Any, version: int, body: bytes) -> Any:
+        corr = self.send(module.API_KEY, version, body)
+        (size,) = struct.unpack(">i", self._exact(4))
+        frame = self._exact(size)
+        got, off = protocol_headers.decode_response_header(
+            frame, protocol_headers.response_header_version(module.API_KEY, version))
+        assert got == corr
+        return module.decode_response(frame[off:], version)
+
+
+@dataclass
+class Broker:
+    """A connection plus the highest version of each API both sides speak."""
+
+    conn: Conn
+    produce: int
+    metadata: int
+    init_producer_id: int
+    end_txn: int
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect(addr: tuple[str, int]) -> Broker:
+    conn = Conn(addr)
+    req = api_versions.ApiVersionsRequest("purekafka", "0.1.0")
+    versions = conn.call(api_versions, api_versions.MAX_VERSION,
+                         api_versions.encode_request(req, api_versions.MAX_VERSION)).versions()
+
+    def pick(module: Any) -> int:
+        lo, hi = versions[module.API_KEY]
+        v = min(hi, module.MAX_VERSION)
+        assert v >= max(lo, module.MIN_VERSION), module
+        return v
+
+    return Broker(conn, pick(produce), pick(metadata), pick(init_producer_id), pick(end_txn))
+
+
+def retry_while(codes: set[int], call: Any, timeout: float = 30.0) -> Any:
+    """Repeat ``call()`` while its error_code is in ``codes`` (brokers still warming up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = call()
+        if resp.error_code in codes and time.monotonic() < deadline:
+            time.sleep(0.1)
+            continue
+        return resp
+
+
+def init_pid(b: Broker, transactional_id: str | None = None) -> Any:
+    req = init_producer_id.InitProducerIdRequest(transactional_id=transactional_id, transaction_timeout_ms=60_000)
+    body = init_producer_id.encode_request(req, b.init_producer_id)
+    resp = retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call(init_producer_id, b.init_producer_id, body))
+    assert resp.error_code == NONE and resp.producer_id >= 0, resp
+    return resp
+
+
+def end_transaction(b: Broker, transactional_id: str, pid: int, epoch: int, commit: bool) -> Any:
+    req = end_txn.EndTxnRequest(transactional_id, pid, epoch, commit)
+    body = end_txn.encode_request(req, b.end_txn)
+    return retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call(end_txn, b.end_txn, body))
+
+
+def topic_ref(b: Broker, topic: str) -> str | uuid.UUID:
+    """The topic as Produce names it at our version: its id from v13, else its name."""
+    if b.produce < 13:
+        return topic
+    req = metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False)
+    resp = b.conn.call(metadata, b.metadata, metadata.encode_request(req, b.metadata))
+    [t] = resp.topics
+    assert t.error_code == NONE and t.partitions[0].leader_id >= 0
+    return t.topic_id
+
+
+def build(specs: list[Rec], now_ms: int, codec: int, **fields: Any) -> tuple[bytes, list[Rec]]:
+    """A batch of ``specs`` (timestamps given as offsets from ``now_ms``) and the absolute records."""
+    recs = [(now_ms + d, k, v, h) for d, k, v, h in specs]
+    builder = RecordBatchBuilder(compression_type=codec, batch_size=1 << 20, **fields)
+    for ts, key, value, hdrs in recs:
+        assert builder.append(ts, key, value, hdrs) is not None
+    return builder.build(), recs
+
+
+def produce_one(b: Broker, ref: str | uuid.UUID, batch: bytes, acks: int, partition: int = 0,
+                transactional_id: str | None = None, conn: Conn | None = None) -> Any:
+    """Produce one batch to one partition; the partition response, or None at acks=0."""
+    conn = conn or b.conn
+    body = produce.build_request(b.produce, transactional_id, acks, 30_000, [(ref, [(partition, batch)])])
+    if acks == 0:
+        conn.send(produce.API_KEY, b.produce, body)  # the broker sends no response at acks=0
+        return None
+
+    def once() -> Any:
+        [topic] = conn.call(produce, b.produce, body).responses
+        [part] = topic.partition_responses
+        return part
+
+    # Just after creation the broker may list itself as leader in metadata a moment
+    # before its replica manager takes the partition; a real producer retries too.
+    return retry_while(NOT_READY, once, timeout=15)
