@@ -21,6 +21,8 @@ _API = "AddOffsetsToTxn"
 
 @dataclass
 class AddOffsetsToTxnRequest:
+    """Add ``group_id``'s offsets partition to the transaction."""
+
     transactional_id: str = ""
     producer_id: int = 0
     producer_epoch: int = 0
@@ -30,6 +32,8 @@ class AddOffsetsToTxnRequest:
 
 @dataclass
 class AddOffsetsToTxnResponse:
+    """Outcome of AddOffsetsToTxn."""
+
     throttle_time_ms: int = 0
     error_code: int = 0
     unknown_tags: dict[int, bytes] = field(default_factory=dict)

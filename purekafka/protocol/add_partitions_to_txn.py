@@ -53,6 +53,8 @@ class AddPartitionsToTxnTransaction:
 
 @dataclass
 class AddPartitionsToTxnRequest:
+    """Client form (v0-3): the ``v3_and_below_*`` fields; broker form (v4+): ``transactions``."""
+
     transactions: list[AddPartitionsToTxnTransaction] = field(default_factory=list)  # v4+
     v3_and_below_transactional_id: str = ""  # v0-3
     v3_and_below_producer_id: int = 0  # v0-3
@@ -84,6 +86,8 @@ class AddPartitionsToTxnResult:
 
 @dataclass
 class AddPartitionsToTxnResponse:
+    """Client form (v0-3): ``results_by_topic_v3_and_below``; broker form: ``results_by_transaction``."""
+
     throttle_time_ms: int = 0
     error_code: int = 0  # v4+, ignorable
     results_by_transaction: list[AddPartitionsToTxnResult] = field(default_factory=list)  # v4+

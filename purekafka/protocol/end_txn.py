@@ -23,6 +23,8 @@ _API = "EndTxn"
 
 @dataclass
 class EndTxnRequest:
+    """Commit (``committed=True``) or abort the ongoing transaction."""
+
     transactional_id: str = ""
     producer_id: int = 0
     producer_epoch: int = 0
@@ -32,6 +34,8 @@ class EndTxnRequest:
 
 @dataclass
 class EndTxnResponse:
+    """Outcome; from v5 also the producer id and the bumped epoch to use next."""
+
     throttle_time_ms: int = 0
     error_code: int = 0
     # v5+ and ignorable: older versions simply drop them.

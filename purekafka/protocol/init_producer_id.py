@@ -25,6 +25,8 @@ _API = "InitProducerId"
 
 @dataclass
 class InitProducerIdRequest:
+    """Ask for a producer id; ``transactional_id=None`` for an idempotent producer."""
+
     # Kafka's generator gives a nullable string without a declared default the default "".
     transactional_id: str | None = ""
     transaction_timeout_ms: int = 0
@@ -37,6 +39,8 @@ class InitProducerIdRequest:
 
 @dataclass
 class InitProducerIdResponse:
+    """The producer id and epoch to stamp on batches (``error_code`` 0 on success)."""
+
     throttle_time_ms: int = 0
     error_code: int = 0
     producer_id: int = -1

@@ -21,12 +21,16 @@ _API = "SaslAuthenticate"
 
 @dataclass
 class SaslAuthenticateRequest:
+    """One client SASL token."""
+
     auth_bytes: bytes = b""
     unknown_tags: dict[int, bytes] = field(default_factory=dict)
 
 
 @dataclass
 class SaslAuthenticateResponse:
+    """The server token, or an error; ``session_lifetime_ms`` 0 means no re-authentication."""
+
     error_code: int = 0
     error_message: str | None = ""
     auth_bytes: bytes = b""

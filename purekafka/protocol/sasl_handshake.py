@@ -21,6 +21,8 @@ _API = "SaslHandshake"
 
 @dataclass
 class SaslHandshakeRequest:
+    """The SASL mechanism the client wants, e.g. "PLAIN" or "SCRAM-SHA-512"."""
+
     mechanism: str = ""
     # Kept for uniformity with the other messages; always empty, never flexible.
     unknown_tags: dict[int, bytes] = field(default_factory=dict)
@@ -28,6 +30,8 @@ class SaslHandshakeRequest:
 
 @dataclass
 class SaslHandshakeResponse:
+    """Outcome, and the mechanisms the listener has enabled."""
+
     error_code: int = 0
     mechanisms: list[str] = field(default_factory=list)
     unknown_tags: dict[int, bytes] = field(default_factory=dict)

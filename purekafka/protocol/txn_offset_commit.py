@@ -46,6 +46,8 @@ class TxnOffsetCommitRequestTopic:
 
 @dataclass
 class TxnOffsetCommitRequest:
+    """Offsets to commit for ``group_id`` when the transaction commits."""
+
     transactional_id: str = ""
     group_id: str = ""
     producer_id: int = 0
@@ -74,6 +76,8 @@ class TxnOffsetCommitResponseTopic:
 
 @dataclass
 class TxnOffsetCommitResponse:
+    """Per-partition outcome of TxnOffsetCommit."""
+
     throttle_time_ms: int = 0
     topics: list[TxnOffsetCommitResponseTopic] = field(default_factory=list)
     unknown_tags: dict[int, bytes] = field(default_factory=dict)
