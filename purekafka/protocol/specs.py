@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import uuid as _uuid
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +32,9 @@ __all__ = [
     "decode_request_frame", "decode_response_frame", "default_value", "in_range", "to_plain",
 ]
 
-SPEC_DIR = Path(os.environ.get("PUREKAFKA_SPECS_DIR") or Path(__file__).resolve().parents[2] / "protocol_specs")
+# The specs sit beside the package in the source tree (the generic codec is a
+# test and tooling aid, not part of the installed runtime).
+SPEC_DIR = Path(__file__).resolve().parents[2] / "protocol_specs"
 
 def in_range(version: int, rng: list[int | None] | None) -> bool:
     """Whether ``version`` falls in a spec range (``[lo, hi]``, hi null = open, null = none)."""

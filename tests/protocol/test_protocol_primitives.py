@@ -348,7 +348,8 @@ def test_request_header_round_trip(api_key: int, version: int, corr: int, client
     assert frame == (struct.pack(">i", len(frame) - 4)
                      + headers.encode_request_header(api_key, version, corr, client_id) + b"body")
     hdr, off = headers.decode_request_header(frame[4:])
-    assert (hdr.api_key, hdr.api_version, hdr.correlation_id, hdr.client_id) == (api_key, version, corr, client_id)
+    expected_client = None if headers.request_header_version(api_key, version) == 0 else client_id
+    assert (hdr.api_key, hdr.api_version, hdr.correlation_id, hdr.client_id) == (api_key, version, corr, expected_client)
     assert frame[4 + off:] == b"body"
 
 
