@@ -311,7 +311,10 @@ class KafkaProducer:
         if headers:
             hsize = 0
             for hk, hv in headers:
-                n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
+                try:
+                    n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
+                except UnicodeEncodeError:
+                    raise ValueError(f"header name {hk!r} cannot be encoded as UTF-8") from None
                 hsize += n
                 est += n + 10
         info = self._topics.get(topic)
