@@ -65,7 +65,8 @@ class _Streams:
     def _where(self, conn: int, to_server: bool) -> str:
         (ch, cp), (sh, sp) = self.reasm.endpoints(conn)
         arrow = "->" if to_server else "<-"
-        return f"conn {conn} {ch}:{cp} {arrow} {sh}:{sp}"
+        late = "" if self.reasm.began_in_capture(conn) else " (capture began mid-connection)"
+        return f"conn {conn} {ch}:{cp} {arrow} {sh}:{sp}{late}"
 
     def _splitter(self, conn: int, to_server: bool) -> FrameSplitter:
         key = (conn, to_server)

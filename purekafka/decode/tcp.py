@@ -60,6 +60,7 @@ class _Conn:
     server: Endpoint
     halves: dict[bool, _Half] = field(default_factory=lambda: {True: _Half(), False: _Half()})
     seen_data: bool = False
+    saw_syn: bool = False
 
 
 class Reassembler:
@@ -75,6 +76,10 @@ class Reassembler:
         c = self.connections[conn]
         return c.client, c.server
 
+    def began_in_capture(self, conn: int) -> bool:
+        """Whether the capture holds the connection's handshake (else it joined mid-stream)."""
+        return self.connections[conn].saw_syn
+
     def add(self, seg: Segment) -> list[Chunk | Gap]:
         src, dst = (seg.src, seg.sport), (seg.dst, seg.dport)
         pair = frozenset((src, dst))
@@ -88,6 +93,7 @@ class Reassembler:
         to_server = src == conn.client
         half = conn.halves[to_server]
         if seg.syn:
+            conn.saw_syn = True
             half.next_seq = (seg.seq + 1) % _MOD
             half.delivered = 0
             half.pending.clear()
