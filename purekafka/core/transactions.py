@@ -59,25 +59,32 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from purekafka.core.idempotence import Code, IdempotenceState, TopicPartition, broker_error, is_retriable
+from purekafka.core.idempotence import Code, IdempotenceState, TopicPartition
+from purekafka.core.txn_requests import (
+    CommittedOffset,
+    CoordinatorType,
+    GroupMetadata,
+    Node,
+    TxnRequest,
+    TxnResult,
+    add_offsets_request,
+    add_partitions_request,
+    end_txn_request,
+    find_coordinator_request,
+    init_producer_id_request,
+    parse_offset,
+    txn_offset_commit_request,
+)
+from purekafka.core.txn_responses import CoordinatorResponses, State
 from purekafka.errors import (
     IllegalStateError,
     KafkaError,
     ProducerFencedError,
     TransactionAbortableError,
     TransactionAbortedError,
-    UnsupportedVersionError,
 )
-from purekafka.protocol import add_offsets_to_txn as _aot
-from purekafka.protocol import add_partitions_to_txn as _apt
-from purekafka.protocol import end_txn as _end
-from purekafka.protocol import find_coordinator as _fc
-from purekafka.protocol import init_producer_id as _ipi
-from purekafka.protocol import txn_offset_commit as _toc
 
 __all__ = [
     "CoordinatorType",
@@ -89,18 +96,6 @@ __all__ = [
     "TxnRequest",
     "TxnResult",
 ]
-
-
-class State(Enum):
-    UNINITIALIZED = "UNINITIALIZED"
-    INITIALIZING = "INITIALIZING"
-    READY = "READY"
-    IN_TRANSACTION = "IN_TRANSACTION"
-    PREPARED_TRANSACTION = "PREPARED_TRANSACTION"  # KIP-939; listed for the table, never entered
-    COMMITTING_TRANSACTION = "COMMITTING_TRANSACTION"
-    ABORTING_TRANSACTION = "ABORTING_TRANSACTION"
-    ABORTABLE_ERROR = "ABORTABLE_ERROR"
-    FATAL_ERROR = "FATAL_ERROR"
 
 
 _S = State
@@ -120,166 +115,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 
-class CoordinatorType(Enum):
-    GROUP = _fc.KEY_TYPE_GROUP
-    TRANSACTION = _fc.KEY_TYPE_TRANSACTION
-
-
-@dataclass(frozen=True)
-class Node:
-    """A coordinator's address as FindCoordinator gave it."""
-
-    node_id: int
-    host: str
-    port: int
-
-
-@dataclass(frozen=True)
-class GroupMetadata:
-    """The consumer's group metadata (Java ConsumerGroupMetadata) for send_offsets."""
-
-    group_id: str
-    generation_id: int = -1
-    member_id: str = ""
-    group_instance_id: str | None = None
-
-
-@dataclass(frozen=True)
-class _Offset:
-    offset: int
-    metadata: str | None = ""
-    leader_epoch: int = -1
-
-
-class TxnResult:
-    """Outcome of one coordinator round trip; the facade waits on it, then ``consume()``s it."""
-
-    __slots__ = ("operation", "done", "error", "acked")
-
-    def __init__(self, operation: str) -> None:
-        self.operation = operation
-        self.done = False
-        self.error: KafkaError | None = None
-        self.acked = False
-
-    def succeed(self) -> None:
-        if not self.done:
-            self.done = True
-
-    def fail(self, error: KafkaError) -> None:
-        if not self.done:
-            self.done, self.error = True, error
-
-    def consume(self) -> None:
-        """Mark the outcome seen by the application; raise its error if it failed."""
-        if not self.done:
-            raise IllegalStateError(f"{self.operation} has not completed yet")
-        self.acked = True  # seen, failed or not (Java TransactionalRequestResult.await)
-        if self.error is not None:
-            raise self.error
-
-    def __repr__(self) -> str:
-        return f"TxnResult({self.operation}, done={self.done}, error={self.error!r})"
-
-
-# Request priorities (Java TransactionManager.Priority); lower goes first.
-_FIND_COORDINATOR, _INIT_PRODUCER_ID, _ADD_PARTITIONS_OR_OFFSETS, _END_TXN, _EPOCH_BUMP = range(5)
-_ADD_PARTITIONS_RETRY_BACKOFF_MS = 20.0  # first AddPartitions meeting CONCURRENT_TRANSACTIONS
-_COORDINATOR_ERRORS = (Code.NOT_COORDINATOR, Code.COORDINATOR_NOT_AVAILABLE)
-_FENCED = (Code.INVALID_PRODUCER_EPOCH, Code.PRODUCER_FENCED)
-_INVALID_STATE_FATAL = (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.INVALID_TXN_STATE,
-                        Code.INVALID_PRODUCER_ID_MAPPING)
-
-
-class TxnRequest:
-    """One queued coordinator request. ``build(version)`` gives the message to encode."""
-
-    def __init__(self, kind: str, api_key: int, priority: int, result: TxnResult,
-                 coordinator_type: CoordinatorType | None, coordinator_key: str | None,
-                 min_version: int = 0, max_version: int = 32767, **fields: Any) -> None:
-        self.kind = kind
-        self.api_key = api_key
-        self.priority = priority
-        self.result = result
-        self.coordinator_type = coordinator_type
-        self.coordinator_key = coordinator_key
-        self.min_version = min_version
-        self.max_version = max_version
-        self.fields = fields
-        self.version: int | None = None  # the version it was last built at
-        self.is_retry = False
-        self.not_before = 0.0
-        self.retry_backoff_ms: float | None = None  # overrides the manager's backoff
-
-    def build(self, version: int) -> Any:
-        """The request message for ``version`` (within min_version..max_version)."""
-        if not self.min_version <= version <= self.max_version:
-            raise UnsupportedVersionError(
-                f"{self.kind} needs a version in {self.min_version}..{self.max_version}, got {version}")
-        self.version = version
-        f = self.fields
-        if self.kind == "FindCoordinator":
-            if version >= 4:
-                return _fc.FindCoordinatorRequest(key_type=f["key_type"], coordinator_keys=[f["key"]])
-            return _fc.FindCoordinatorRequest(key=f["key"], key_type=f["key_type"] if version >= 1 else 0)
-        if self.kind == "InitProducerId":
-            req = _ipi.InitProducerIdRequest(transactional_id=f["transactional_id"],
-                                             transaction_timeout_ms=f["transaction_timeout_ms"])
-            if version >= 3:
-                req.producer_id, req.producer_epoch = f["producer_id"], f["producer_epoch"]
-            return req
-        if self.kind == "AddPartitionsToTxn":
-            by_topic: dict[str, list[int]] = {}
-            for topic, partition in f["partitions"]:
-                by_topic.setdefault(topic, []).append(partition)
-            return _apt.AddPartitionsToTxnRequest(
-                v3_and_below_transactional_id=f["transactional_id"],
-                v3_and_below_producer_id=f["producer_id"],
-                v3_and_below_producer_epoch=f["producer_epoch"],
-                v3_and_below_topics=[_apt.AddPartitionsToTxnTopic(name=t, partitions=sorted(ps))
-                                     for t, ps in sorted(by_topic.items())])
-        if self.kind == "AddOffsetsToTxn":
-            return _aot.AddOffsetsToTxnRequest(transactional_id=f["transactional_id"],
-                                               producer_id=f["producer_id"],
-                                               producer_epoch=f["producer_epoch"], group_id=f["group_id"])
-        if self.kind == "TxnOffsetCommit":
-            group: GroupMetadata = f["group"]
-            topics: dict[str, list[_toc.TxnOffsetCommitRequestPartition]] = {}
-            for (topic, partition), off in sorted(f["offsets"].items()):
-                topics.setdefault(topic, []).append(_toc.TxnOffsetCommitRequestPartition(
-                    partition_index=partition, committed_offset=off.offset,
-                    committed_leader_epoch=off.leader_epoch, committed_metadata=off.metadata))
-            req2 = _toc.TxnOffsetCommitRequest(
-                transactional_id=f["transactional_id"], group_id=group.group_id,
-                producer_id=f["producer_id"], producer_epoch=f["producer_epoch"],
-                topics=[_toc.TxnOffsetCommitRequestTopic(name=t, partitions=ps) for t, ps in topics.items()])
-            if version >= 3:
-                req2.generation_id_or_member_epoch = group.generation_id
-                req2.member_id = group.member_id
-                req2.group_instance_id = group.group_instance_id
-            return req2
-        if self.kind == "EndTxn":
-            return _end.EndTxnRequest(transactional_id=f["transactional_id"], producer_id=f["producer_id"],
-                                      producer_epoch=f["producer_epoch"], committed=f["committed"])
-        raise AssertionError(self.kind)
-
-    def __repr__(self) -> str:
-        return f"TxnRequest({self.kind}, retry={self.is_retry})"
-
-
-def _offset_of(value: Any) -> _Offset:
-    """Accept an int, kafka-python's OffsetAndMetadata, or (offset, metadata[, leader_epoch])."""
-    if isinstance(value, int):
-        return _Offset(value)
-    if hasattr(value, "offset"):
-        epoch = getattr(value, "leader_epoch", -1)
-        return _Offset(value.offset, getattr(value, "metadata", ""), -1 if epoch is None else epoch)
-    if isinstance(value, tuple) and 1 <= len(value) <= 3:
-        return _Offset(*value)
-    raise IllegalStateError(f"cannot read an offset from {value!r}")
-
-
-class TransactionManager:
+class TransactionManager(CoordinatorResponses):
     """Transaction state and coordinator requests of one transactional producer."""
 
     def __init__(self, transactional_id: str, idempotence: IdempotenceState, *,
@@ -306,7 +142,7 @@ class TransactionManager:
         self._new_partitions: set[TopicPartition] = set()
         self._pending_partitions: set[TopicPartition] = set()
         self._partitions: set[TopicPartition] = set()
-        self._pending_offsets: dict[TopicPartition, _Offset] = {}
+        self._pending_offsets: dict[TopicPartition, CommittedOffset] = {}
         self._started = False  # something was added, so EndTxn must really be sent
         self._client_bump_required = False
         self._pending: tuple[TxnResult, State, str] | None = None  # Java pendingTransition
@@ -534,7 +370,7 @@ class TransactionManager:
             raise IllegalStateError(f"Cannot send offsets if a transaction is not in progress "
                                     f"(currentState= {self.state.value})")
         meta = GroupMetadata(group) if isinstance(group, str) else group
-        parsed = {(tp[0], tp[1]): _offset_of(v) for tp, v in offsets.items()}
+        parsed = {(tp[0], tp[1]): parse_offset(v) for tp, v in offsets.items()}
         if self.transaction_v2:
             result = TxnResult("TxnOffsetCommit")
             self._enqueue(self._offset_commit_request(result, parsed, meta))
@@ -542,11 +378,7 @@ class TransactionManager:
         else:
             result = TxnResult("AddOffsetsToTxn")
             pid, epoch = self._pid_epoch()
-            self._enqueue(TxnRequest(
-                "AddOffsetsToTxn", _aot.API_KEY, _ADD_PARTITIONS_OR_OFFSETS, result,
-                CoordinatorType.TRANSACTION, self.transactional_id,
-                transactional_id=self.transactional_id, producer_id=pid, producer_epoch=epoch,
-                group_id=meta.group_id, offsets=parsed, group=meta))
+            self._enqueue(add_offsets_request(result, self.transactional_id, pid, epoch, parsed, meta))
         return result
 
     def begin_commit(self) -> TxnResult:
@@ -589,30 +421,22 @@ class TransactionManager:
         return self.idempotence.producer_id, self.idempotence.producer_epoch
 
     def _enqueue(self, req: TxnRequest) -> None:
-        heapq.heappush(self._queue, (req.priority, next(self._order), req))
+        heapq.heappush(self._queue, (int(req.priority), next(self._order), req))
 
     def _enqueue_init_producer_id(self, bump: bool) -> TxnResult:
-        result = TxnResult("InitProducerId")
-        pid, epoch = self._pid_epoch() if bump else (-1, -1)
-        self._enqueue(TxnRequest(
-            "InitProducerId", _ipi.API_KEY, _EPOCH_BUMP if bump else _INIT_PRODUCER_ID, result,
-            CoordinatorType.TRANSACTION, self.transactional_id,
-            min_version=3 if bump else 0,  # only v3+ carries the current id and epoch
-            transactional_id=self.transactional_id, transaction_timeout_ms=self.transaction_timeout_ms,
-            producer_id=pid, producer_epoch=epoch, bump=bump))
-        return result
+        pid, epoch = self._pid_epoch()
+        req = init_producer_id_request(self.transactional_id, self.transaction_timeout_ms, pid, epoch, bump)
+        self._enqueue(req)
+        return req.result
 
     def _complete_transaction(self, committed: bool) -> TxnResult:
         if self._new_partitions:
             self._enqueue(self._add_partitions_request())
         pid, epoch = self._pid_epoch()
-        tv2 = self.transaction_v2  # the transaction ends in the protocol it began with
-        result = TxnResult(f"EndTxn({committed})")
-        self._enqueue(TxnRequest(
-            "EndTxn", _end.API_KEY, _END_TXN, result, CoordinatorType.TRANSACTION, self.transactional_id,
-            min_version=5 if tv2 else 0, max_version=_end.MAX_VERSION if tv2 else 4,
-            transactional_id=self.transactional_id, producer_id=pid, producer_epoch=epoch,
-            committed=committed))
+        # the transaction ends in the protocol it began with
+        req = end_txn_request(self.transactional_id, pid, epoch, committed, self.transaction_v2)
+        self._enqueue(req)
+        result = req.result
         self._refresh_transaction_version(on_initialization=False)
         if self._client_bump_required:
             return self._enqueue_init_producer_id(bump=True)
@@ -622,26 +446,14 @@ class TransactionManager:
         self._pending_partitions |= self._new_partitions
         self._new_partitions.clear()
         pid, epoch = self._pid_epoch()
-        return TxnRequest(
-            "AddPartitionsToTxn", _apt.API_KEY, _ADD_PARTITIONS_OR_OFFSETS, TxnResult("AddPartitionsToTxn"),
-            CoordinatorType.TRANSACTION, self.transactional_id, max_version=_apt.FIRST_BROKER_VERSION - 1,
-            transactional_id=self.transactional_id, producer_id=pid, producer_epoch=epoch,
-            partitions=sorted(self._pending_partitions))
+        return add_partitions_request(self.transactional_id, pid, epoch, list(self._pending_partitions))
 
-    def _offset_commit_request(self, result: TxnResult, offsets: dict[TopicPartition, _Offset],
+    def _offset_commit_request(self, result: TxnResult, offsets: dict[TopicPartition, CommittedOffset],
                                group: GroupMetadata) -> TxnRequest:
         self._pending_offsets.update(offsets)
         pid, epoch = self._pid_epoch()
-        has_group_meta = group.member_id != "" or group.generation_id != -1 or group.group_instance_id is not None
-        tv2 = self.transaction_v2
-        return TxnRequest(
-            "TxnOffsetCommit", _toc.API_KEY, _ADD_PARTITIONS_OR_OFFSETS, result,
-            CoordinatorType.GROUP, group.group_id,
-            min_version=5 if tv2 else (3 if has_group_meta else 0),
-            # v6 names topics by id, which this manager does not know
-            max_version=_toc.FIRST_TOPIC_ID_VERSION - 1 if tv2 else 4,
-            transactional_id=self.transactional_id, producer_id=pid, producer_epoch=epoch,
-            offsets=dict(self._pending_offsets), group=group)
+        return txn_offset_commit_request(result, self.transactional_id, pid, epoch, self._pending_offsets,
+                                         group, self.transaction_v2)
 
     def _lookup_coordinator(self, kind: CoordinatorType, key: str) -> None:
         self._coordinators[kind] = None
@@ -649,10 +461,7 @@ class TransactionManager:
             if queued.kind == "FindCoordinator" and queued.fields["key_type"] == kind.value \
                     and queued.fields["key"] == key:
                 return  # one lookup is enough
-        self._enqueue(TxnRequest(
-            "FindCoordinator", _fc.API_KEY, _FIND_COORDINATOR, TxnResult("FindCoordinator"), None, None,
-            min_version=1 if kind is CoordinatorType.TRANSACTION else 0,
-            key=key, key_type=kind.value))
+        self._enqueue(find_coordinator_request(kind, key))
 
     def _reenqueue(self, req: TxnRequest, now: float) -> None:
         req.is_retry = True
@@ -741,247 +550,6 @@ class TransactionManager:
         except IllegalStateError as exc:
             # A sender-side illegal transition has poisoned the manager; fail the call too.
             req.result.fail(self.last_error or exc)
-
-    # -- response handlers ---------------------------------------------------------------------------
-    def _on_FindCoordinator(self, req: TxnRequest, resp: _fc.FindCoordinatorResponse, now: float) -> None:
-        kind = CoordinatorType(req.fields["key_type"])
-        if (req.version or 0) >= 4:
-            if len(resp.coordinators) != 1:
-                err = IllegalStateError("Coordinator lookup failed: Invalid response containing more "
-                                        "than a single coordinator")
-                req.result.fail(err)
-                self._fatal(err)
-                return
-            c = resp.coordinators[0]
-            code, node, message = c.error_code, Node(c.node_id, c.host, c.port), c.error_message
-        else:
-            code, node, message = resp.error_code, Node(resp.node_id, resp.host, resp.port), resp.error_message
-        if code == Code.NONE:
-            self._coordinators[kind] = node
-            req.result.succeed()
-        elif is_retriable(code):
-            self._reenqueue(req, now)
-        elif code == Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-            self._fail_fatal(req, broker_error(code, self.transactional_id))
-        elif code == Code.GROUP_AUTHORIZATION_FAILED:
-            self._fail_abortable(req, broker_error(code, f"group {req.fields['key']!r}"))
-        elif code == Code.TRANSACTION_ABORTABLE:
-            self._fail_abortable(req, broker_error(code))
-        else:
-            self._fail_fatal(req, KafkaError(
-                f"Could not find a coordinator with type {kind.name} with key {req.fields['key']} due to "
-                f"unexpected error: {message or broker_error(code)}"))
-
-    def _on_InitProducerId(self, req: TxnRequest, resp: _ipi.InitProducerIdResponse, now: float) -> None:
-        code = resp.error_code
-        if code == Code.NONE:
-            self.idempotence.set_producer(resp.producer_id, resp.producer_epoch,
-                                          reset_sequences=req.fields["bump"])
-            self._transition(State.READY, from_sender=True)
-            req.result.succeed()
-        elif code in _COORDINATOR_ERRORS:
-            self._lookup_coordinator(CoordinatorType.TRANSACTION, self.transactional_id)
-            self._reenqueue(req, now)
-        elif is_retriable(code):
-            self._reenqueue(req, now)
-        elif code in (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.CLUSTER_AUTHORIZATION_FAILED):
-            # Abortable, then back to UNINITIALIZED so initTransactions can be called again
-            # (Java InitProducerIdHandler + Sender.shouldHandleAuthorizationError).
-            err = broker_error(code, self.transactional_id)
-            self._fail_abortable(req, err)
-            if self.state is State.ABORTABLE_ERROR:
-                for _, _, queued in self._queue:
-                    queued.result.fail(err)
-                self._queue.clear()
-                self._transition(State.UNINITIALIZED, from_sender=True)
-                self._reset_to_uninitialized = err
-                if self._pending is not None:
-                    self._pending[0].fail(err)
-        elif code in _FENCED:
-            self._fail_fatal(req, ProducerFencedError(
-                "There is a newer producer with the same transactionalId which fences the current one."))
-        elif code == Code.TRANSACTION_ABORTABLE:
-            self._fail_abortable(req, broker_error(code))
-        else:
-            self._fail_fatal(req, KafkaError(f"Unexpected error in InitProducerIdResponse; {broker_error(code)}"))
-
-    def _on_AddPartitionsToTxn(self, req: TxnRequest, resp: _apt.AddPartitionsToTxnResponse,
-                               now: float) -> None:
-        errors: dict[TopicPartition, int] = {}
-        for topic in resp.results_by_topic_v3_and_below:
-            for p in topic.results_by_partition:
-                errors[(topic.name, p.partition_index)] = p.partition_error_code
-        partitions = set(req.fields["partitions"])
-        for tp in partitions:
-            errors.setdefault(tp, Code.NONE)  # Java reads only what the response lists
-        has_partition_errors = False
-        unauthorized: set[str] = set()
-        req.retry_backoff_ms = None
-        for tp, code in sorted(errors.items()):
-            if code == Code.NONE:
-                continue
-            if code in _COORDINATOR_ERRORS:
-                self._lookup_coordinator(CoordinatorType.TRANSACTION, self.transactional_id)
-                self._reenqueue(req, now)
-                return
-            if code == Code.CONCURRENT_TRANSACTIONS:
-                if not self._partitions:  # the previous transaction is still completing
-                    req.retry_backoff_ms = _ADD_PARTITIONS_RETRY_BACKOFF_MS
-                self._reenqueue(req, now)
-                return
-            if is_retriable(code):
-                self._reenqueue(req, now)
-                return
-            if code in _FENCED:
-                self._fail_fatal(req, ProducerFencedError(
-                    "There is a newer producer with the same transactionalId which fences the current one."))
-                return
-            if code in _INVALID_STATE_FATAL:
-                self._fail_fatal(req, broker_error(code))
-                return
-            if code == Code.TOPIC_AUTHORIZATION_FAILED:
-                unauthorized.add(tp[0])
-            elif code == Code.UNKNOWN_PRODUCER_ID:
-                self._fail_abortable_if_possible(req, broker_error(code))
-                return
-            elif code == Code.TRANSACTION_ABORTABLE:
-                self._fail_abortable(req, broker_error(code))
-                return
-            else:  # OPERATION_NOT_ATTEMPTED and anything unexpected
-                has_partition_errors = True
-        # Whatever happened, these are no longer pending: in an error state the batches are
-        # aborted anyway, and retried batches of the added partitions must still be sendable.
-        self._pending_partitions -= set(errors)
-        if unauthorized:
-            self._fail_abortable(req, broker_error(Code.TOPIC_AUTHORIZATION_FAILED,
-                                                   f"topics {sorted(unauthorized)}"))
-        elif has_partition_errors:
-            self._fail_abortable(req, KafkaError(
-                f"Could not add partitions to transaction due to errors: {errors}"))
-        else:
-            self._partitions |= set(errors)
-            self._started = True
-            req.result.succeed()
-
-    def _on_AddOffsetsToTxn(self, req: TxnRequest, resp: _aot.AddOffsetsToTxnResponse, now: float) -> None:
-        code = resp.error_code
-        if code == Code.NONE:
-            # The call completes only when TxnOffsetCommit does.
-            self._enqueue(self._offset_commit_request(req.result, req.fields["offsets"], req.fields["group"]))
-            self._started = True
-        elif code in _COORDINATOR_ERRORS:
-            self._lookup_coordinator(CoordinatorType.TRANSACTION, self.transactional_id)
-            self._reenqueue(req, now)
-        elif is_retriable(code):
-            self._reenqueue(req, now)
-        elif code == Code.UNKNOWN_PRODUCER_ID:
-            self._fail_abortable_if_possible(req, broker_error(code))
-        elif code in _FENCED:
-            self._fail_fatal(req, ProducerFencedError(
-                "There is a newer producer with the same transactionalId which fences the current one."))
-        elif code in _INVALID_STATE_FATAL:
-            self._fail_fatal(req, broker_error(code))
-        elif code == Code.GROUP_AUTHORIZATION_FAILED:
-            self._fail_abortable(req, broker_error(code, f"group {req.fields['group_id']!r}"))
-        elif code == Code.TRANSACTION_ABORTABLE:
-            self._fail_abortable(req, broker_error(code))
-        else:
-            self._fail_fatal(req, KafkaError(f"Unexpected error in AddOffsetsToTxnResponse: {broker_error(code)}"))
-
-    def _on_TxnOffsetCommit(self, req: TxnRequest, resp: _toc.TxnOffsetCommitResponse, now: float) -> None:
-        group: GroupMetadata = req.fields["group"]
-        reloaded = False
-        for topic in resp.topics:
-            for p in topic.partitions:
-                tp = (topic.name, p.partition_index)
-                code = p.error_code
-                if code == Code.NONE:
-                    self._pending_offsets.pop(tp, None)
-                elif code in (*_COORDINATOR_ERRORS, Code.REQUEST_TIMED_OUT):
-                    if not reloaded:
-                        reloaded = True
-                        self._lookup_coordinator(CoordinatorType.GROUP, group.group_id)
-                elif is_retriable(code):
-                    continue  # retried with the same coordinator
-                elif code == Code.GROUP_AUTHORIZATION_FAILED:
-                    self._fail_abortable(req, broker_error(code, f"group {group.group_id!r}"))
-                    break
-                elif code in (Code.FENCED_INSTANCE_ID, Code.TRANSACTION_ABORTABLE):
-                    self._fail_abortable(req, broker_error(code))
-                    break
-                elif code in (Code.UNKNOWN_MEMBER_ID, Code.ILLEGAL_GENERATION):
-                    self._fail_abortable(req, KafkaError(
-                        f"CommitFailedError: Transaction offset Commit failed due to consumer group "
-                        f"metadata mismatch: {broker_error(code)}"))
-                    break
-                elif code in _FENCED:
-                    self._fail_fatal(req, ProducerFencedError(
-                        "There is a newer producer with the same transactionalId which fences the current one."))
-                    break
-                elif code in (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.UNSUPPORTED_FOR_MESSAGE_FORMAT):
-                    self._fail_fatal(req, broker_error(code))
-                    break
-                else:
-                    self._fail_fatal(req, KafkaError(
-                        f"Unexpected error in TxnOffsetCommitResponse: {broker_error(code)}"))
-                    break
-            else:
-                continue
-            break
-        if req.result.done:
-            self._pending_offsets.clear()
-        elif not self._pending_offsets:
-            req.result.succeed()
-        else:
-            retry = self._offset_commit_request(req.result, {}, group)
-            self._reenqueue(retry, now)
-
-    def _on_EndTxn(self, req: TxnRequest, resp: _end.EndTxnResponse, now: float) -> None:
-        code = resp.error_code
-        is_abort = not req.fields["committed"]
-        if code == Code.NONE:
-            if resp.producer_id != -1:
-                # EndTxn v5 (TV2): the coordinator bumped the epoch (or handed out a new id).
-                self.idempotence.set_producer(resp.producer_id, resp.producer_epoch, reset_sequences=True)
-            self._reset_transaction_state()
-            req.result.succeed()
-        elif code in _COORDINATOR_ERRORS:
-            self._lookup_coordinator(CoordinatorType.TRANSACTION, self.transactional_id)
-            self._reenqueue(req, now)
-        elif is_retriable(code):
-            self._reenqueue(req, now)
-        elif code in _FENCED:
-            self._fail_fatal(req, ProducerFencedError(
-                "There is a newer producer with the same transactionalId which fences the current one."))
-        elif code in _INVALID_STATE_FATAL:
-            self._fail_fatal(req, broker_error(code))
-        elif code == Code.UNKNOWN_PRODUCER_ID:
-            self._fail_abortable_if_possible(req, broker_error(code))
-        elif is_abort and code == Code.TRANSACTION_ABORTABLE:
-            # An abort that itself meets an abortable error would loop: fatal (Java EndTxnHandler).
-            err = KafkaError(f"Failed to abort transaction: {broker_error(code)}")
-            self._fail_fatal(req, err)
-        elif code == Code.TRANSACTION_ABORTABLE:
-            self._fail_abortable(req, broker_error(code))
-        else:
-            self._fail_fatal(req, KafkaError(f"Unhandled error in EndTxnResponse: {broker_error(code)}"))
-
-    # -- outcomes -----------------------------------------------------------------------------------
-    def _fail_fatal(self, req: TxnRequest, err: KafkaError) -> None:
-        req.result.fail(err)
-        self._fatal(err)
-
-    def _fail_abortable(self, req: TxnRequest, err: KafkaError) -> None:
-        req.result.fail(err)
-        self._abortable(err)
-
-    def _fail_abortable_if_possible(self, req: TxnRequest, err: KafkaError) -> None:
-        if self._can_handle_abortable():
-            if self._client_must_bump():
-                self._client_bump_required = True
-            self._fail_abortable(req, err)
-        else:
-            self._fail_fatal(req, err)
 
     def _reset_transaction_state(self) -> None:
         target = State.INITIALIZING if self._client_bump_required else State.READY
