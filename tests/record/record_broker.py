@@ -10,12 +10,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from purekafka.protocol import api_versions, end_txn, init_producer_id, metadata, produce
+from purekafka.protocol import api_versions, end_txn, find_coordinator, init_producer_id, metadata, produce
 from purekafka.protocol import headers as protocol_headers
 from purekafka.record import RecordBatchBuilder
 
 NONE = 0
-COORDINATOR_NOT_READY = {14, 15, 51}  # LOAD_IN_PROGRESS, NOT_AVAILABLE, CONCURRENT_TRANSACTIONS
+# COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
+COORDINATOR_NOT_READY = {14, 15, 16, 51}
 NOT_READY = {3, 6, 100}  # UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID
 
 Rec = tuple[int, "bytes | None", "bytes | None", list]
@@ -66,6 +67,7 @@ class Broker:
     metadata: int
     init_producer_id: int
     end_txn: int
+    find_coordinator: int
 
     def close(self) -> None:
         self.conn.close()
@@ -83,7 +85,8 @@ def connect(addr: tuple[str, int]) -> Broker:
         assert v >= max(lo, module.MIN_VERSION), module
         return v
 
-    return Broker(conn, pick(produce), pick(metadata), pick(init_producer_id), pick(end_txn))
+    return Broker(conn, pick(produce), pick(metadata), pick(init_producer_id), pick(end_txn),
+                  pick(find_coordinator))
 
 
 def retry_while(codes: set[int], call: Any, timeout: float = 30.0) -> Any:
@@ -95,6 +98,21 @@ def retry_while(codes: set[int], call: Any, timeout: float = 30.0) -> Any:
             time.sleep(0.1)
             continue
         return resp
+
+
+def wait_for_transaction_coordinator(b: Broker, transactional_id: str) -> None:
+    """FindCoordinator until it answers (the first call creates __transaction_state)."""
+    v = b.find_coordinator
+    req = find_coordinator.FindCoordinatorRequest(key=transactional_id if v < 4 else "", key_type=1,
+                                                  coordinator_keys=[transactional_id] if v >= 4 else [])
+    body = find_coordinator.encode_request(req, v)
+
+    def once() -> Any:
+        resp = b.conn.call(find_coordinator, v, body)
+        return resp.coordinators[0] if v >= 4 else resp
+
+    found = retry_while(COORDINATOR_NOT_READY, once, timeout=60)
+    assert found.error_code == NONE, found
 
 
 def init_pid(b: Broker, transactional_id: str | None = None) -> Any:
