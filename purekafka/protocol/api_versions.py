@@ -94,7 +94,7 @@ def encode_request(msg: ApiVersionsRequest, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_request(buf: bytes, version: int) -> ApiVersionsRequest:
+def decode_request(buf: bytes | bytearray | memoryview, version: int) -> ApiVersionsRequest:
     """Decode an ApiVersions request body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     r = Reader(buf)
@@ -157,7 +157,7 @@ def encode_response(msg: ApiVersionsResponse, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_response(buf: bytes, version: int) -> ApiVersionsResponse:
+def decode_response(buf: bytes | bytearray | memoryview, version: int) -> ApiVersionsResponse:
     """Decode an ApiVersions response body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 3

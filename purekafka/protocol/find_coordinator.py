@@ -79,7 +79,7 @@ def encode_request(msg: FindCoordinatorRequest, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_request(buf: bytes, version: int) -> FindCoordinatorRequest:
+def decode_request(buf: bytes | bytearray | memoryview, version: int) -> FindCoordinatorRequest:
     """Decode a FindCoordinator request body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 3
@@ -138,7 +138,7 @@ def encode_response(msg: FindCoordinatorResponse, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_response(buf: bytes, version: int) -> FindCoordinatorResponse:
+def decode_response(buf: bytes | bytearray | memoryview, version: int) -> FindCoordinatorResponse:
     """Decode a FindCoordinator response body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 3

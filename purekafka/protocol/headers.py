@@ -134,7 +134,7 @@ def encode_request_frame(
     return b"".join((fixed, client, tail, body))
 
 
-def decode_request_header(buf: bytes, header_version: int | None = None) -> tuple[RequestHeader, int]:
+def decode_request_header(buf: bytes | bytearray | memoryview, header_version: int | None = None) -> tuple[RequestHeader, int]:
     """Decode a request header (without size prefix); returns ``(header, body_offset)``.
 
     The header version is derived from the api key and version read, unless given.
@@ -143,13 +143,15 @@ def decode_request_header(buf: bytes, header_version: int | None = None) -> tupl
     api_key = r.int16("request_api_key")
     version = r.int16("request_api_version")
     corr = r.int32("correlation_id")
-    if r.bad:
-        raise r.error()  # type: ignore[misc]
+    err = r.error()
+    if err is not None:
+        raise err
     hv = request_header_version(api_key, version) if header_version is None else header_version
     client_id = r.nullable_string("client_id", False) if hv >= 1 else None
     tags = r.tagged_fields() if hv >= 2 else {}
-    if r.bad:
-        raise r.error()  # type: ignore[misc]
+    err = r.error()
+    if err is not None:
+        raise err
     return RequestHeader(api_key, version, corr, client_id, tags, hv), r.pos
 
 
@@ -162,15 +164,14 @@ def encode_response_header(correlation_id: int, header_version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_response_header(buf: bytes, header_version: int) -> tuple[int, int]:
+def decode_response_header(buf: bytes | bytearray | memoryview, header_version: int) -> tuple[int, int]:
     """Decode a response header (without size prefix); returns ``(correlation_id, body_offset)``."""
     r = Reader(buf)
     corr = r.int32("correlation_id")
     if header_version >= 1:
         r.tagged_fields()
-    if r.bad:
-        err = r.error()
-        assert err is not None
+    err = r.error()
+    if err is not None:
         raise err
     return corr, r.pos
 

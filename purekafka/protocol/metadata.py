@@ -126,7 +126,7 @@ def encode_request(msg: MetadataRequest, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_request(buf: bytes, version: int) -> MetadataRequest:
+def decode_request(buf: bytes | bytearray | memoryview, version: int) -> MetadataRequest:
     """Decode a Metadata request body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 9
@@ -241,7 +241,7 @@ def encode_response(msg: MetadataResponse, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_response(buf: bytes, version: int) -> MetadataResponse:
+def decode_response(buf: bytes | bytearray | memoryview, version: int) -> MetadataResponse:
     """Decode a Metadata response body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 9

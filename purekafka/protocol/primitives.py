@@ -17,6 +17,7 @@ field and its offset. Decoders therefore never leak ``IndexError`` or
 """
 from __future__ import annotations
 
+import builtins
 import struct
 import uuid as _uuid
 
@@ -123,7 +124,7 @@ class Writer:
         except struct.error:
             raise _pack_error("int8", v) from None
 
-    def bool(self, v: bool) -> None:
+    def bool(self, v: builtins.bool) -> None:
         self.buf.append(1 if v else 0)
 
     def int16(self, v: int) -> None:
@@ -181,13 +182,13 @@ class Writer:
         self.buf += encode_uvarint(zigzag64(v))
 
     # strings / bytes -----------------------------------------------------
-    def string(self, s: str | None, flexible: bool) -> None:
+    def string(self, s: str | None, flexible: builtins.bool) -> None:
         """A non-nullable string; ``None`` is refused."""
         if s is None:
             raise LocalProtocolError("null given for a non-nullable string")
         self._str_body(s, flexible)
 
-    def nullable_string(self, s: str | None, flexible: bool) -> None:
+    def nullable_string(self, s: str | None, flexible: builtins.bool) -> None:
         if s is None:
             if flexible:
                 self.buf.append(0)
@@ -196,7 +197,7 @@ class Writer:
             return
         self._str_body(s, flexible)
 
-    def _str_body(self, s: str, flexible: bool) -> None:
+    def _str_body(self, s: str, flexible: builtins.bool) -> None:
         try:
             data = s.encode("utf-8")
         except (AttributeError, UnicodeEncodeError):
@@ -210,13 +211,13 @@ class Writer:
             self.buf += _I16.pack(n)
         self.buf += data
 
-    def bytes_(self, b: bytes | None, flexible: bool) -> None:
+    def bytes_(self, b: bytes | None, flexible: builtins.bool) -> None:
         """A non-nullable byte string; ``None`` is refused."""
         if b is None:
             raise LocalProtocolError("null given for non-nullable bytes")
         self._bytes_body(b, flexible)
 
-    def nullable_bytes(self, b: bytes | None, flexible: bool) -> None:
+    def nullable_bytes(self, b: bytes | None, flexible: builtins.bool) -> None:
         if b is None:
             if flexible:
                 self.buf.append(0)
@@ -225,7 +226,7 @@ class Writer:
             return
         self._bytes_body(b, flexible)
 
-    def _bytes_body(self, b: bytes, flexible: bool) -> None:
+    def _bytes_body(self, b: bytes, flexible: builtins.bool) -> None:
         if not isinstance(b, (bytes, bytearray, memoryview)):
             raise _pack_error("bytes", b)
         n = len(b)
@@ -236,7 +237,7 @@ class Writer:
         self.buf += b
 
     # arrays --------------------------------------------------------------
-    def array_len(self, n: int | None, flexible: bool) -> None:
+    def array_len(self, n: int | None, flexible: builtins.bool) -> None:
         """Length prefix of an array; ``None`` writes the null array."""
         if n is None:
             if flexible:
@@ -299,7 +300,7 @@ class Reader:
             return None
         return DecodeError(self.bad_reason, offset=self.bad_offset, field=self.bad_field)
 
-    def finish(self, allow_trailing: bool = False) -> None:
+    def finish(self, allow_trailing: builtins.bool = False) -> None:
         """Raise ``DecodeError`` if any read failed or (by default) bytes are left over."""
         if self.bad:
             raise DecodeError(self.bad_reason, offset=self.bad_offset, field=self.bad_field)
@@ -323,7 +324,7 @@ class Reader:
         self.pos = p + 1
         return _I8.unpack_from(self.buf, p)[0]
 
-    def bool(self, field: str = "") -> bool:
+    def bool(self, field: str = "") -> builtins.bool:
         p = self.pos
         if p + 1 > self.end:
             self.fail(field)
@@ -416,14 +417,14 @@ class Reader:
         return unzigzag(self.uvarint(field, 64))
 
     # lengths -------------------------------------------------------------
-    def _length(self, field: str, flexible: bool, wide: bool) -> int:
+    def _length(self, field: str, flexible: builtins.bool, wide: builtins.bool) -> int:
         """Length prefix; -1 means null. Compact forms store length+1."""
         if flexible:
             return self.uvarint(field, 32) - 1
         return self.int32(field) if wide else self.int16(field)
 
     # strings / bytes -----------------------------------------------------
-    def string(self, field: str, flexible: bool) -> str:
+    def string(self, field: str, flexible: builtins.bool) -> str:
         n = self._length(field, flexible, False)
         if n < 0:
             if not self.bad:
@@ -431,7 +432,7 @@ class Reader:
             return ""
         return self._decode_str(self._take(n, field), field)
 
-    def nullable_string(self, field: str, flexible: bool) -> str | None:
+    def nullable_string(self, field: str, flexible: builtins.bool) -> str | None:
         n = self._length(field, flexible, False)
         if n < 0:
             if n < -1 and not self.bad:
@@ -446,7 +447,7 @@ class Reader:
             self.fail(field, "invalid UTF-8")
             return ""
 
-    def bytes_(self, field: str, flexible: bool) -> bytes:
+    def bytes_(self, field: str, flexible: builtins.bool) -> bytes:
         n = self._length(field, flexible, True)
         if n < 0:
             if not self.bad:
@@ -454,7 +455,7 @@ class Reader:
             return b""
         return self._take(n, field)
 
-    def nullable_bytes(self, field: str, flexible: bool) -> bytes | None:
+    def nullable_bytes(self, field: str, flexible: builtins.bool) -> bytes | None:
         n = self._length(field, flexible, True)
         if n < 0:
             if n < -1 and not self.bad:
@@ -463,7 +464,7 @@ class Reader:
         return self._take(n, field)
 
     # arrays --------------------------------------------------------------
-    def array_len(self, field: str, flexible: bool, nullable: bool = False) -> int:
+    def array_len(self, field: str, flexible: builtins.bool, nullable: builtins.bool = False) -> int:
         """Element count of an array; -1 for a null array (only if ``nullable``).
 
         A count larger than the bytes left is refused up front, since every

@@ -253,7 +253,7 @@ def _encode_request_tagged(msg: ProduceRequest, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_request(buf: bytes, version: int) -> ProduceRequest:
+def decode_request(buf: bytes | bytearray | memoryview, version: int) -> ProduceRequest:
     """Decode a ProduceRequest body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 9
@@ -352,7 +352,7 @@ def encode_response(msg: ProduceResponse, version: int) -> bytes:
     return bytes(w.buf)
 
 
-def decode_response(buf: bytes, version: int) -> ProduceResponse:
+def decode_response(buf: bytes | bytearray | memoryview, version: int) -> ProduceResponse:
     """Decode a ProduceResponse body; raises ``DecodeError`` on bad bytes."""
     check_version(_NAME, version, MIN_VERSION, MAX_VERSION)
     flex = version >= 9

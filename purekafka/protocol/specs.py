@@ -279,14 +279,14 @@ def _read_struct(r: Reader, fields: list[dict[str, Any]], version: int, flex: bo
     unknown: dict[int, bytes] = {}
     if flex:
         for tag, data in r.tagged_fields().items():
-            f = by_tag.get(tag)
-            if f is None:
+            known = by_tag.get(tag)
+            if known is None:
                 unknown[tag] = data
                 continue
             sub = Reader(data)
-            out[f["name"]] = _read_value(sub, f, version, flex)
+            out[known["name"]] = _read_value(sub, known, version, flex)
             if sub.bad or sub.pos != sub.end:
-                r.fail(f["name"], sub.bad_reason if sub.bad else "tagged field has trailing bytes")
+                r.fail(known["name"], sub.bad_reason if sub.bad else "tagged field has trailing bytes")
     out["unknown_tags"] = unknown
     return out
 
