@@ -20,6 +20,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -209,10 +210,42 @@ def create_topic(addr: tuple[str, int], name: str, partitions: int, replication:
 
 # --------------------------------------------------------------------------- cluster state
 
-def _free_port() -> int:
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        lo, hi = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+_CHOSEN_PORTS: set[int] = set()  # never hand out the same port twice in one process
+
+
+def _free_port() -> int:
+    """A free port below the ephemeral range.
+
+    Ports inside it can be grabbed by any outgoing connection while a node is down, and a
+    peer reconnecting to a dead node's port on loopback can even connect to itself
+    (TCP simultaneous open), holding the port so the node cannot restart.
+    """
+    lo, _ = _ephemeral_range()
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randrange(20000, max(20001, min(lo, 32768)))
+        if port not in _CHOSEN_PORTS and _bindable(port):
+            _CHOSEN_PORTS.add(port)
+            return port
+    raise HarnessError("found no free port on 127.0.0.1 below the ephemeral range")
 
 
 def _port_open(port: int) -> bool:
@@ -337,7 +370,13 @@ class Cluster:
 
     def _launch(self, state: dict[str, Any], node: dict[str, Any]) -> None:
         node_dir = Path(node["dir"])
-        if _port_open(node["port"]) or _port_open(node["controller_port"]):
+        # A killed node's accepted connections linger (FIN_WAIT) for a moment and keep its
+        # ports from being bound again; give them time before calling the port taken.
+        deadline = time.monotonic() + 30
+        while not (_bindable(node["port"]) and _bindable(node["controller_port"])):
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
             raise HarnessError(f"port {node['port']} or {node['controller_port']} on 127.0.0.1 is taken: "
                                f"stop whatever holds it, or start again to pick new ports")
         cmd = ["java", f"-Xmx{HEAP}", "-Xms128m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
