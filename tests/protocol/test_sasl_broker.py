@@ -1,0 +1,119 @@
+"""SaslHandshake and SaslAuthenticate against a real broker with a SASL_PLAINTEXT listener (PLAIN).
+
+tools/kafka_local.py does not open SASL listeners yet, so this module starts
+its own single-node cluster through kafka_local's ``Cluster``, choosing the
+ports itself so that it can add a SASL_PLAINTEXT listener to ``listeners``.
+Only ``purekafka.protocol`` speaks to the broker; errors are asserted by
+Kafka's error name.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import kafka_local
+from purekafka import errors
+from purekafka.protocol import api_versions, metadata, sasl_authenticate, sasl_handshake
+from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
+from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
+from test_txn_broker import Conn
+
+pytestmark = pytest.mark.broker
+
+REAUTH_MS = 60000
+JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+        'username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
+
+
+@pytest.fixture(scope="module")
+def sasl_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    plain, controller, sasl = (kafka_local._free_port() for _ in range(3))
+    config = {
+        "listeners": f"PLAINTEXT://127.0.0.1:{plain},CONTROLLER://127.0.0.1:{controller},"
+                     f"SASL_PLAINTEXT://127.0.0.1:{sasl}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{plain},SASL_PLAINTEXT://127.0.0.1:{sasl}",
+        "sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
+        # Makes the broker state a session lifetime in SaslAuthenticate v1+ responses (KIP-368).
+        "connections.max.reauth.ms": str(REAUTH_MS),
+    }
+    cluster = kafka_local.Cluster(Path(tmp_path_factory.mktemp("kafka-sasl")) / "cluster")
+    chosen = iter([plain, controller])
+    original = kafka_local._free_port
+    kafka_local._free_port = lambda: next(chosen)  # the node's PLAINTEXT and controller ports
+    try:
+        cluster.start(1, kafka_local.DEFAULT_VERSION, config, {}, 180.0, os.getpid())
+    finally:
+        kafka_local._free_port = original
+    try:
+        yield sasl
+    finally:
+        cluster.stop()
+
+
+def _handshake(conn: Conn, mechanism: str, version: int = 1) -> sasl_handshake.SaslHandshakeResponse:
+    return conn.call(sasl_handshake, SaslHandshakeRequest(mechanism), version)
+
+
+def test_handshake_lists_enabled_mechanisms(sasl_port: int) -> None:
+    for version in (0, 1):
+        conn = Conn("127.0.0.1", sasl_port)
+        try:
+            resp = _handshake(conn, "PLAIN", version)
+            assert (errors.error_name(resp.error_code), resp.mechanisms) == ("NONE", ["PLAIN"])
+        finally:
+            conn.close()
+
+
+def test_handshake_with_a_disabled_mechanism(sasl_port: int) -> None:
+    conn = Conn("127.0.0.1", sasl_port)
+    try:
+        resp = _handshake(conn, "SCRAM-SHA-256")
+        assert (errors.error_name(resp.error_code), resp.mechanisms) == ("UNSUPPORTED_SASL_MECHANISM", ["PLAIN"])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("version", [0, 1, 2])
+def test_plain_authentication_every_version(sasl_port: int, version: int) -> None:
+    conn = Conn("127.0.0.1", sasl_port)
+    try:
+        assert errors.error_name(_handshake(conn, "PLAIN").error_code) == "NONE"
+        resp = conn.call(sasl_authenticate, SaslAuthenticateRequest(b"\x00alice\x00alice-secret"), version)
+        assert errors.error_name(resp.error_code) == "NONE", resp
+        assert resp.error_message == ""  # the broker leaves Kafka's default, not null
+        assert resp.auth_bytes == b""  # PLAIN has no server challenge
+        if version >= 1:
+            assert 0 < resp.session_lifetime_ms <= REAUTH_MS
+        else:
+            assert resp.session_lifetime_ms == 0  # not on the wire before v1
+        # Authenticated: ordinary requests are now served on this connection.
+        md = conn.call(metadata, metadata.MetadataRequest(topics=[]), conn.version(metadata))
+        assert len(md.brokers) == 1
+    finally:
+        conn.close()
+
+
+def test_wrong_password_is_refused(sasl_port: int) -> None:
+    conn = Conn("127.0.0.1", sasl_port)
+    try:
+        assert errors.error_name(_handshake(conn, "PLAIN").error_code) == "NONE"
+        v = conn.version(sasl_authenticate)
+        resp = conn.call(sasl_authenticate, SaslAuthenticateRequest(b"\x00alice\x00wrong"), v)
+        assert errors.error_name(resp.error_code) == "SASL_AUTHENTICATION_FAILED"
+        assert resp.error_message  # the broker explains, e.g. "Invalid username or password"
+    finally:
+        conn.close()
+
+
+def test_api_versions_is_allowed_before_authentication(sasl_port: int) -> None:
+    # Conn sends ApiVersions first; on a SASL listener the broker must answer it unauthenticated.
+    conn = Conn("127.0.0.1", sasl_port)
+    try:
+        assert conn.versions[sasl_handshake.API_KEY] == (0, 1)
+        assert api_versions.API_KEY in conn.versions
+    finally:
+        conn.close()
