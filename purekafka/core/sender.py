@@ -424,6 +424,12 @@ class Sender:
     def _retry_or_fail(self, batch: ProducerBatch, exc: BaseException, retriable: bool,
                        now_ms: float, code: int = -1, log_start_offset: int = -1) -> None:
         can_retry = retriable and self._can_retry(batch, now_ms)
+        if retriable and not can_retry and now_ms - batch.created_ms >= self.delivery_timeout_ms:
+            # Out of time rather than out of luck: report it as Java does.
+            exc = _errors.KafkaTimeoutError(
+                f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
+                f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
+                f"(last error: {exc!r})")
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
             d = idem.on_error(batch, code if code >= 0 else _NETWORK_EXCEPTION,
