@@ -30,6 +30,9 @@ import org.apache.kafka.common.utils.internals.ByteUtils;
  *   followed by n lines "timestamp key value [headerKey headerValue]...", builds with
  *   MemoryRecordsBuilder (base offset 0, CREATE_TIME) and answers "OUT x&lt;batch&gt;".
  * VARLONG v... answers "OUT" and ByteUtils.writeVarlong of each value.
+ * FILL batchSize n, then n record lines as for BUILD: appends records to an uncompressed
+ *   builder whose write limit is batchSize while hasRoomFor() allows (the first always,
+ *   as the RecordAccumulator does) and answers "OUT count".
  * MARKER offset timestamp leaderEpoch producerId epoch controlType coordinatorEpoch
  *   answers "OUT x&lt;batch&gt;" from MemoryRecords.withEndTransactionMarker.
  * Any exception answers "ERR class: message" (then "E" for READ).
@@ -50,6 +53,7 @@ public class RecordCrossCheck {
                     case "BUILD" -> build(p, in, out);
                     case "VARLONG" -> varlong(p, out);
                     case "MARKER" -> marker(p, out);
+                    case "FILL" -> fill(p, in, out);
                     default -> out.println("ERR unknown command " + p[0]);
                 }
             } catch (Exception e) {
@@ -156,5 +160,34 @@ public class RecordCrossCheck {
         MemoryRecords records = MemoryRecords.withEndTransactionMarker(Long.parseLong(p[1]), Long.parseLong(p[2]),
             Integer.parseInt(p[3]), Long.parseLong(p[4]), Short.parseShort(p[5]), marker);
         out.println("OUT " + enc(records.buffer()));
+    }
+
+    private static void fill(String[] p, BufferedReader in, PrintStream out) throws Exception {
+        int batchSize = Integer.parseInt(p[1]);
+        int n = Integer.parseInt(p[2]);
+        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(ByteBuffer.allocate(1024), RecordBatch.MAGIC_VALUE_V2,
+            Compression.NONE, TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, RecordBatch.NO_PRODUCER_ID,
+            RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, false, false,
+            RecordBatch.NO_PARTITION_LEADER_EPOCH, batchSize);
+        int count = 0;
+        boolean open = true;
+        for (int i = 0; i < n; i++) {
+            String[] r = in.readLine().split(" ");  // read every line even after the batch is full
+            if (!open) continue;
+            Header[] headers = new Header[(r.length - 3) / 2];
+            for (int h = 0; h < headers.length; h++) {
+                headers[h] = new RecordHeader(new String(dec(r[3 + 2 * h]), StandardCharsets.UTF_8), dec(r[4 + 2 * h]));
+            }
+            long ts = Long.parseLong(r[0]);
+            byte[] key = dec(r[1]);
+            byte[] value = dec(r[2]);
+            if (count == 0 || builder.hasRoomFor(ts, key, value, headers)) {
+                builder.appendWithOffset(count, ts, key, value, headers);
+                count++;
+            } else {
+                open = false;
+            }
+        }
+        out.println("OUT " + count);
     }
 }

@@ -68,6 +68,18 @@ class JavaRecords:
         assert answer.startswith("OUT "), answer
         return dec(answer[4:]) or b""
 
+    def fill(self, recs, batch_size: int) -> int:
+        lines = [f"FILL {batch_size} {len(recs)}"]
+        for ts, key, value, headers in recs:
+            parts = [str(ts), enc(key), enc(value)]
+            for hk, hv in headers:
+                parts += [enc(hk.encode("utf-8")), enc(hv)]
+            lines.append(" ".join(parts))
+        self._send("\n".join(lines))
+        answer = self._line()
+        assert answer.startswith("OUT "), answer
+        return int(answer[4:])
+
     def varlongs(self, values: list[int]) -> list[str]:
         self._send("VARLONG " + " ".join(map(str, values)))
         answer = self._line().split(" ")
@@ -146,6 +158,26 @@ def test_we_read_java_batches(jrec, recs, codec_level, fields, leader_epoch) -> 
     assert (batch.base_timestamp, batch.max_timestamp) == (recs[0][0], max(r[0] for r in recs))
     got = [(r.offset, r.timestamp, r.key, r.value, r.headers) for r in batch.records]
     assert got == [(i, ts, k, v, list(h)) for i, (ts, k, v, h) in enumerate(recs)]
+
+
+@given(record_lists, st.one_of(st.integers(0, 3000), st.tuples(st.integers(1, 40), st.integers(-2, 2))))
+def test_batch_fills_like_java(jrec, recs, size_choice) -> None:
+    """Uncompressed, a batch takes exactly the records Java's hasRoomFor() would."""
+    if isinstance(size_choice, tuple):
+        # Aim at the boundary: a limit within two bytes of where the k-th record ends.
+        k, slack = size_choice
+        probe = RecordBatchBuilder(batch_size=1 << 30)
+        sizes = [probe.append(*r) for r in recs[:k]]
+        batch_size = 61 + sum(s for s in sizes if s) + slack
+    else:
+        batch_size = size_choice
+    builder = RecordBatchBuilder(batch_size=batch_size)
+    ours = 0
+    for ts, key, value, headers in recs:
+        if builder.append(ts, key, value, headers) is None:
+            break
+        ours += 1
+    assert ours == jrec.fill(recs, batch_size)
 
 
 @given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1), min_size=1, max_size=20))
