@@ -41,7 +41,10 @@ How the sender uses it (the contract it is coded against):
    (DUPLICATE_SEQUENCE_NUMBER: complete without an offset), ``fail`` (with
    ``Decision.error``) or ``ignore`` (already finished).
 4. A batch the sender gives up on without an answer (delivery timeout,
-   close, abort) -> ``on_expired(batch)``. Its outcome is unknown, so its
+   close, abort) -> ``on_expired(batch)``. If its request is still
+   outstanding, report that request's answer or loss later all the same
+   (``on_acked``/``on_error`` return False/``ignore``): an epoch bump waits
+   for every outstanding request of its partition. Its outcome is unknown, so its
    partition is *unresolved*: no new batch goes out there until the
    unfinished ones settle; if a later one is acked the gap was not real,
    otherwise the epoch is bumped (Java ``maybeResolveSequences``).

@@ -678,3 +678,119 @@ _base = settings()
 IdempotenceMachine.TestCase.settings = settings(
     _base, stateful_step_count=40, max_examples=max(_base.max_examples, 300))
 TestIdempotenceMachine = IdempotenceMachine.TestCase
+
+
+# -- against the real broker -----------------------------------------------------------------------
+# The stamps IdempotenceState hands out are sent to Apache Kafka by a one-socket driver
+# (eos_wire.py, playing the sender); confluent-kafka reads the partition back.
+
+def _values(tag: str, n: int) -> list[bytes]:
+    return [f"{tag}-{i}".encode() for i in range(n)]
+
+
+@pytest.mark.broker
+def test_broker_accepts_our_sequences_and_deduplicates_a_resend(kafka, topic_factory) -> None:
+    from eos_wire import Wire, batch_bytes
+    from readback import consume_all
+
+    topic = topic_factory()
+    tp = (topic, 0)
+    wire = Wire(kafka.bootstrap)
+    try:
+        s = IdempotenceState()
+        wire.init_idempotent(s)
+        sent = []
+        for i in range(3):
+            b = s.assign(tp, 4)
+            data = batch_bytes(b, _values(f"b{i}", 4))
+            p = wire.produce(topic, 0, data)
+            assert p.error_code == 0, p
+            assert s.on_acked(b, p.base_offset)
+            sent.append((b, data, p.base_offset))
+        assert s.last_acked_sequence(tp) == 11
+        # A retry of an already stored batch (its answer was lost): the broker recognises
+        # the sequence and answers with the original offset instead of writing it again.
+        b1, data1, offset1 = sent[1]
+        again = wire.produce(topic, 0, data1)
+        assert again.error_code in (0, Code.DUPLICATE_SEQUENCE_NUMBER)
+        if again.error_code == 0:
+            assert again.base_offset == offset1
+    finally:
+        wire.close()
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == _values("b0", 4) + _values("b1", 4) + _values("b2", 4)
+
+
+@pytest.mark.broker
+def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
+    """Java's recovery paths, each answered by the real broker: a lost request, an
+    expired batch (local epoch bump, KIP-360) and OOSN after an unresolved gap."""
+    from eos_wire import Wire, batch_bytes
+    from readback import consume_all
+
+    topic = topic_factory()
+    tp = (topic, 0)
+    wire = Wire(kafka.bootstrap)
+
+    def send(batch, tag: str):
+        return wire.produce(topic, 0, batch_bytes(batch, _values(tag, batch.record_count)))
+
+    try:
+        s = IdempotenceState()
+        wire.init_idempotent(s)
+        epoch0 = s.producer_epoch
+        b0 = s.assign(tp, 2)
+        assert s.on_acked(b0, send(b0, "b0").base_offset)
+
+        # b1's request is lost on the way; b2 arrives first and the broker refuses the gap.
+        b1, b2 = s.assign(tp, 2), s.assign(tp, 2)
+        p = send(b2, "b2")
+        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        d = s.on_error(b2, p.error_code, log_start_offset=p.log_start_offset)
+        assert d.action == "retry" and not d.bump_requested  # b2 is not next: wait for b1
+        assert s.on_error(b1, Code.NETWORK_EXCEPTION).action == "retry"
+        assert s.can_resend(b1) and not s.can_resend(b2)
+        s.resend(b1)
+        p = send(b1, "b1")
+        assert p.error_code == 0 and s.on_acked(b1, p.base_offset)
+        s.resend(b2)
+        p = send(b2, "b2")
+        assert p.error_code == 0 and s.on_acked(b2, p.base_offset)
+        assert s.producer_epoch == epoch0
+
+        # b3 was sent, never answered, and expired: its fate is unknown, so the epoch is
+        # bumped locally and the next batch starts again at sequence 0 -- which Kafka accepts.
+        b3 = s.assign(tp, 2)
+        assert s.on_error(b3, Code.REQUEST_TIMED_OUT).action == "retry"
+        assert s.on_expired(b3)
+        assert s.producer_epoch == epoch0 + 1
+        b4 = s.assign(tp, 2)
+        assert (b4.producer_epoch, b4.base_sequence) == (epoch0 + 1, 0)
+        p = send(b4, "b4")
+        assert p.error_code == 0, p
+        assert s.on_acked(b4, p.base_offset)
+
+        # b5 is lost and later expires; b6 meets the gap twice; the second OOSN follows the
+        # unresolved batch exactly, so the epoch is bumped and b6 restamped from sequence 0.
+        b5, b6 = s.assign(tp, 2), s.assign(tp, 2)
+        p = send(b6, "b6")
+        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        assert s.on_error(b6, p.error_code).action == "retry"
+        assert s.on_error(b5, Code.REQUEST_TIMED_OUT).action == "retry"  # its request timed out
+        assert s.on_expired(b5)
+        assert s.can_resend(b6)
+        s.resend(b6)
+        p = send(b6, "b6")
+        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        d = s.on_error(b6, p.error_code)
+        assert d.action == "retry" and d.bump_requested
+        assert (b6.producer_epoch, b6.base_sequence) == (epoch0 + 2, 0)
+        s.resend(b6)
+        p = send(b6, "b6")
+        assert p.error_code == 0, p
+        assert s.on_acked(b6, p.base_offset)
+    finally:
+        wire.close()
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == (_values("b0", 2) + _values("b1", 2) + _values("b2", 2)
+                                      + _values("b4", 2) + _values("b6", 2))
