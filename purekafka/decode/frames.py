@@ -193,5 +193,24 @@ class Conversation:
         except (DecodeError, KafkaError) as e:
             msg.error = f"{kind} {msg.api_name} v{msg.api_version} body: " + describe_error(e, base)
             return
-        msg.body = body
-        expand_records(spec["fields"], body, msg.api_version, msg.problems)
+        msg.body = _present(spec["fields"], body, msg.api_version)
+        expand_records(spec["fields"], msg.body, msg.api_version, msg.problems)
+
+
+def _present(fields: list[dict[str, Any]], body: dict[str, Any], version: int) -> dict[str, Any]:
+    """Only the fields that exist at ``version`` (the codec also fills in absent ones with defaults)."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        name = f["name"]
+        if name not in body or not specs.in_range(version, f["versions"]):
+            continue
+        v = body[name]
+        sub = f.get("fields")
+        if sub and isinstance(v, dict):
+            v = _present(sub, v, version)
+        elif sub and isinstance(v, list):
+            v = [_present(sub, x, version) if isinstance(x, dict) else x for x in v]
+        out[name] = v
+    if "unknown_tags" in body:
+        out["unknown_tags"] = body["unknown_tags"]
+    return out

@@ -83,7 +83,7 @@ def produced_records(frames: list[dict], topic: str) -> list[tuple]:
         if f["type"] != "request" or f["api_name"] != "Produce":
             continue
         for td in f["body"]["topic_data"]:
-            if td["name"] != topic and td.get("topic_id") not in ids:
+            if td.get("name") != topic and td.get("topic_id") not in ids:
                 continue
             for pd in td["partition_data"]:
                 for b in pd["records"]["batches"]:
@@ -96,11 +96,13 @@ def produced_records(frames: list[dict], topic: str) -> list[tuple]:
 
 def fetched_records(frames: list[dict], topic: str) -> set[tuple]:
     out = set()
+    ids = {t["topic_id"] for f in frames if f["type"] == "response" and f["api_name"] == "Metadata"
+           for t in f["body"]["topics"] if t["name"] == topic}
     for f in frames:
         if f["type"] != "response" or f["api_name"] != "Fetch":
             continue
         for resp in f["body"]["responses"]:
-            if resp["topic"] != topic and not resp.get("topic_id"):
+            if resp.get("topic") != topic and resp.get("topic_id") not in ids:
                 continue
             for p in resp["partitions"]:
                 if not isinstance(p["records"], dict):
