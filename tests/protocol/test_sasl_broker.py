@@ -19,7 +19,7 @@ from purekafka import errors
 from purekafka.protocol import api_versions, metadata, sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
 from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
-from test_txn_broker import Conn
+from txn_broker_client import Conn
 
 pytestmark = pytest.mark.broker
 

@@ -6,7 +6,6 @@ Errors are asserted by Kafka's error name.
 """
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from typing import Any
@@ -20,10 +19,8 @@ from purekafka import errors
 from purekafka.protocol import (
     add_offsets_to_txn,
     add_partitions_to_txn,
-    api_versions,
     end_txn,
     find_coordinator,
-    headers,
     init_producer_id,
     produce,
     sasl_authenticate,
@@ -32,80 +29,21 @@ from purekafka.protocol import (
 )
 from purekafka.protocol.add_partitions_to_txn import AddPartitionsToTxnRequest, AddPartitionsToTxnTopic
 from purekafka.record.batch import RecordBatchBuilder
+from txn_broker_client import Conn, addr, until_ok
 
 pytestmark = pytest.mark.broker
-
-# Answers that only mean "ask again shortly" while coordinators load or a
-# previous transaction's markers are still being written.
-RETRY = {"COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS",
-         "CONCURRENT_TRANSACTIONS", "NOT_ENOUGH_REPLICAS", "UNKNOWN_TOPIC_OR_PARTITION",
-         "NOT_LEADER_OR_FOLLOWER", "LEADER_NOT_AVAILABLE"}
-
-
-class Conn:
-    """One blocking connection; ApiVersions first, then each call at the highest common version."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.sock = socket.create_connection((host, port), timeout=30)
-        self.corr = 0
-        resp = self.call(api_versions, api_versions.ApiVersionsRequest("purekafka-test", "0"), 3)
-        assert errors.error_name(resp.error_code) == "NONE"
-        self.versions = resp.versions()
-        self.features = {f.name: f.max_version_level for f in resp.finalized_features}
-
-    def version(self, mod: Any, cap: int | None = None) -> int:
-        hi = mod.MAX_VERSION if cap is None else min(cap, mod.MAX_VERSION)
-        v = api_versions.pick_version((mod.MIN_VERSION, hi), self.versions.get(mod.API_KEY))
-        assert v is not None, f"no common version for api {mod.API_KEY}"
-        return v
-
-    def _recv(self, n: int) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            assert chunk, "broker closed the connection"
-            buf += chunk
-        return bytes(buf)
-
-    def call(self, mod: Any, msg: Any, version: int) -> Any:
-        self.corr += 1
-        body = mod.encode_request(msg, version)
-        self.sock.sendall(headers.encode_request_frame(mod.API_KEY, version, self.corr, "purekafka-test", body))
-        data = self._recv(int.from_bytes(self._recv(4), "big"))
-        corr, off = headers.decode_response_header(data, headers.response_header_version(mod.API_KEY, version))
-        assert corr == self.corr
-        return mod.decode_response(data[off:], version)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def _addr(kafka: Any) -> tuple[str, int]:
-    host, port = kafka.bootstrap.split(",")[0].rsplit(":", 1)
-    return host, int(port)
-
-
-def _until_ok(fn: Any, code_of: Any, timeout: float = 60.0) -> Any:
-    """Call ``fn`` until its error code is not a retriable coordinator answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        resp = fn()
-        name = errors.error_name(code_of(resp))
-        if name not in RETRY or time.monotonic() > deadline:
-            return resp
-        time.sleep(0.2)
 
 
 def _coordinator(conn: Conn, key: str, key_type: int) -> Conn:
     v = conn.version(find_coordinator)
     if v >= 4:
         req = find_coordinator.FindCoordinatorRequest(key_type=key_type, coordinator_keys=[key])
-        resp = _until_ok(lambda: conn.call(find_coordinator, req, v), lambda r: r.coordinators[0].error_code)
+        resp = until_ok(lambda: conn.call(find_coordinator, req, v), lambda r: r.coordinators[0].error_code)
         c = resp.coordinators[0]
         assert errors.error_name(c.error_code) == "NONE", c
         return Conn(c.host, c.port)
     req = find_coordinator.FindCoordinatorRequest(key=key, key_type=key_type)
-    resp = _until_ok(lambda: conn.call(find_coordinator, req, v), lambda r: r.error_code)
+    resp = until_ok(lambda: conn.call(find_coordinator, req, v), lambda r: r.error_code)
     assert errors.error_name(resp.error_code) == "NONE", resp
     return Conn(resp.host, resp.port)
 
@@ -113,7 +51,7 @@ def _coordinator(conn: Conn, key: str, key_type: int) -> Conn:
 def _init_pid(conn: Conn, txn_id: str | None, version: int | None = None) -> tuple[int, int]:
     v = conn.version(init_producer_id) if version is None else version
     req = init_producer_id.InitProducerIdRequest(transactional_id=txn_id, transaction_timeout_ms=60000)
-    resp = _until_ok(lambda: conn.call(init_producer_id, req, v), lambda r: r.error_code)
+    resp = until_ok(lambda: conn.call(init_producer_id, req, v), lambda r: r.error_code)
     assert errors.error_name(resp.error_code) == "NONE", resp
     assert resp.producer_id >= 0 and resp.producer_epoch >= 0
     return resp.producer_id, resp.producer_epoch
@@ -126,26 +64,21 @@ def _produce(conn: Conn, topic: str, txn_id: str, pid: int, epoch: int, seq: int
     for v in values:
         b.append(now, None, v)
     body = produce.build_request(version, txn_id, -1, 30000, [(topic, [(0, b.build())])])
-    resp = _until_ok(lambda: _raw_produce(conn, body, version),
+    resp = until_ok(lambda: _raw_produce(conn, body, version),
                      lambda r: r.responses[0].partition_responses[0].error_code)
     part = resp.responses[0].partition_responses[0]
     assert errors.error_name(part.error_code) == "NONE", part
 
 
 def _raw_produce(conn: Conn, body: bytes, version: int) -> Any:
-    conn.corr += 1
-    conn.sock.sendall(headers.encode_request_frame(produce.API_KEY, version, conn.corr, "purekafka-test", body))
-    data = conn._recv(int.from_bytes(conn._recv(4), "big"))
-    corr, off = headers.decode_response_header(data, headers.response_header_version(produce.API_KEY, version))
-    assert corr == conn.corr
-    return produce.decode_response(data[off:], version)
+    return produce.decode_response(conn.call_raw(produce.API_KEY, version, body), version)
 
 
 def _add_partition(coord: Conn, txn_id: str, pid: int, epoch: int, topic: str) -> None:
     req = AddPartitionsToTxnRequest(v3_and_below_transactional_id=txn_id, v3_and_below_producer_id=pid,
                                     v3_and_below_producer_epoch=epoch,
                                     v3_and_below_topics=[AddPartitionsToTxnTopic(topic, [0])])
-    resp = _until_ok(lambda: coord.call(add_partitions_to_txn, req, 3),
+    resp = until_ok(lambda: coord.call(add_partitions_to_txn, req, 3),
                      lambda r: r.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code)
     (topic_result,) = resp.results_by_topic_v3_and_below
     assert topic_result.name == topic
@@ -155,14 +88,14 @@ def _add_partition(coord: Conn, txn_id: str, pid: int, epoch: int, topic: str) -
 
 def _end(coord: Conn, txn_id: str, pid: int, epoch: int, commit: bool, version: int) -> Any:
     req = end_txn.EndTxnRequest(txn_id, pid, epoch, commit)
-    resp = _until_ok(lambda: coord.call(end_txn, req, version), lambda r: r.error_code)
+    resp = until_ok(lambda: coord.call(end_txn, req, version), lambda r: r.error_code)
     assert errors.error_name(resp.error_code) == "NONE", resp
     return resp
 
 
 @pytest.fixture
 def conn(kafka: Any):
-    c = Conn(*_addr(kafka))
+    c = Conn(*addr(kafka))
     yield c
     c.close()
 
@@ -280,7 +213,7 @@ def _txn_offset_commit(group_coord: Conn, txn_id: str, group: str, pid: int, epo
         transactional_id=txn_id, group_id=group, producer_id=pid, producer_epoch=epoch,
         topics=[txn_offset_commit.TxnOffsetCommitRequestTopic(name=topic, partitions=[
             txn_offset_commit.TxnOffsetCommitRequestPartition(0, offset, committed_metadata="p2")])])
-    resp = _until_ok(lambda: group_coord.call(txn_offset_commit, commit, version),
+    resp = until_ok(lambda: group_coord.call(txn_offset_commit, commit, version),
                      lambda r: r.topics[0].partitions[0].error_code)
     assert [(t.name, [(p.partition_index, errors.error_name(p.error_code)) for p in t.partitions])
             for t in resp.topics] == [(topic, [(0, "NONE")])]
@@ -296,7 +229,7 @@ def test_offsets_committed_in_a_transaction(kafka: Any, conn: Conn, topic_factor
     try:
         pid, epoch = _init_pid(coord, txn_id)
         req = add_offsets_to_txn.AddOffsetsToTxnRequest(txn_id, pid, epoch, group)
-        resp = _until_ok(lambda: coord.call(add_offsets_to_txn, req, 3), lambda r: r.error_code)
+        resp = until_ok(lambda: coord.call(add_offsets_to_txn, req, 3), lambda r: r.error_code)
         assert errors.error_name(resp.error_code) == "NONE"
         _txn_offset_commit(group_coord, txn_id, group, pid, epoch, topic, 1234, 3)
         _end(coord, txn_id, pid, epoch, True, 4)
@@ -333,7 +266,7 @@ def test_offsets_committed_under_tv2(kafka: Any, conn: Conn, topic_factory: Any)
 
 def test_sasl_on_a_plaintext_listener(kafka: Any) -> None:
     """A PLAINTEXT listener has no SASL exchange: the broker answers ILLEGAL_SASL_STATE."""
-    c = Conn(*_addr(kafka))
+    c = Conn(*addr(kafka))
     try:
         lo, hi = c.versions[sasl_handshake.API_KEY]
         for v in range(lo, hi + 1):
