@@ -76,11 +76,19 @@ _NO_HEADERS = b"\x00"
 
 
 def _encode_headers(headers: Sequence[tuple[str, bytes | None]]) -> bytes:
+    if isinstance(headers, dict):
+        # Iterating a dict would unpack its keys; take its items, as a user would mean.
+        headers = list(headers.items())
     zz = _ZZ
     n = len(headers)
     parts = [zz[n] if n < _ZZN else encode_varint(n)]
     for hkey, hvalue in headers:
-        kb = hkey.encode("utf-8") if type(hkey) is str else bytes(hkey)
+        if type(hkey) is str:
+            kb = hkey.encode("utf-8")
+        elif isinstance(hkey, (bytes, bytearray, memoryview)):
+            kb = bytes(hkey)
+        else:
+            raise TypeError(f"header key must be str or bytes, not {type(hkey).__name__}")
         n = len(kb)
         parts.append(zz[n] if n < _ZZN else encode_varint(n))
         parts.append(kb)

@@ -160,3 +160,15 @@ def test_truncated_tail_can_be_tolerated() -> None:
     assert len(list(read_batches(data, allow_truncated_tail=True))) == 1
     with pytest.raises(DecodeError):
         list(read_batches(data))
+
+
+def test_header_arguments() -> None:
+    builder = RecordBatchBuilder()
+    builder.append(1, None, b"v", {"ab": b"1", "c": None})  # a dict means its items
+    builder.append(1, None, b"v", [(b"raw", b"2")])  # bytes keys are taken as UTF-8 already
+    [batch] = read_batches(builder.build())
+    assert [r.headers for r in batch.records] == [[("ab", b"1"), ("c", None)], [("raw", b"2")]]
+    with pytest.raises(TypeError):
+        RecordBatchBuilder().append(1, None, b"v", [(5, b"x")])
+    with pytest.raises(TypeError):
+        RecordBatchBuilder().append(1, "text key", b"v")
