@@ -239,6 +239,7 @@ class Accumulator:
             size = 0
             i = start
             for _ in range(n):
+                here = i
                 tp = parts[i]
                 i = i + 1 if i + 1 < n else 0
                 dq = self.batches.get(tp)
@@ -249,6 +250,9 @@ class Accumulator:
                     continue
                 bsize = batch.size_bytes
                 if taken and size + bsize > max_request_size:
+                    # Start here next time, so the partition that did not fit
+                    # goes first rather than being skipped again (Java skips it).
+                    i = here
                     break
                 if admit is not None and not admit(batch):
                     continue

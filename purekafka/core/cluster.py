@@ -185,6 +185,8 @@ class Cluster:
         self.cluster_id = getattr(response, "cluster_id", None)
         self.controller_id = getattr(response, "controller_id", -1)
         self.last_success_ms = now_ms
+        # Java counts the retry backoff from the last refresh, successful or not.
+        self.last_attempt_ms = now_ms
         self.version += 1
         self._rebuild_index()
 
