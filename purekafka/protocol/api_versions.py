@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from purekafka.errors import DecodeError
 from purekafka.protocol._codec import check_version, finish_tag, no_tags, write_tags
 from purekafka.protocol.primitives import Reader, Writer
 
@@ -78,6 +79,21 @@ def pick_version(ours: tuple[int, int], theirs: tuple[int, int] | None) -> int |
     lo = max(ours[0], theirs[0])
     hi = min(ours[1], theirs[1])
     return hi if lo <= hi else None
+
+
+def decode_response_with_fallback(buf: bytes | bytearray | memoryview, version: int) -> ApiVersionsResponse:
+    """Decode an ApiVersions response to a ``version`` request, falling back to v0.
+
+    A broker that does not support ``version`` answers with a v0 body
+    (UNSUPPORTED_VERSION plus its ApiVersions range), so a body that does
+    not parse at ``version`` is read again as v0, as Kafka's Java client does.
+    """
+    try:
+        return decode_response(buf, version)
+    except DecodeError:
+        if version == 0:
+            raise
+        return decode_response(buf, 0)
 
 
 def encode_request(msg: ApiVersionsRequest, version: int) -> bytes:

@@ -13,6 +13,7 @@ decode tool can split header from body for any captured request.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from purekafka.errors import DecodeError, LocalProtocolError
@@ -25,6 +26,7 @@ __all__ = [
     "response_header_version",
     "encode_request_header",
     "encode_request_frame",
+    "request_frame_parts",
     "decode_request_header",
     "decode_response_header",
     "encode_response_header",
@@ -115,6 +117,21 @@ def encode_request_frame(
     api_key: int, version: int, correlation_id: int, client_id: str | None, body: bytes
 ) -> bytes:
     """A complete request: 4-byte size prefix, header, body."""
+    return b"".join(request_frame_parts(api_key, version, correlation_id, client_id, (body,)))
+
+
+def request_frame_parts(
+    api_key: int,
+    version: int,
+    correlation_id: int,
+    client_id: str | None,
+    body_parts: Sequence[bytes | bytearray | memoryview],
+) -> list[bytes | bytearray | memoryview]:
+    """A request as pieces: ``[size prefix + header, *body_parts]``.
+
+    Lets a large Produce body (see ``produce.request_parts``) reach the socket
+    without being joined twice.
+    """
     hv = request_header_version(api_key, version)
     if hv == 0:
         client = b""
@@ -126,12 +143,12 @@ def encode_request_frame(
             raise LocalProtocolError("client_id exceeds the int16 length limit")
         client = _I16.pack(len(data)) + data
     tail = b"\x00" if hv == 2 else b""
-    size = 8 + len(client) + len(tail) + len(body)
+    size = 8 + len(client) + len(tail) + sum(len(p) for p in body_parts)
     try:
         fixed = _HDR_FIXED.pack(size, api_key, version, correlation_id)
     except struct.error:
         raise LocalProtocolError("api key, version or correlation id out of range") from None
-    return b"".join((fixed, client, tail, body))
+    return [fixed + client + tail, *body_parts]
 
 
 def decode_request_header(buf: bytes | bytearray | memoryview, header_version: int | None = None) -> tuple[RequestHeader, int]:

@@ -117,6 +117,9 @@ def test_api_versions_too_new_gets_v0_error_body(kafka) -> None:
     resp = api_versions.decode_response(out, 0)
     assert resp.error_code == UNSUPPORTED_VERSION
     assert 18 in resp.versions()
+    # What a client that asked for v4 of an older broker gets: the same v0 body.
+    again = api_versions.decode_response_with_fallback(out, 4)
+    assert again == resp
 
 
 def test_metadata_every_version(conn, broker_versions, topic_factory, kafka) -> None:

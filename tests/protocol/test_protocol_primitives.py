@@ -360,3 +360,24 @@ def test_response_header() -> None:
         headers.decode_response_header(b"\x00\x00", 0)
     with pytest.raises(DecodeError):
         headers.decode_response_header(b"\x00\x00\x00\x01", 1)
+
+
+def test_api_versions_v0_fallback() -> None:
+    from purekafka.protocol import api_versions as av
+
+    v0 = av.ApiVersionsResponse(error_code=35, api_keys=[av.ApiVersion(18, 0, 3)])
+    body = av.encode_response(v0, 0)
+    with pytest.raises(DecodeError):
+        av.decode_response(body, 3)
+    assert av.decode_response_with_fallback(body, 3) == v0
+    ok = av.ApiVersionsResponse(api_keys=[av.ApiVersion(0, 3, 13)], throttle_time_ms=1)
+    assert av.decode_response_with_fallback(av.encode_response(ok, 3), 3) == ok
+
+
+def test_request_frame_parts_join_to_the_frame() -> None:
+    from purekafka.protocol import produce
+
+    parts = produce.request_parts(9, None, -1, 1000, [("t", [(0, b"x" * 300), (1, b"yz")])])
+    pieces = headers.request_frame_parts(0, 9, 5, "c", parts)
+    assert b"".join(pieces) == headers.encode_request_frame(0, 9, 5, "c", b"".join(parts))
+    assert struct.unpack(">i", pieces[0][:4])[0] == sum(map(len, pieces)) - 4
