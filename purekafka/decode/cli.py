@@ -137,42 +137,43 @@ def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None, err: IO[str]) -> 
 
 def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Printer) -> None:
     fmt = args.format
-    if fmt == "auto":
-        if args.dump_log:
-            fmt = "hex" if looks_like_hex(data) and not name.endswith(".log") else "segment"
-        elif is_pcap(data):
-            fmt = "pcap"
-        elif name.endswith(".log"):
-            fmt = "segment"
-        elif looks_like_hex(data):
-            fmt = "hex"
-        else:
-            fmt = "frames"
-    ports = set(args.port) or {DEFAULT_BROKER_PORT}
-    only = bool(args.port)
-    fixed = (args.api_key, args.api_version) if args.api_key is not None else None
-    if args.dump_log and fmt not in ("segment", "hex"):
+    if args.dump_log and fmt not in ("auto", "hex", "segment"):
         raise _UsageError(f"--dump-log reads log segments, not --format {fmt}")
-    if fmt == "hex":
+    packets = None
+    if fmt == "hex" or looks_like_hex(data):
+        # Text: any of the formats below, dumped as hex.
         try:
             hx = parse_hex(data.decode("utf-8", "replace"))
         except DecodeError as e:
             printer.problem(f"{name}: {e}")
             return
-        packets = ip_packets(hx.data, hx.packet_starts) if (hx.tcpdump or len(hx.packet_starts) > 1) else None
+        data = hx.data
+        if fmt in ("auto", "hex") and (hx.tcpdump or len(hx.packet_starts) > 1):
+            packets = ip_packets(hx.data, hx.packet_starts)
+        if fmt == "hex":
+            fmt = "auto"
+    if fmt == "auto":
         if args.dump_log:
-            _segment(name, hx.data, args, printer)
-        elif is_pcap(hx.data):
-            _emit(decode_capture(hx.data, ports, only), printer)
+            fmt = "segment"
+        elif is_pcap(data):
+            fmt = "pcap"
         elif packets is not None:
-            _emit(decode_packets(packets, ports, only), printer)
+            fmt = "packets"
+        elif name.endswith(".log"):
+            fmt = "segment"
         else:
-            _emit(decode_frame_file(hx.data, args.direction, fixed), printer)
-    elif fmt == "pcap":
+            fmt = "frames"
+    ports = set(args.port) or {DEFAULT_BROKER_PORT}
+    only = bool(args.port)
+    if fmt == "pcap":
         _emit(decode_capture(data, ports, only), printer)
-    elif fmt == "segment" or fmt == "batches":
+    elif fmt == "packets":
+        assert packets is not None
+        _emit(decode_packets(packets, ports, only), printer)
+    elif fmt in ("segment", "batches"):
         _segment(name, data, args, printer)
     else:
+        fixed = (args.api_key, args.api_version) if args.api_key is not None else None
         _emit(decode_frame_file(data, args.direction, fixed), printer)
 
 

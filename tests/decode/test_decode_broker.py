@@ -370,3 +370,31 @@ def _java_dump_lenient(java, path: Path) -> list[str]:
            "--files", str(path), "--print-data-log"]
     proc = subprocess.run(cmd, capture_output=True, timeout=120)
     return proc.stdout.decode("utf-8", "replace").splitlines()
+
+
+def test_proxy_command_prints_frames_live(kafka, topic_factory, tmp_path):
+    topic = topic_factory()
+    host, port = kafka.addresses[0]
+    cap = tmp_path / "cli.pcap"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "decode.py"), "proxy", "--listen", "127.0.0.1:0",
+                             "--upstream", f"{host}:{port}", "--json", "--pcap", str(cap)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline().decode()
+        listen = line.split(",")[0].split()[-1]
+        prod = confluent_kafka.Producer({"bootstrap.servers": listen, "linger.ms": 5})
+        prod.produce(topic, key=b"live", value=b"frame")
+        assert prod.flush(30) == 0
+        del prod
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and b"Traceback" not in err
+    live = [json.loads(x) for x in out.decode().splitlines()]
+    assert produced_records(live, topic) == [(0, b"live".hex(), b"frame".hex(), [])]
+    rc, from_cap = decode_json([str(cap)])
+    assert rc == 0
+    key = lambda f: (f["type"], f["api_name"], f["api_version"], f["correlation_id"], json.dumps(f["body"]))  # noqa: E731
+    assert sorted(map(key, live)) == sorted(map(key, from_cap))
