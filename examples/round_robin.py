@@ -17,21 +17,21 @@ from purekafka.partitioner import RoundRobinPartitioner
 TOPICS = {"logs": 3, "logs-rr": 3}
 
 
-def send_logs(producer: KafkaProducer, topic: str, count: int) -> list[int]:
-    futures = [producer.send(topic, value=f"Log entry {i + 1}".encode()) for i in range(count)]
+def send_logs(producer: KafkaProducer, topic: str, first: int, count: int) -> list[int]:
+    futures = [producer.send(topic, value=f"Log entry {i}".encode()) for i in range(first, first + count)]
     return [f.get(timeout=30).partition for f in futures]
 
 
 def main(bootstrap: str = "localhost:9092", prefix: str = "") -> None:
     with KafkaProducer(bootstrap_servers=bootstrap) as producer:
-        print("default (sticky):", send_logs(producer, prefix + "logs", 3))
+        print("default (sticky):", send_logs(producer, prefix + "logs", 1, 3))
     with KafkaProducer(bootstrap_servers=bootstrap, partitioner=RoundRobinPartitioner()) as producer:
-        print("round robin:     ", send_logs(producer, prefix + "logs-rr", 6))
+        print("round robin:     ", send_logs(producer, prefix + "logs-rr", 1, 6))
     # The Java class name works as well.
     with KafkaProducer(**{"bootstrap.servers": bootstrap,
                           "partitioner.class": "org.apache.kafka.clients.producer.RoundRobinPartitioner"}
                        ) as producer:
-        print("round robin (partitioner.class):", send_logs(producer, prefix + "logs-rr", 3))
+        print("round robin (partitioner.class):", send_logs(producer, prefix + "logs-rr", 7, 3))
 
 
 if __name__ == "__main__":
