@@ -209,14 +209,16 @@ def _read_batch(buf: bytes, pos: int, batch_end: int, verify_crc: bool) -> Recor
         raise DecodeError(f"negative record count {count}", offset=pos + 57, field="recordsCount")
     codec = attributes & COMPRESSION_MASK
     records_start = pos + HEADER_SIZE
-    if codec:
-        if codec > 4:
-            raise DecodeError(f"unknown compression type {codec}", offset=pos + ATTRIBUTES_OFFSET,
-                              field="attributes")
+    if codec > 4:
+        raise DecodeError(f"unknown compression type {codec}", offset=pos + ATTRIBUTES_OFFSET,
+                          field="attributes")
+    if codec and (count or records_start < batch_end):
         body = decompress(codec, memoryview(buf)[records_start:batch_end], offset=records_start)
         rstart, rend = 0, len(body)
         where = f"decompressed records of the batch at byte {pos}, "
     else:
+        # Uncompressed, or an empty batch (the log cleaner leaves header-only batches
+        # behind, keeping their codec bit): nothing to decompress.
         body, rstart, rend = buf, records_start, batch_end
         where = ""
     records = _decode_records(body, rstart, rend, count, base_offset, base_timestamp)

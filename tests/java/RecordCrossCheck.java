@@ -33,6 +33,8 @@ import org.apache.kafka.common.utils.internals.ByteUtils;
  * FILL batchSize n, then n record lines as for BUILD: appends records to an uncompressed
  *   builder whose write limit is batchSize while hasRoomFor() allows (the first always,
  *   as the RecordAccumulator does) and answers "OUT count".
+ * EMPTY codec producerId epoch baseSequence baseOffset lastOffset leaderEpoch timestamp transactional
+ *   answers "OUT x&lt;batch&gt;" from DefaultRecordBatch.writeEmptyHeader (what compaction leaves).
  * MARKER offset timestamp leaderEpoch producerId epoch controlType coordinatorEpoch
  *   answers "OUT x&lt;batch&gt;" from MemoryRecords.withEndTransactionMarker.
  * Any exception answers "ERR class: message" (then "E" for READ).
@@ -54,6 +56,7 @@ public class RecordCrossCheck {
                     case "VARLONG" -> varlong(p, out);
                     case "MARKER" -> marker(p, out);
                     case "FILL" -> fill(p, in, out);
+                    case "EMPTY" -> empty(p, out);
                     default -> out.println("ERR unknown command " + p[0]);
                 }
             } catch (Exception e) {
@@ -189,5 +192,30 @@ public class RecordCrossCheck {
             }
         }
         out.println("OUT " + count);
+    }
+
+    private static void empty(String[] p, PrintStream out) {
+        ByteBuffer buffer = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(buffer, RecordBatch.MAGIC_VALUE_V2, Long.parseLong(p[2]),
+            Short.parseShort(p[3]), Integer.parseInt(p[4]), Long.parseLong(p[5]), Long.parseLong(p[6]),
+            Integer.parseInt(p[7]), TimestampType.CREATE_TIME, Long.parseLong(p[8]), p[9].equals("1"), false);
+        buffer.flip();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        if (!p[1].equals("0")) {
+            // writeEmptyHeader has no codec argument; set the bits as a cleaned compressed batch keeps them.
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            short attributes = (short) (b.getShort(21) | Integer.parseInt(p[1]));
+            b.putShort(21, attributes);
+            java.util.zip.Checksum crc = new java.util.zip.CRC32C();
+            crc.update(bytes, 21, bytes.length - 21);
+            b.putInt(17, (int) crc.getValue());
+        }
+        MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(bytes));
+        for (MutableRecordBatch batch : records.batches()) {
+            batch.ensureValid();
+            if (batch.iterator().hasNext()) throw new IllegalStateException("empty batch has records");
+        }
+        out.println("OUT " + enc(bytes));
     }
 }

@@ -203,6 +203,22 @@ def test_we_read_java_transaction_markers(jrec, offset, ts, leader_epoch, pid, e
         0, ["ABORT", "COMMIT"][ctype], coord_epoch)
 
 
+@given(st.sampled_from([0, 1, 2, 3, 4]), producer_fields(), st.integers(0, 1 << 40), st.integers(0, 1000),
+       leader_epochs, st.integers(0, 1 << 42))
+def test_we_read_java_empty_batches(jrec, codec, fields, base_offset, span, leader_epoch, ts) -> None:
+    jrec._send(f"EMPTY {codec} {fields['producer_id']} {fields['producer_epoch']} {fields['base_sequence']} "
+               f"{base_offset} {base_offset + span} {leader_epoch} {ts} {int(fields['is_transactional'])}")
+    answer = jrec._line()
+    assert answer.startswith("OUT "), answer
+    [batch] = read_batches(dec(answer[4:]) or b"", verify_crc=True)
+    assert batch.records == [] and batch.record_count == 0 and batch.compression_type == codec
+    # Java puts the given timestamp in maxTimestamp and none (-1) in baseTimestamp.
+    assert (batch.base_offset, batch.last_offset, batch.partition_leader_epoch, batch.base_timestamp,
+            batch.max_timestamp) == (base_offset, base_offset + span, leader_epoch, -1, ts)
+    assert (batch.producer_id, batch.producer_epoch, batch.base_sequence, batch.is_transactional) == (
+        fields["producer_id"], fields["producer_epoch"], fields["base_sequence"], fields["is_transactional"])
+
+
 def test_java_rejects_a_corrupted_crc(jrec) -> None:
     # The negative control: the same path that accepts our batches must refuse a bad one.
     data = bytearray(build_ours([(1, b"k", b"v", [])], 0, None,
