@@ -26,7 +26,7 @@ from purekafka.record.codecs import decompress
 from purekafka.record.varint import decode_varint
 
 __all__ = ["Record", "Batch", "BatchRun", "read_batch_run", "expand_records", "increment_sequence",
-           "CODEC_NAMES", "CONTROL_TYPES"]
+           "error_reason", "CODEC_NAMES", "CONTROL_TYPES"]
 
 CODEC_NAMES = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
 CONTROL_TYPES = {0: "ABORT", 1: "COMMIT", 2: "LEADER_CHANGE", 3: "SNAPSHOT_HEADER", 4: "SNAPSHOT_FOOTER",
@@ -176,10 +176,20 @@ def _read_batch(chunk: bytes, at: int, base_offset: int, batch_length: int, lead
     return b
 
 
-def _explain(e: DecodeError, where: str) -> str:
+def error_reason(e: DecodeError) -> str:
+    """A DecodeError's message without the location suffix its constructor appends."""
+    where = []
+    if e.field is not None:
+        where.append(f"field {e.field!r}")
+    if e.offset is not None:
+        where.append(f"byte offset {e.offset}")
     text = str(e)
-    if e.field is not None or e.offset is not None:
-        text = text.rsplit(" (", 1)[0]
+    suffix = f" ({', '.join(where)})"
+    return text[:-len(suffix)] if where and text.endswith(suffix) else text
+
+
+def _explain(e: DecodeError, where: str) -> str:
+    text = error_reason(e)
     loc = f", at {where or 'byte offset '}{e.offset}" if e.offset is not None else ""
     fld = f", field {e.field!r}" if e.field else ""
     return f"{text}{fld}{loc}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from purekafka.decode.apinames import api_name
+from purekafka.decode.batches import error_reason as reason
 from purekafka.decode.batches import expand_records
 from purekafka.errors import DecodeError, KafkaError
 from purekafka.protocol import headers, specs
@@ -54,10 +55,7 @@ class Message:
 def describe_error(e: BaseException, base: int) -> str:
     """A DecodeError's reason with its offset made absolute (``base`` + relative offset)."""
     if isinstance(e, DecodeError):
-        text = str(e)
-        if e.field is not None or e.offset is not None:
-            text = text.rsplit(" (", 1)[0]
-        parts = [text]
+        parts = [reason(e)]
         if e.field is not None:
             parts.append(f"field {e.field!r}")
         if e.offset is not None:
