@@ -8,10 +8,11 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
-from purekafka.decode.frames import Conversation, FrameSplitter, Message
+from purekafka.decode.frames import MAX_FRAME, Conversation, FrameSplitter, Message
 from purekafka.decode.pcap import Problem, Segment, parse_ip_packet, read_capture
 from purekafka.decode.tcp import Chunk, Gap, Reassembler
 from purekafka.errors import DecodeError
+from purekafka.protocol import specs
 
 __all__ = ["decode_frame_file", "decode_capture", "decode_packets", "ip_packets"]
 
@@ -23,16 +24,44 @@ def decode_frame_file(data: bytes, direction: str = "auto",
     With ``direction="auto"``, a frame whose first four bytes equal the correlation
     id of an earlier request still waiting for its response is that response;
     anything else is read as a request. ``fixed_api`` decodes responses that match
-    no request (a lone response given as hex).
+    no request (a lone response given as hex). After an implausible size, reading
+    resumes at the next place where a request header we know begins.
     """
     conv = Conversation(where, fixed_api)
-    splitter = FrameSplitter(0, where)
-    for item in splitter.feed(data) + list(splitter.close()):
-        if isinstance(item, Message):
-            yield item
+    pos, end = 0, len(data)
+    while pos < end:
+        if end - pos < 4:
+            yield Message("error", pos, end - pos, where, error=(
+                f"truncated frame at byte offset {pos}: expected a 4-byte size, found {end - pos} bytes"))
+            return
+        size = struct.unpack_from(">i", data, pos)[0]
+        if size < 0 or size > MAX_FRAME:
+            nxt = _resync(data, pos + 1)
+            then = (f"skipped {nxt - pos} bytes to a plausible request at byte offset {nxt}" if nxt is not None
+                    else f"the remaining {end - pos} bytes are skipped")
+            yield Message("error", pos, 0, where, error=(
+                f"frame size {size} at byte offset {pos} is not a plausible size (expected 0..{MAX_FRAME}); {then}"))
+            if nxt is None:
+                return
+            pos = nxt
             continue
-        offset, frame = item
-        yield _classify(conv, offset, frame, direction)
+        if pos + 4 + size > end:
+            yield Message("error", pos, end - pos - 4, where, error=(
+                f"truncated frame at byte offset {pos}: expected {size + 4} bytes, found {end - pos}"))
+            return
+        yield _classify(conv, pos, data[pos + 4:pos + 4 + size], direction)
+        pos += 4 + size
+
+
+def _resync(data: bytes, start: int) -> int | None:
+    """The next offset where a size prefix and a request header for a known API and version begin."""
+    keys = {d["api_key"]: d["request"]["valid_versions"] for d in specs.all_specs().values() if "api_key" in d}
+    end = len(data)
+    for p in range(start, end - 11):
+        size, key, version = struct.unpack_from(">ihh", data, p)
+        if 8 <= size <= end - p - 4 and key in keys and specs.in_range(version, keys[key]):
+            return p
+    return None
 
 
 def _classify(conv: Conversation, offset: int, frame: bytes, direction: str) -> Message:

@@ -190,3 +190,16 @@ def test_usage_errors_exit_2():
     assert run(["--api-key", "3"])[0] == 2
     assert run(["/nonexistent/file.bin"])[0] == 2
     assert run(["--bogus"])[0] == 2
+
+
+def test_garbage_between_frames_is_skipped_to_the_next_request():
+    one = request_frame(18, 3, 1, specs.encode(18, 3, "request", {"client_software_name": "a"}))
+    two = request_frame(3, 12, 2, specs.encode(3, 12, "request", {"topics": None}))
+    junk = b"\xff\xff\xff\xfe" + b"\x00\x13 junk junk"
+    rc, frames, _ = run(["--json", "-"], one + junk + two)
+    assert rc == 1
+    assert [(f["type"], f["correlation_id"]) for f in frames] == [("request", 1), ("error", None), ("request", 2)]
+    assert frames[1]["error"] == (f"frame size -2 at byte offset {len(one)} is not a plausible size "
+                                  f"(expected 0..268435456); skipped {len(junk)} bytes to a plausible request "
+                                  f"at byte offset {len(one) + len(junk)}")
+    assert frames[2]["error"] is None and frames[2]["body"]["topics"] is None
