@@ -234,14 +234,17 @@ def test_purekafka_through_the_proxy(kafka, topic_factory, tmp_path):
     assert len(clients - {"rdkafka"}) >= 1
 
 
-def test_tcpdump_capture_on_loopback(kafka, topic_factory, tmp_path):
-    if shutil.which("tcpdump") is None:
-        pytest.skip("tcpdump is not installed (make setup installs it)")
+@pytest.mark.parametrize("tool", ["tcpdump", "dumpcap"])
+def test_capture_on_loopback(kafka, topic_factory, tmp_path, tool):
+    """A real capture of a confluent-kafka session: tcpdump writes pcap, dumpcap (Wireshark) pcapng."""
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed (make setup installs it)")
     host, port = kafka.addresses[0]
     topic = topic_factory()
-    cap = tmp_path / "lo.pcap"
-    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-s", "0", "-w", str(cap), f"tcp port {port}"],
-                            stderr=subprocess.PIPE)
+    cap = tmp_path / "lo.cap"
+    cmd = (["tcpdump", "-i", "lo", "-U", "-s", "0", "-w", str(cap), f"tcp port {port}"] if tool == "tcpdump"
+           else ["dumpcap", "-q", "-i", "lo", "-f", f"tcp port {port}", "-w", str(cap)])
+    dump = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
         while not (cap.exists() and cap.stat().st_size >= 24) and time.monotonic() < deadline:
@@ -259,6 +262,8 @@ def test_tcpdump_capture_on_loopback(kafka, topic_factory, tmp_path):
     finally:
         dump.send_signal(signal.SIGINT)
         dump.wait(10)
+    magic = cap.read_bytes()[:4]
+    assert magic == (b"\x0a\x0d\x0d\x0a" if tool == "dumpcap" else magic) and len(magic) == 4
     rc, frames = decode_json(["--port", str(port), str(cap)])
     # Connections other tests left open joined the capture mid-stream: their responses to
     # requests sent before it began cannot be decoded, and the tool must say so.
