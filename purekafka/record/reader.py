@@ -181,6 +181,11 @@ def read_batches(data: bytes | bytearray | memoryview, *, verify_crc: bool = Fal
             raise DecodeError(f"{end - pos} bytes left, too few for a batch header",
                               offset=pos, field="batchLength")
         (batch_length,) = _INT32.unpack_from(buf, pos + 8)
+        # Legacy message sets (magic 0/1) keep magic at the same offset; name that first.
+        if end - pos > _MAGIC_OFFSET and buf[pos + _MAGIC_OFFSET] != 2 and _fits(pos, batch_length, end):
+            magic = buf[pos + _MAGIC_OFFSET]
+            raise DecodeError(f"unsupported message format (magic {magic}); only v2 batches are read",
+                              offset=pos + _MAGIC_OFFSET, field="magic")
         if batch_length < HEADER_SIZE - _LENGTH_PREFIX:
             raise DecodeError(f"batch length {batch_length} is shorter than the v2 header",
                               offset=pos + 8, field="batchLength")
@@ -192,6 +197,11 @@ def read_batches(data: bytes | bytearray | memoryview, *, verify_crc: bool = Fal
                               f"bytes available", offset=pos + 8, field="batchLength")
         yield _read_batch(buf, pos, batch_end, verify_crc)
         pos = batch_end
+
+
+def _fits(pos: int, batch_length: int, end: int) -> bool:
+    """True when a batch of this length starting at ``pos`` fits in ``end`` bytes."""
+    return batch_length >= 0 and pos + _LENGTH_PREFIX + batch_length <= end
 
 
 def _read_batch(buf: bytes, pos: int, batch_end: int, verify_crc: bool) -> RecordBatch:

@@ -196,3 +196,12 @@ def test_varint_wider_than_java_allows() -> None:
     struct.pack_into(">i", data, 8, len(data) - 12)
     exc = check(bytes(recrc(data)))
     assert exc and exc.field == "records[0].offsetDelta" and exc.offset == 64
+
+
+def test_legacy_message_set_names_the_magic() -> None:
+    # A v1 message laid out by hand from the documented legacy format: offset, size,
+    # crc, magic 1, attributes, timestamp, key (null), value "hi". Shorter than a v2 header.
+    message = struct.pack(">bbq", 1, 0, 1000) + struct.pack(">i", -1) + struct.pack(">i", 2) + b"hi"
+    data = struct.pack(">qiI", 0, 4 + len(message), 0) + message
+    exc = check(data)
+    assert exc and exc.field == "magic" and exc.offset == 16 and "magic 1" in str(exc)
