@@ -1,0 +1,115 @@
+"""Every frame of the real captures, decoded by us and by Kafka's own generated message classes.
+
+tests/java/ProtocolCrossCheck.java (the protocol layer's helper) parses a body with
+Kafka's ``*Data`` class and prints its JsonConverter output; our decoded body must
+hold the same fields (only those of the frame's version) with the same values.
+Records fields are compared elsewhere (against DumpLogSegments).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from purekafka.decode.frames import Conversation, FrameSplitter
+from purekafka.decode.pcap import Segment, read_capture
+from purekafka.decode.render import to_json_value
+from purekafka.decode.tcp import Chunk, Reassembler
+from purekafka.protocol import headers
+
+pytestmark = pytest.mark.java
+DATA = Path(__file__).parent / "data"
+
+
+def _frames(path: Path) -> list[tuple[str, int, int, bytes, Any]]:
+    """(kind, api key, version, body bytes, our decoded body) for every frame in a capture."""
+    reasm = Reassembler({9092})
+    splitters: dict[tuple[int, bool], FrameSplitter] = {}
+    convs: dict[int, Conversation] = {}
+    out = []
+    events = []
+    for seg in read_capture(path.read_bytes()):
+        assert isinstance(seg, Segment)
+        events += reasm.add(seg)
+    events += reasm.finish()
+    for ev in events:
+        assert isinstance(ev, Chunk)
+        sp = splitters.setdefault((ev.conn, ev.to_server), FrameSplitter())
+        conv = convs.setdefault(ev.conn, Conversation())
+        for item in sp.feed(ev.data):
+            assert isinstance(item, tuple)
+            offset, frame = item
+            msg = conv.request(offset, frame) if ev.to_server else conv.response(offset, frame)
+            assert msg.error is None and not msg.problems
+            assert msg.api_key is not None and msg.api_version is not None
+            if ev.to_server:
+                _, at = headers.decode_request_header(frame)
+            else:
+                _, at = headers.decode_response_header(
+                    frame, headers.response_header_version(msg.api_key, msg.api_version))
+            out.append((msg.kind, msg.api_key, msg.api_version, frame[at:], msg.body))
+    return out
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _kafka_form(v: Any) -> Any:
+    """Our JSON-ready body in the value conventions of Kafka's JsonConverter."""
+    if isinstance(v, dict):
+        if set(v) == {"hex", "utf8"}:
+            return base64.b64encode(bytes.fromhex(v["hex"])).decode()
+        if "batches" in v and "valid_bytes" in v:
+            return "<records>"
+        return {k: _kafka_form(x) for k, x in v.items()
+                if k != "unknown_tags" and not k.endswith("error_code_name")}
+    if isinstance(v, list):
+        return [_kafka_form(x) for x in v]
+    if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", v):
+        return base64.urlsafe_b64encode(uuid.UUID(v).bytes).decode().rstrip("=")
+    return v
+
+
+def _java_form(v: Any, records: set[str]) -> Any:
+    if isinstance(v, dict):
+        return {_snake(k): ("<records>" if _snake(k) in records else _java_form(x, records)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_java_form(x, records) for x in v]
+    return v
+
+
+@pytest.mark.parametrize("name", ["tcpdump_confluent.pcap", "proxy_confluent.pcap"])
+def test_bodies_match_kafkas_message_classes(java, name):
+    frames = _frames(DATA / name)
+    assert len(frames) >= 8
+    lines = [f"parse {kind} {key} {version} {body.hex()}" for kind, key, version, body, _ in frames]
+    answers = java.run("ProtocolCrossCheck", input=("\n".join(lines) + "\n").encode()).decode().splitlines()
+    assert len(answers) == len(frames)
+    for (kind, key, version, _, ours), answer in zip(frames, answers):
+        assert answer.startswith("OK "), (kind, key, version, answer)
+        theirs = json.loads(answer[3:].rsplit(" ", 1)[0])
+        mine = _kafka_form(to_json_value(ours))
+        assert _drop_tagged_defaults(mine, _java_form(theirs, {"records"})) == _java_form(theirs, {"records"}), \
+            (kind, key, version)
+
+
+def _drop_tagged_defaults(mine: Any, theirs: Any) -> Any:
+    """Kafka's JsonConverter leaves out tagged fields that hold their default; so do we, for comparing."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        return {k: _drop_tagged_defaults(v, theirs.get(k)) for k, v in mine.items()
+                if k in theirs or not _default_like(v)}
+    if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
+        return [_drop_tagged_defaults(a, b) for a, b in zip(mine, theirs)]
+    return mine
+
+
+def _default_like(v: Any) -> bool:
+    if isinstance(v, dict):
+        return all(_default_like(x) for x in v.values())
+    return v in (None, False, 0, -1, "", [])
