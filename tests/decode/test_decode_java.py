@@ -26,9 +26,9 @@ pytestmark = pytest.mark.java
 DATA = Path(__file__).parent / "data"
 
 
-def _frames(path: Path) -> list[tuple[str, int, int, bytes, Any]]:
+def _frames(path: Path, ports: set[int] | None = None) -> list[tuple[str, int, int, bytes, Any]]:
     """(kind, api key, version, body bytes, our decoded body) for every frame in a capture."""
-    reasm = Reassembler({9092})
+    reasm = Reassembler(ports or {9092})
     splitters: dict[tuple[int, bool], FrameSplitter] = {}
     convs: dict[int, Conversation] = {}
     out = []
@@ -86,7 +86,46 @@ def _java_form(v: Any, records: set[str]) -> Any:
 
 @pytest.mark.parametrize("name", ["tcpdump_confluent.pcap", "proxy_confluent.pcap"])
 def test_bodies_match_kafkas_message_classes(java, name):
-    frames = _frames(DATA / name)
+    check_against_java(java, _frames(DATA / name))
+
+
+@pytest.mark.broker
+def test_fresh_purekafka_and_confluent_traffic_matches_kafkas_message_classes(java, kafka, topic_factory, tmp_path):
+    import confluent_kafka
+    from readback import consume
+    from test_decode_broker import RunningProxy
+
+    from purekafka import KafkaProducer
+
+    topic = topic_factory(partitions=2)
+    cap = tmp_path / "both.pcap"
+    rp = RunningProxy(kafka.addresses[0], cap)
+    try:
+        prod = KafkaProducer(bootstrap_servers=rp.bootstrap, compression_type="lz4", enable_idempotence=True)
+        try:
+            for i in range(6):
+                prod.send(topic, key=b"p%d" % i, value=b"purekafka", headers=[("n", b"%d" % i)]).get(timeout=30)
+        finally:
+            prod.close(10)
+        cp = confluent_kafka.Producer({"bootstrap.servers": rp.bootstrap, "compression.type": "zstd"})
+        cp.produce(topic, key=b"c", value=b"confluent")
+        assert cp.flush(30) == 0
+        del cp
+        consume(rp.bootstrap, topic, 7, timeout=60)  # Fetch requests and responses, through the proxy
+    finally:
+        rp.stop()
+    frames = _frames(cap, {kafka.addresses[0][1]})
+    assert {"Produce", "Fetch", "Metadata", "InitProducerId"} <= {_api_name(k) for _, k, _, _, _ in frames}
+    check_against_java(java, frames)
+
+
+def _api_name(key: int) -> str:
+    from purekafka.decode.apinames import api_name
+
+    return api_name(key)
+
+
+def check_against_java(java, frames: list[tuple[str, int, int, bytes, Any]]) -> None:
     assert len(frames) >= 8
     lines = [f"parse {kind} {key} {version} {body.hex()}" for kind, key, version, body, _ in frames]
     answers = java.run("ProtocolCrossCheck", input=("\n".join(lines) + "\n").encode()).decode().splitlines()
