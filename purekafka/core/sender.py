@@ -183,7 +183,12 @@ class Sender:
                 nodes.append(node)
             else:
                 net.maybe_connect(node, now_ms)
-                timeout = min(timeout, net.connection_delay_ms(node, now_ms))
+                delay = net.connection_delay_ms(node, now_ms)
+                if delay > 0 and delay != float("inf"):
+                    # The leader is unreachable and backing off: it may have moved
+                    # (ask again, paced by the metadata backoff).
+                    self.cluster.request_update()
+                timeout = min(timeout, delay)
         if nodes and (idem is None or idem.has_producer_id):
             admit = self._admit if idem is not None else None
             drained = self.acc.drain(self.cluster.partitions_for_node, nodes,
@@ -382,8 +387,9 @@ class Sender:
                 handler = getattr(ctx, "on_disconnect", None)
                 if handler is not None:
                     handler(node, req, now_ms)
-        if requests:
-            self.cluster.request_update()
+        # Any lost or refused connection may mean a leader moved (Java's
+        # handleServerDisconnect): look again, paced by the metadata backoff.
+        self.cluster.request_update()
 
     # -- produce responses -----------------------------------------------------------
     def _handle_produce(self, ctx: _ProduceContext, resp: Any, now_ms: float) -> None:

@@ -177,6 +177,7 @@ class Network:
         except OSError as e:
             log.warning("cannot resolve %s:%s for node %s: %s", n.host, n.port, node_id, e)
             self._backoff(n, now_ms)
+            self._events.append(("disconnect", node_id, []))
             return
         sock.setblocking(False)
         for level, opt, val in self.socket_options:
@@ -193,6 +194,7 @@ class Network:
             sock.close()
             log.debug("connect to node %s (%s:%s) failed: %s", node_id, n.host, n.port, errno.errorcode.get(rc, rc))
             self._backoff(n, now_ms)
+            self._events.append(("disconnect", node_id, []))
             return
         n.sock = sock
         n.state = CONNECTING
