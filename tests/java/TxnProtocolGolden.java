@@ -55,8 +55,11 @@ public class TxnProtocolGolden {
             }
             out.append('\n');
         }
-        System.out.print(out);
-        System.out.flush();
+        // UTF-8 whatever the locale: the Python side decodes the answer as UTF-8.
+        java.io.PrintStream stdout = new java.io.PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        stdout.print(out);
+        stdout.flush();
     }
 
     private static String handle(String line) throws Exception {
