@@ -205,6 +205,10 @@ class KafkaProducer:
     ``KafkaConfigurationError``.
     """
 
+    # Caps on the API versions offered in negotiation ({api_key: version}); a
+    # subclass may lower them, e.g. to prove the producer works with old versions.
+    _max_versions: dict[int, int] | None = None
+
     def __init__(self, **configs: Any) -> None:
         cfg = ProducerConfig.from_mapping(configs)
         if cfg.security_protocol != "PLAINTEXT":
@@ -243,7 +247,7 @@ class KafkaProducer:
             reconnect_backoff_max_ms=cfg.reconnect_backoff_max_ms,
             connections_max_idle_ms=cfg.connections_max_idle_ms,
             send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
-            socket_options=list(cfg.socket_options))
+            socket_options=list(cfg.socket_options), max_versions=self._max_versions)
         idem = None
         if cfg.enable_idempotence:
             idem = IdempotenceState(cfg.transactional_id is not None,
