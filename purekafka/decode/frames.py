@@ -24,6 +24,7 @@ from purekafka.protocol import headers, specs
 __all__ = ["Message", "FrameSplitter", "Conversation", "describe_error", "MAX_FRAME"]
 
 MAX_FRAME = 256 * 1024 * 1024
+METADATA = 3
 _I32 = struct.Struct(">i")
 
 
@@ -42,6 +43,8 @@ class Message:
     body: Any = None
     error: str | None = None
     problems: list[str] = field(default_factory=list)  # record-level problems inside a good body
+    #: topic names for the topic ids this message mentions, learnt from Metadata responses
+    topic_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def api_name(self) -> str | None:
@@ -126,10 +129,14 @@ class FrameSplitter:
 class Conversation:
     """Decodes the frames of one connection, pairing responses with their requests."""
 
-    def __init__(self, where: str = "", fixed_api: tuple[int, int] | None = None) -> None:
+    def __init__(self, where: str = "", fixed_api: tuple[int, int] | None = None,
+                 topic_names: dict[str, str] | None = None) -> None:
         self.where = where
         self.pending: dict[int, tuple[int, int]] = {}
         self.fixed_api = fixed_api  # decode unmatched responses as this (api key, version)
+        # Shared between the connections of one capture: Produce v13+ and Fetch v13+
+        # name topics by id only, and Metadata responses say which id is which name.
+        self.topic_names = topic_names if topic_names is not None else {}
 
     def request(self, offset: int, frame: bytes) -> Message:
         msg = Message("request", offset, len(frame), self.where)
@@ -193,6 +200,25 @@ class Conversation:
             return
         msg.body = _present(spec["fields"], body, msg.api_version)
         expand_records(spec["fields"], msg.body, msg.api_version, msg.problems)
+        if msg.api_key == METADATA and kind == "response":
+            for t in msg.body.get("topics") or []:
+                if t.get("topic_id") is not None and t.get("name") and t["topic_id"].int:
+                    self.topic_names[str(t["topic_id"])] = t["name"]
+        if self.topic_names:
+            _mentioned(msg.body, self.topic_names, msg.topic_names)
+
+
+def _mentioned(v: Any, names: dict[str, str], out: dict[str, str]) -> None:
+    if isinstance(v, dict):
+        tid = v.get("topic_id")
+        if tid is not None and str(tid) in names:
+            out[str(tid)] = names[str(tid)]
+        for x in v.values():
+            if isinstance(x, (dict, list)):
+                _mentioned(x, names, out)
+    elif isinstance(v, list):
+        for x in v:
+            _mentioned(x, names, out)
 
 
 def _present(fields: list[dict[str, Any]], body: dict[str, Any], version: int) -> dict[str, Any]:

@@ -89,6 +89,7 @@ class _Streams:
     def __init__(self, reasm: Reassembler) -> None:
         self.reasm = reasm
         self.convs: dict[int, Conversation] = {}
+        self.topic_names: dict[str, str] = {}
         self.splitters: dict[tuple[int, bool], FrameSplitter] = {}
 
     def _where(self, conn: int, to_server: bool) -> str:
@@ -107,7 +108,8 @@ class _Streams:
     def handle(self, ev: Chunk | Gap) -> Iterator[Message]:
         conv = self.convs.get(ev.conn)
         if conv is None:
-            conv = self.convs[ev.conn] = Conversation(self._where(ev.conn, True).replace("->", "<->"))
+            conv = self.convs[ev.conn] = Conversation(self._where(ev.conn, True).replace("->", "<->"),
+                                                          topic_names=self.topic_names)
         sp = self._splitter(ev.conn, ev.to_server)
         items = sp.gap(ev.missing) if isinstance(ev, Gap) else sp.feed(ev.data)
         for item in items:

@@ -58,6 +58,7 @@ class Proxy:
         self.pcap = PcapWriter(pcap) if pcap is not None else None
         self._stop = False
         self._next_id = 0
+        self.topic_names: dict[str, str] = {}
 
     # setup ------------------------------------------------------------------
     def bind(self) -> Addr:
@@ -142,7 +143,7 @@ class Proxy:
         self._next_id += 1
         where_c = f"proxy conn {link_id} {caddr[0]}:{caddr[1]} -> {target[0]}:{target[1]}"
         where_s = f"proxy conn {link_id} {caddr[0]}:{caddr[1]} <- {target[0]}:{target[1]}"
-        link = _Link(link_id, client, upstream, (caddr[0], caddr[1]), target, Conversation(where_c),
+        link = _Link(link_id, client, upstream, (caddr[0], caddr[1]), target, Conversation(where_c, topic_names=self.topic_names),
                      FrameSplitter(0, where_c), FrameSplitter(0, where_s))
         link.out = {client: bytearray(), upstream: bytearray()}
         if self.pcap is not None:

@@ -2,7 +2,8 @@
 
 JSON field names are stable: frames always have ``type``, ``offset``, ``size``,
 ``where``, ``api_key``, ``api_name``, ``api_version``, ``correlation_id``,
-``header``, ``body``, ``error`` and ``problems``; batches and records always
+``header``, ``body``, ``error``, ``problems`` and ``topic_names`` (topic id -> name, for
+ids the capture's Metadata responses named); batches and records always
 have the keys of :func:`batch_json` and :func:`record_json`. Bytes become
 ``{"hex": ..., "utf8": ...}`` (``utf8`` null when not valid UTF-8); every
 ``*error_code`` field gains a sibling ``*error_code_name``.
@@ -85,7 +86,7 @@ def message_json(m: Message) -> str:
         "type": m.kind, "offset": m.offset, "size": m.size, "where": m.where, "api_key": m.api_key,
         "api_name": m.api_name, "api_version": m.api_version, "correlation_id": m.correlation_id,
         "header": to_json_value(m.header), "body": to_json_value(m.body), "error": m.error,
-        "problems": list(m.problems),
+        "problems": list(m.problems), "topic_names": dict(m.topic_names),
     }
     return json.dumps(obj)
 
@@ -115,7 +116,7 @@ def _show_bytes(b: bytes, limit: int = 64) -> str:
     return f"0x{shown}{'...' if len(b) > limit else ''} ({len(b)} bytes)"
 
 
-def _tree(name: str, v: Any, depth: int, out: list[str]) -> None:
+def _tree(name: str, v: Any, depth: int, out: list[str], names: dict[str, str] | None = None) -> None:
     pad = INDENT * depth
     if isinstance(v, BatchRun):
         out.append(f"{pad}{name}: {len(v.batches)} batch(es), {v.valid_bytes + v.trailing} bytes")
@@ -130,7 +131,7 @@ def _tree(name: str, v: Any, depth: int, out: list[str]) -> None:
         items = [(k, x) for k, x in v.items() if not (k == "unknown_tags" and not x)]
         out.append(f"{pad}{name}:" if items else f"{pad}{name}: {{}}")
         for k, x in items:
-            _tree(str(k), x, depth + 1, out)
+            _tree(str(k), x, depth + 1, out, names)
         return
     if isinstance(v, list):
         if not v:
@@ -141,11 +142,13 @@ def _tree(name: str, v: Any, depth: int, out: list[str]) -> None:
             return
         out.append(f"{pad}{name}: ({len(v)})")
         for i, x in enumerate(v):
-            _tree(f"[{i}]", x, depth + 1, out)
+            _tree(f"[{i}]", x, depth + 1, out, names)
         return
     text = _scalar(v)
     if name.endswith("error_code") and isinstance(v, int):
         text = f"{v} ({error_name(v)})"
+    elif name == "topic_id" and names and str(v) in names:
+        text = f"{text} (topic {json.dumps(names[str(v)], ensure_ascii=False)})"
     out.append(f"{pad}{name}: {text}")
 
 
@@ -208,7 +211,7 @@ def message_tree(m: Message, number: int) -> str:
         for k, v in m.body.items():
             if k == "unknown_tags" and not v:
                 continue
-            _tree(k, v, 1, out)
+            _tree(k, v, 1, out, m.topic_names)
     for p in m.problems:
         out.append(f"{INDENT}PROBLEM: {p}")
     return "\n".join(out)

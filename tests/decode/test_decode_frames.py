@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import uuid
 
 import pytest
 import strategies
@@ -203,3 +204,19 @@ def test_garbage_between_frames_is_skipped_to_the_next_request():
                                   f"(expected 0..268435456); skipped {len(junk)} bytes to a plausible request "
                                   f"at byte offset {len(one) + len(junk)}")
     assert frames[2]["error"] is None and frames[2]["body"]["topics"] is None
+
+
+def test_topic_ids_are_named_from_metadata_responses():
+    tid = uuid.UUID("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    meta_req = request_frame(3, 13, 1, specs.encode(3, 13, "request", {"topics": None}))
+    meta_resp = response_frame(3, 13, 1, specs.encode(3, 13, "response", {
+        "topics": [{"name": "orders", "topic_id": tid, "partitions": []}]}))
+    produce = request_frame(0, 13, 2, specs.encode(0, 13, "request", {
+        "acks": -1, "timeout_ms": 1000,
+        "topic_data": [{"topic_id": tid, "partition_data": [{"index": 0, "records": bytes(_batch())}]}]}))
+    rc, frames, _ = run(["--json", "-"], meta_req + meta_resp + produce)
+    assert rc == 0
+    assert frames[2]["body"]["topic_data"][0]["topic_id"] == str(tid)
+    assert frames[2]["topic_names"] == {str(tid): "orders"}
+    rc, _, text = run(["-"], meta_req + meta_resp + produce)
+    assert f'topic_id: {tid} (topic "orders")' in text
