@@ -17,7 +17,9 @@ from purekafka.record import RecordBatchBuilder
 NONE = 0
 # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
 COORDINATOR_NOT_READY = {14, 15, 16, 51}
-NOT_READY = {3, 6, 100}  # UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID
+# UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID, and
+# CONCURRENT_TRANSACTIONS (the previous transaction's markers are still being written).
+NOT_READY = {3, 6, 51, 100}
 
 Rec = tuple[int, "bytes | None", "bytes | None", list]
 
@@ -164,5 +166,5 @@ def produce_one(b: Broker, ref: str | uuid.UUID, batch: bytes, acks: int, partit
         return part
 
     # Just after creation the broker may list itself as leader in metadata a moment
-    # before its replica manager takes the partition; a real producer retries too.
+    # before its replica manager takes the partition; a real producer retries these too.
     return retry_while(NOT_READY, once, timeout=15)
