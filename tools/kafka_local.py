@@ -362,7 +362,7 @@ class Cluster:
 
     def _format_cmd(self, cp: str, node_dir: Path, cluster_id: str, features: dict[str, str]) -> list[str]:
         cmd = ["java", "-Xmx256m", "-cp", cp, f"-Dlog4j2.configurationFile={node_dir / 'log4j2.properties'}",
-               "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node_dir / "server.properties"),
+               "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(node_dir / "server.properties"),
                "--ignore-formatted"]
         for k, v in features.items():
             cmd += ["--feature", f"{k}={v}"]
