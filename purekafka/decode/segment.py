@@ -14,7 +14,7 @@ from typing import Iterator
 
 from purekafka.decode.batches import Batch, BatchRun, Record, read_batch_run
 
-__all__ = ["dump_log_lines", "segment_base_offset"]
+__all__ = ["dump_log_lines", "segment_base_offset", "java_utf8"]
 
 
 def _java_bool(v: bool) -> str:
@@ -25,8 +25,85 @@ def _optional_long(v: int | None) -> str:
     return "OptionalLong.empty" if v is None else f"OptionalLong[{v}]"
 
 
-def _java_string(b: bytes) -> str:
-    return b.decode("utf-8", "replace")
+def _cont(b: int) -> bool:
+    return b & 0xC0 == 0x80
+
+
+def java_utf8(b: bytes) -> str:
+    """``new String(bytes, UTF_8)`` as Java computes it, replacement characters included.
+
+    Python's decoder replaces each maximal invalid subpart; Java's differs in places
+    (an encoded surrogate such as ``ed a1 95`` is one U+FFFD in Java, three in Python),
+    and kafka-dump-log prints Java's. This follows the JDK's String decoding.
+    """
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    out: list[str] = []
+    repl = "\ufffd"
+    n = len(b)
+    i = 0
+    while i < n:
+        b1 = b[i]
+        i += 1
+        if b1 < 0x80:
+            out.append(chr(b1))
+        elif 0xC2 <= b1 <= 0xDF:
+            if i < n:
+                if _cont(b[i]):
+                    out.append(chr(((b1 & 0x1F) << 6) | (b[i] & 0x3F)))
+                    i += 1
+                else:
+                    out.append(repl)
+                continue
+            out.append(repl)
+            break
+        elif 0xE0 <= b1 <= 0xEF:
+            if i + 1 < n:
+                b2, b3 = b[i], b[i + 1]
+                if (b1 == 0xE0 and b2 & 0xE0 == 0x80) or not _cont(b2) or not _cont(b3):
+                    out.append(repl)
+                    i += 0 if (b1 == 0xE0 and b2 & 0xE0 == 0x80) or not _cont(b2) else 1
+                else:
+                    c = ((b1 & 0x0F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
+                    out.append(repl if 0xD800 <= c <= 0xDFFF else chr(c))
+                    i += 2
+                continue
+            if i < n and ((b1 == 0xE0 and b[i] & 0xE0 == 0x80) or not _cont(b[i])):
+                out.append(repl)
+                continue
+            out.append(repl)
+            break
+        elif 0xF0 <= b1 <= 0xF7:
+            if i + 2 < n:
+                b2, b3, b4 = b[i], b[i + 1], b[i + 2]
+                uc = ((b1 & 0x07) << 18) | ((b2 & 0x3F) << 12) | ((b3 & 0x3F) << 6) | (b4 & 0x3F)
+                if not (_cont(b2) and _cont(b3) and _cont(b4)) or not 0x10000 <= uc < 0x110000:
+                    out.append(repl)
+                    if (b1 > 0xF4 or (b1 == 0xF0 and not 0x90 <= b2 <= 0xBF)
+                            or (b1 == 0xF4 and b2 & 0xF0 != 0x80) or not _cont(b2)):
+                        pass
+                    elif not _cont(b3):
+                        i += 1
+                    else:
+                        i += 2
+                else:
+                    out.append(chr(uc))
+                    i += 3
+                continue
+            if b1 > 0xF4 or (i < n and ((b1 == 0xF0 and not 0x90 <= b[i] <= 0xBF)
+                                        or (b1 == 0xF4 and b[i] & 0xF0 != 0x80) or not _cont(b[i]))):
+                out.append(repl)
+                continue
+            i += 1
+            out.append(repl)
+            if i < n and not _cont(b[i]):
+                continue
+            break
+        else:
+            out.append(repl)
+    return "".join(out)
 
 
 def segment_base_offset(path: str) -> int | None:
@@ -64,9 +141,9 @@ def _record_line(b: Batch, r: Record) -> str:
         return line
     prefix = " "
     if r.key is not None:
-        line += f"{prefix}key: {_java_string(r.key)}"
+        line += f"{prefix}key: {java_utf8(r.key)}"
     if r.value is not None:
-        line += f" payload: {_java_string(r.value)}"
+        line += f" payload: {java_utf8(r.value)}"
     return line
 
 
