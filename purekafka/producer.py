@@ -30,6 +30,7 @@ from purekafka.core.accumulator import Accumulator
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import BatchResult, Sender
+from purekafka.core.transactions import TransactionManager
 from purekafka.io.network import Network
 from purekafka.io.thread import IOThread
 from purekafka.partitioner import BuiltInPartitioner, default_partition, make_partitioner
@@ -253,17 +254,22 @@ class KafkaProducer:
             idem = IdempotenceState(cfg.transactional_id is not None,
                                     retry_backoff_ms=cfg.retry_backoff_ms,
                                     max_in_flight=cfg.max_in_flight_requests_per_connection)
-        if cfg.transactional_id is not None:
-            raise Errors.KafkaConfigurationError(
-                "transactional_id: transactions are not wired into the producer yet")
-        if not cfg.enable_idempotence and cfg.max_in_flight_requests_per_connection == 1:
-            pass  # ordering holds: one request per connection at a time
         self._sender = Sender(
             self._cluster, self._acc, self._network, acks=cfg.acks, retries=cfg.retries,
             request_timeout_ms=cfg.request_timeout_ms, delivery_timeout_ms=cfg.delivery_timeout_ms,
             max_request_size=cfg.max_request_size,
             allow_auto_create_topics=cfg.allow_auto_create_topics, idempotence=idem,
             transactional_id=cfg.transactional_id)
+        self._txn: TransactionManager | None = None
+        if cfg.transactional_id is not None:
+            assert idem is not None  # config refuses transactions without idempotence
+            self._txn = TransactionManager(cfg.transactional_id, idem,
+                                           transaction_timeout_ms=cfg.transaction_timeout_ms,
+                                           retry_backoff_ms=cfg.retry_backoff_ms)
+            self._sender.set_transaction_manager(self._txn)
+        if cfg.api_version is not None:
+            log.warning("api_version=%r is accepted for compatibility; purekafka always negotiates "
+                        "versions with the broker through ApiVersions", cfg.api_version)
         self._key_ser = cfg.key_serializer
         self._value_ser = cfg.value_serializer
         self._partitioner = make_partitioner(cfg.partitioner)
@@ -353,6 +359,8 @@ class KafkaProducer:
         lock = self._lock
         lock.acquire()  # the raw lock: Condition.__enter__ costs a Python frame per send
         try:
+            if self._txn is not None:
+                self._txn.maybe_add_partition(tp)
             acc = self._acc
             while True:
                 before = acc.batches.get(tp)
@@ -418,6 +426,72 @@ class KafkaProducer:
                 cluster.request_update()
                 self._io.wakeup()
                 cond.wait(min(remaining, 0.1))
+
+    # -- transactions ------------------------------------------------------------------------
+    def _txn_manager(self) -> TransactionManager:
+        if self._fork_generation != _fork_generation:
+            raise _forked()
+        if self._txn is None:
+            raise Errors.IllegalStateError(
+                "Transactional method invoked on a non-transactional producer (set transactional_id)")
+        if self._closed:
+            raise Errors.IllegalStateError("KafkaProducer already closed!")
+        return self._txn
+
+    def _await_txn(self, start: Callable[[], Any], timeout_ms: float | None, flush: bool = False) -> None:
+        cond = self._cond
+        wait_ms = self.config.max_block_ms if timeout_ms is None else timeout_ms
+        deadline = time.monotonic() + wait_ms / 1000.0
+        with cond:
+            result = start()
+            if flush:
+                self._acc.flushes_in_progress += 1
+        self._io.wakeup()
+        try:
+            with cond:
+                while not result.done:
+                    if not self._io.running:
+                        raise Errors.KafkaError("producer I/O thread is not running")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Errors.KafkaTimeoutError(
+                            f"Timeout expired after {wait_ms:.0f} ms while awaiting {result.operation}")
+                    cond.wait(min(remaining, 0.5))
+                result.consume()
+        finally:
+            if flush:
+                with cond:
+                    self._acc.flushes_in_progress -= 1
+
+    def init_transactions(self, timeout_ms: float | None = None) -> None:
+        """Fetch the producer id for ``transactional_id``, fencing older producers with it."""
+        txn = self._txn_manager()
+        self._await_txn(lambda: txn.initialize(time.monotonic() * 1000.0), timeout_ms)
+
+    def begin_transaction(self) -> None:
+        """Start a transaction: records sent from now on commit or abort together."""
+        txn = self._txn_manager()
+        with self._cond:
+            txn.begin()
+
+    def send_offsets_to_transaction(self, offsets: Any, group_metadata: Any,
+                                    timeout_ms: float | None = None) -> None:
+        """Commit consumer offsets (``{TopicPartition: OffsetAndMetadata or int}``) in the transaction.
+
+        ``group_metadata`` is a consumer group id or a ``GroupMetadata``.
+        """
+        txn = self._txn_manager()
+        self._await_txn(lambda: txn.send_offsets(offsets, group_metadata), timeout_ms)
+
+    def commit_transaction(self, timeout_ms: float | None = None) -> None:
+        """Flush, then commit the transaction; raises if it cannot be committed."""
+        txn = self._txn_manager()
+        self._await_txn(txn.begin_commit, timeout_ms, flush=True)
+
+    def abort_transaction(self, timeout_ms: float | None = None) -> None:
+        """Abort the transaction: its records are never seen by read_committed consumers."""
+        txn = self._txn_manager()
+        self._await_txn(txn.begin_abort, timeout_ms, flush=True)
 
     # -- flushing and closing ---------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> None:

@@ -140,7 +140,8 @@ class Sender:
         self.allow_auto_create_topics = allow_auto_create_topics
         self.idempotence = idempotence
         self.transactional_id = transactional_id
-        self.transactions: Any = None  # a TransactionManager plugs in here later
+        self.transactions: Any = None  # a TransactionManager, via set_transaction_manager
+        self.txn_driver: Any = None
         self.events: list[BatchResult] = []
         self.fatal: BaseException | None = None
         # statistics read by the facade's metrics()
@@ -160,10 +161,9 @@ class Sender:
         """Send what can be sent; return the milliseconds the caller may sleep."""
         net = self.network
         timeout = float("inf")
-        if self.transactions is not None:
-            wait = self.transactions.maybe_send(net, now_ms)
-            if wait is not None:
-                timeout = min(timeout, wait)
+        may_produce = True
+        if self.txn_driver is not None:
+            may_produce, timeout = self.txn_driver.run(now_ms)
         timeout = min(timeout, self._maybe_update_metadata(now_ms))
         idem = self.idempotence
         if idem is not None:
@@ -189,7 +189,7 @@ class Sender:
                     # (ask again, paced by the metadata backoff).
                     self.cluster.request_update()
                 timeout = min(timeout, delay)
-        if nodes and (idem is None or idem.has_producer_id):
+        if nodes and may_produce and (idem is None or idem.has_producer_id):
             admit = self._admit if idem is not None else None
             drained = self.acc.drain(self.cluster.partitions_for_node, nodes,
                                      self.max_request_size, now_ms, admit)
@@ -260,6 +260,22 @@ class Sender:
                           now_ms, True, _InitPidContext(self))
         return float("inf")
 
+    def set_transaction_manager(self, txn: Any) -> None:
+        """Plug in a ``TransactionManager``: its requests go first on every turn."""
+        from purekafka.core.txn_sender import TxnDriver
+
+        self.transactions = txn
+        self.txn_driver = TxnDriver(self, txn)
+
+    def fail_in_flight(self, exc: BaseException, now_ms: float) -> None:
+        """Fail batches already sent; their late answers are then ignored."""
+        idem = self.idempotence
+        for batch in list(self.acc.incomplete):
+            if batch.final_state is None and batch.in_flight:
+                if idem is not None and batch.base_sequence >= 0:
+                    idem.on_expired(batch)
+                self._fail(batch, exc, now_ms)
+
     def _idempotence_failed(self, exc: BaseException, now_ms: float) -> None:
         self.idempotence.fail(exc)
         self.fatal = exc
@@ -280,6 +296,9 @@ class Sender:
 
     def _admit(self, batch: ProducerBatch) -> bool:
         idem = self.idempotence
+        txn = self.transactions
+        if txn is not None and not txn.is_send_allowed(batch.tp):
+            return False
         if batch.attempts == 0 and batch.base_sequence < 0:
             if not idem.can_send(batch.tp):
                 return False
@@ -297,6 +316,11 @@ class Sender:
 
     def _send_produce(self, node: int, batches: list[ProducerBatch], now_ms: float) -> None:
         version = self.network.api_version(node, _produce.API_KEY)
+        if version is not None and self.transactions is not None:
+            lo, hi = self.transactions.produce_version_range()
+            version = min(version, hi)
+            if version < lo:
+                version = None
         if version is None:
             for b in batches:
                 self._fail(b, _errors.UnsupportedVersionError(
@@ -382,7 +406,8 @@ class Sender:
             elif isinstance(ctx, _ProduceContext):
                 err = _errors.KafkaConnectionError(f"connection to node {node} lost")
                 for batch in ctx.batches.values():
-                    self._retry_or_fail(batch, err, True, now_ms)
+                    if batch.final_state is None:
+                        self._retry_or_fail(batch, err, True, now_ms)
             else:
                 handler = getattr(ctx, "on_disconnect", None)
                 if handler is not None:
@@ -409,6 +434,8 @@ class Sender:
                     f"Produce response did not mention {tp[0]}-{tp[1]}"), True, now_ms)
 
     def _handle_partition(self, batch: ProducerBatch, p: Any, now_ms: float) -> None:
+        if batch.final_state is not None:
+            return  # failed meanwhile (transaction abort, forced close)
         code = p.error_code
         if code == 0:
             idem = self.idempotence

@@ -144,6 +144,9 @@ class Network:
         self._rand = random.Random()
         self.closed = False
         self.ever_connected = False
+        self.extra_addresses: dict[int, tuple[str, int]] = {}
+        # Finalized feature levels (e.g. "transaction.version") from the last ApiVersions.
+        self.finalized_features: dict[str, int] = {}
 
     # -- the core.sender.Network protocol ------------------------------------------
     def _node(self, node_id: int) -> _Node:
@@ -440,6 +443,8 @@ class Network:
             if v is not None:
                 versions[key] = v
         n.versions = versions
+        if resp.finalized_features:
+            self.finalized_features = {f.name: f.max_version_level for f in resp.finalized_features}
         n.state = READY
         n.failures = 0
         self.ever_connected = True
@@ -452,7 +457,13 @@ class Network:
             i = -node_id - 1
             return self.bootstrap[i] if i < len(self.bootstrap) else None
         b = self.cluster.brokers.get(node_id)
-        return None if b is None else (b.host, b.port)
+        if b is None:
+            return self.extra_addresses.get(node_id)
+        return (b.host, b.port)
+
+    def add_address(self, node_id: int, host: str, port: int) -> None:
+        """Remember a broker's address learnt outside Metadata (a coordinator)."""
+        self.extra_addresses[node_id] = (host, port)
 
     def _backoff(self, n: _Node, now_ms: float) -> None:
         n.failures += 1
