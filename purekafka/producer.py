@@ -466,7 +466,16 @@ class KafkaProducer:
     def init_transactions(self, timeout_ms: float | None = None) -> None:
         """Fetch the producer id for ``transactional_id``, fencing older producers with it."""
         txn = self._txn_manager()
-        self._await_txn(lambda: txn.initialize(time.monotonic() * 1000.0), timeout_ms)
+        # Learn the cluster's finalized transaction.version (ApiVersions) first, so the
+        # transaction protocol is chosen from the broker's answer, not before it.
+        wait_ms = self.config.max_block_ms if timeout_ms is None else timeout_ms
+        deadline = time.monotonic() + wait_ms / 1000.0
+        with self._cond:
+            while not self._network.ever_connected and time.monotonic() < deadline:
+                self._io.wakeup()
+                self._cond.wait(0.05)
+        remaining_ms = max(0.0, (deadline - time.monotonic()) * 1000.0)
+        self._await_txn(lambda: txn.initialize(time.monotonic() * 1000.0), remaining_ms)
 
     def begin_transaction(self) -> None:
         """Start a transaction: records sent from now on commit or abort together."""

@@ -71,3 +71,16 @@ def test_send_outside_a_transaction_is_refused(kafka, topic_factory) -> None:
         p.init_transactions()
         with pytest.raises(Errors.IllegalStateError):
             p.send(topic, b"v")
+
+
+def test_transaction_protocol_follows_the_broker(kafka, topic_factory) -> None:
+    # Kafka 4.4 finalizes transaction.version 2 (KIP-890): Produce adds partitions itself.
+    topic = topic_factory()
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, transactional_id=f"tv-{time.monotonic_ns()}") as p:
+        p.init_transactions()
+        tv = p._network.finalized_features.get("transaction.version", 0)
+        assert p._txn.transaction_v2 == (tv >= 2)
+        p.begin_transaction()
+        p.send(topic, b"v").get(30)
+        p.commit_transaction()
+    assert [c.value for c in consume(kafka.bootstrap, topic, 1)] == [b"v"]
