@@ -1,0 +1,380 @@
+"""A fault-injecting TCP proxy between a Kafka client and the brokers, for tests.
+
+One thread and one selector. Each broker gets a listener of its own on loopback,
+and broker addresses in Metadata and FindCoordinator responses are replaced by
+those listeners (``purekafka.decode.rewrite``), so the client reaches every
+broker through the proxy, including brokers it only learns of later.
+
+Client-to-broker bytes are forwarded a whole request frame at a time: the proxy
+has to know where frames begin to cut one in half, and which API each
+correlation id belongs to, to rewrite the answer. Broker-to-client bytes are
+forwarded frame by frame for the same reason.
+
+Faults, all on demand from any thread:
+
+* ``drop_all()``: close every open connection now (both sides).
+* ``drop_mid_request(api_key)``: at the next request of that API, forward only
+  the first part of its frame to the broker, then close that connection. The
+  broker never sees a whole request.
+* ``drop_after_request(api_key)``: forward the next such request whole, then
+  close the connection before the broker's answer can reach the client. The
+  broker may have acted on it; the client cannot know (the case idempotence is
+  for).
+
+It is bounded: at most ``max_connections`` open links and ``max_buffer`` bytes
+queued per direction, and it stops itself after ``lifetime`` seconds.
+"""
+from __future__ import annotations
+
+import selectors
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+
+from purekafka.decode.rewrite import FIND_COORDINATOR, METADATA, rewrite_addresses
+from purekafka.protocol import headers
+
+__all__ = ["FaultProxy", "PRODUCE"]
+
+Addr = tuple[str, int]
+PRODUCE = 0
+_RECV = 256 * 1024
+_MAX_FRAME = 100 * 1024 * 1024
+
+
+@dataclass
+class _Link:
+    client: socket.socket
+    upstream: socket.socket
+    target: Addr
+    c2s: bytearray = field(default_factory=bytearray)  # client bytes not yet a whole frame
+    s2c: bytearray = field(default_factory=bytearray)
+    out: dict[int, bytearray] = field(default_factory=dict)  # fileno -> bytes waiting to be written
+    apis: dict[int, tuple[int, int]] = field(default_factory=dict)  # correlation id -> (api key, version)
+    closing: bool = False  # close once the broker-bound bytes are written
+    orphan_corr: int | None = None  # client gone; close when the broker answers this request
+
+
+@dataclass
+class FaultStats:
+    accepted: int = 0
+    refused_upstream: int = 0
+    requests: int = 0
+    dropped_links: int = 0
+    mid_request_drops: int = 0
+    after_request_drops: int = 0
+    rewritten: int = 0
+
+
+class FaultProxy:
+    """Loopback proxy in front of ``upstreams``; ``bootstrap`` is what the client should dial."""
+
+    def __init__(self, upstreams: list[Addr], *, max_connections: int = 256,
+                 max_buffer: int = 64 * 1024 * 1024, lifetime: float = 900.0) -> None:
+        self._sel = selectors.DefaultSelector()
+        self._listeners: dict[socket.socket, Addr] = {}
+        self._local_for: dict[Addr, Addr] = {}
+        self._links: dict[socket.socket, _Link] = {}
+        self._max_connections = max_connections
+        self._max_buffer = max_buffer
+        self._deadline = time.monotonic() + lifetime
+        self._lock = threading.Lock()
+        self._pending_drop_all = False
+        self._armed: list[tuple[str, int]] = []  # ("mid" | "after", api key), taken in order
+        self._stop = threading.Event()
+        self.stats = FaultStats()
+        # The wakeup pair lets other threads interrupt select() at once.
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ)
+        for up in upstreams:
+            self._map(*up)
+        self.bootstrap = ",".join(f"{h}:{p}" for h, p in (self._local_for[u] for u in upstreams))
+        self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
+
+    # -- control (any thread) ------------------------------------------------------
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(10)
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def drop_all(self) -> None:
+        """Close every current connection (the client sees its connections reset)."""
+        with self._lock:
+            self._pending_drop_all = True
+        self._wake()
+
+    def drop_mid_request(self, api_key: int = PRODUCE) -> None:
+        """Cut the next ``api_key`` request in half and close its connection."""
+        with self._lock:
+            self._armed.append(("mid", api_key))
+
+    def drop_after_request(self, api_key: int = PRODUCE) -> None:
+        """Let the next ``api_key`` request through whole, then close before its answer arrives."""
+        with self._lock:
+            self._armed.append(("after", api_key))
+
+    def armed(self) -> int:
+        """How many armed request faults have not fired yet."""
+        with self._lock:
+            return len(self._armed)
+
+    @property
+    def open_links(self) -> int:
+        return len(self._links) // 2
+
+    # -- internals --------------------------------------------------------------------
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def _map(self, host: str, port: int) -> Addr:
+        known = self._local_for.get((host, port))
+        if known is None:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", 0))  # loopback only, whatever the broker's address
+            s.listen(64)
+            s.setblocking(False)
+            self._listeners[s] = (host, port)
+            self._sel.register(s, selectors.EVENT_READ)
+            known = s.getsockname()[:2]
+            self._local_for[(host, port)] = known
+        return known
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and time.monotonic() < self._deadline:
+                with self._lock:
+                    drop, self._pending_drop_all = self._pending_drop_all, False
+                if drop:
+                    for link in list({id(v): v for v in self._links.values()}.values()):
+                        self._drop(link)
+                for key, events in self._sel.select(0.5):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if sock is self._wake_r:
+                        try:
+                            self._wake_r.recv(4096)
+                        except OSError:
+                            pass
+                    elif sock in self._listeners:
+                        self._accept(sock)
+                    else:
+                        link = self._links.get(sock)
+                        if link is None:
+                            continue
+                        if events & selectors.EVENT_WRITE:
+                            self._flush(link, sock)
+                        if events & selectors.EVENT_READ and sock in self._links:
+                            self._read(link, sock)
+        finally:
+            self._close_all()
+
+    def _close_all(self) -> None:
+        for link in list({id(v): v for v in self._links.values()}.values()):
+            self._drop(link, count=False)
+        for s in list(self._listeners):
+            self._sel.unregister(s)
+            s.close()
+        self._listeners.clear()
+        self._sel.unregister(self._wake_r)
+        self._sel.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        if len(self._links) // 2 >= self._max_connections:
+            client.close()
+            return
+        target = self._listeners[listener]
+        try:
+            upstream = socket.create_connection(target, timeout=2.0)
+        except OSError:
+            self.stats.refused_upstream += 1  # broker down: the client sees a closed connection
+            client.close()
+            return
+        self.stats.accepted += 1
+        for s in (client, upstream):
+            s.setblocking(False)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        link = _Link(client, upstream, target)
+        link.out = {client.fileno(): bytearray(), upstream.fileno(): bytearray()}
+        self._links[client] = link
+        self._links[upstream] = link
+        self._sel.register(client, selectors.EVENT_READ)
+        self._sel.register(upstream, selectors.EVENT_READ)
+
+    def _drop(self, link: _Link, count: bool = True) -> None:
+        live = [s for s in (link.client, link.upstream) if self._links.pop(s, None) is not None]
+        if count and link.client in live:
+            self.stats.dropped_links += 1
+        for s in live:
+            self._close(s, reset=True)
+
+    def _close(self, s: socket.socket, reset: bool) -> None:
+        self._links.pop(s, None)
+        try:
+            self._sel.unregister(s)
+        except (KeyError, ValueError):
+            pass
+        if reset:
+            try:
+                # RST rather than FIN: the peer sees the connection reset, as after a crash.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        s.close()
+
+    def _read(self, link: _Link, sock: socket.socket) -> None:
+        try:
+            data = sock.recv(_RECV)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(link, count=False)
+            return
+        if sock is link.client:
+            if not link.closing and link.orphan_corr is None:
+                link.c2s += data
+                self._client_frames(link)
+        else:
+            link.s2c += data
+            self._broker_frames(link)
+
+    def _frames(self, buf: bytearray) -> list[bytes]:
+        frames = []
+        while len(buf) >= 4:
+            size = int.from_bytes(buf[:4], "big", signed=True)
+            if size < 0 or size > _MAX_FRAME:
+                raise ConnectionError(f"implausible frame size {size}")
+            if len(buf) < 4 + size:
+                break
+            frames.append(bytes(buf[:4 + size]))
+            del buf[:4 + size]
+        return frames
+
+    def _client_frames(self, link: _Link) -> None:
+        try:
+            frames = self._frames(link.c2s)
+        except ConnectionError:
+            self._drop(link)
+            return
+        for frame in frames:
+            if len(frame) < 12:
+                self._drop(link)
+                return
+            api_key, version, corr = struct.unpack(">hhi", frame[4:12])
+            self.stats.requests += 1
+            fault = self._take_fault(api_key)
+            if fault == "mid":
+                self.stats.mid_request_drops += 1
+                cut = max(12, len(frame) // 2)
+                self._send(link, link.upstream, frame[:cut])
+                link.closing = True  # write the half frame out, then reset both sides
+                self._flush(link, link.upstream)
+                return
+            link.apis[corr] = (api_key, version)
+            self._send(link, link.upstream, frame)
+            if fault == "after":
+                # Only the client side goes: the broker reads the whole request and acts on
+                # it, and its answer is thrown away. Closing the broker side too could make
+                # the kernel discard the request unread, which is just "mid" again.
+                self.stats.after_request_drops += 1
+                self.stats.dropped_links += 1
+                link.orphan_corr = corr
+                self._close(link.client, reset=True)
+                return
+
+    def _take_fault(self, api_key: int) -> str | None:
+        with self._lock:
+            for i, (kind, key) in enumerate(self._armed):
+                if key == api_key:
+                    del self._armed[i]
+                    return kind
+        return None
+
+    def _broker_frames(self, link: _Link) -> None:
+        try:
+            frames = self._frames(link.s2c)
+        except ConnectionError:
+            self._drop(link)
+            return
+        for frame in frames:
+            corr = int.from_bytes(frame[4:8], "big", signed=True) if len(frame) >= 8 else None
+            if link.orphan_corr is not None:
+                if corr == link.orphan_corr:
+                    self._drop(link, count=False)
+                    return
+                continue
+            api = link.apis.pop(corr, None) if corr is not None else None
+            if api is not None and api[0] in (METADATA, FIND_COORDINATOR):
+                frame = self._rewrite(api[0], api[1], frame)
+            self._send(link, link.client, frame)
+
+    def _rewrite(self, api_key: int, version: int, frame: bytes) -> bytes:
+        try:
+            _, body_at = headers.decode_response_header(frame[4:], headers.response_header_version(api_key, version))
+        except Exception:  # noqa: BLE001 - an undecodable header is passed on as it came
+            return frame
+        body = rewrite_addresses(api_key, version, frame[4 + body_at:], self._map)
+        if body is None:
+            return frame
+        self.stats.rewritten += 1
+        payload = frame[4:4 + body_at] + body
+        return len(payload).to_bytes(4, "big") + payload
+
+    def _send(self, link: _Link, sock: socket.socket, data: bytes) -> None:
+        if sock not in self._links:
+            return
+        buf = link.out[sock.fileno()]
+        if len(buf) + len(data) > self._max_buffer:
+            self._drop(link)
+            return
+        was_empty = not buf
+        buf += data
+        if was_empty:
+            self._flush(link, sock)
+
+    def _flush(self, link: _Link, sock: socket.socket) -> None:
+        if sock not in self._links:
+            return
+        buf = link.out[sock.fileno()]
+        while buf:
+            try:
+                n = sock.send(buf)
+            except BlockingIOError:
+                break
+            except OSError:
+                self._drop(link, count=False)
+                return
+            del buf[:n]
+        if link.closing and sock is link.upstream and not buf:
+            self._drop(link)
+            return
+        mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if buf else 0)
+        try:
+            self._sel.modify(sock, mask)
+        except (KeyError, ValueError):
+            pass
