@@ -21,6 +21,9 @@ def place_order(producer: KafkaProducer, prefix: str, order: str, fail: bool) ->
     try:
         producer.send(prefix + "orders", key=order.encode(), value=b"Order created")
         producer.send(prefix + "inventory", key=b"item1", value=f"Stock reduced for {order}".encode())
+        # Written to the log now; an abort still hides them from read_committed consumers.
+        # (Records not yet sent when abort_transaction() is called are dropped, as in Java.)
+        producer.flush()
         if fail:
             raise RuntimeError("payment declined")
         producer.send(prefix + "payments", key=f"payment-{order}".encode(), value=b"Payment processed")
