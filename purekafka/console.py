@@ -51,6 +51,18 @@ READER_DEFAULTS: dict[str, str] = {
 }
 
 
+EPILOG = """\
+line format:  [HEADERS<headers-delimiter>][KEY<key-separator>]VALUE
+  HEADERS is name:value,name2:value2 (with --parse-headers); KEY needs --parse-key or -K.
+  Separators accept \\t \\n \\r \\0 \\\\ \\xNN. An empty line is an empty value.
+
+examples:
+  purekafka produce -b localhost:9092 -t events < events.txt
+  purekafka produce -b localhost:9092 -t users -K : -H source=cli -X linger.ms=5 --print-offsets
+
+exit status: 0 all written, 1 some record failed or no broker reachable, 2 bad arguments."""
+
+
 class UsageError(Exception):
     """Bad command line: reported in one line, exit status 2."""
 
@@ -62,23 +74,23 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Produce records read from stdin or a file, one per line.",
-                epilog="Line format and exit status: see `pydoc purekafka.console`.",
+                epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-b", "--bootstrap-server", "--broker-list", dest="bootstrap",
+    p.add_argument("-b", "--bootstrap-server", "--broker-list", dest="bootstrap", metavar="SERVERS",
                    help="host:port[,host:port...] (required)")
     p.add_argument("-t", "--topic", help="topic to produce to (required)")
-    p.add_argument("-p", "--partition", type=int, help="send every record to this partition")
-    p.add_argument("-l", "--file", help="read records from FILE instead of stdin")
+    p.add_argument("-p", "--partition", type=int, metavar="N", help="send every record to this partition")
+    p.add_argument("-l", "--file", metavar="FILE", help="read records from FILE instead of stdin")
     src = p.add_argument_group("line parsing (kafka-console-producer reader properties)")
     src.add_argument("--parse-key", action="store_true", help="line is KEY<sep>VALUE (parse.key)")
-    src.add_argument("--key-separator", help="key separator, default TAB (key.separator)")
+    src.add_argument("--key-separator", metavar="SEP", help="key separator, default TAB (key.separator)")
     src.add_argument("-K", dest="kcat_key", metavar="SEP", help="kcat: --parse-key --key-separator SEP")
     src.add_argument("--parse-headers", action="store_true",
                      help="line starts with name:value,... headers (parse.headers)")
-    src.add_argument("--headers-delimiter", help="ends the headers block, default TAB")
-    src.add_argument("--headers-separator", help="between headers, default ','")
-    src.add_argument("--headers-key-separator", help="between header name and value, default ':'")
-    src.add_argument("--null-marker", help="a key/value/header value equal to this is sent as null")
+    src.add_argument("--headers-delimiter", metavar="SEP", help="ends the headers block, default TAB")
+    src.add_argument("--headers-separator", metavar="SEP", help="between headers, default ','")
+    src.add_argument("--headers-key-separator", metavar="SEP", help="between header name and value, default ':'")
+    src.add_argument("--null-marker", metavar="STR", help="a key/value/header value equal to this is sent as null")
     src.add_argument("--ignore-error", action="store_true",
                      help="send a line lacking a separator with a null key instead of failing it")
     src.add_argument("--property", action="append", default=[], metavar="NAME=VALUE",
@@ -94,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     prod.add_argument("--producer.config", dest="config_file", metavar="FILE",
                       help="Java-style properties file of producer settings")
     prod.add_argument("-z", "--compression", "--compression-codec", dest="compression",
-                      help="none, gzip, snappy, lz4 or zstd")
+                      metavar="CODEC", help="none, gzip, snappy, lz4 or zstd")
     prod.add_argument("--acks", "--request-required-acks", dest="acks", help="0, 1 or all")
     prod.add_argument("--sync", action="store_true", help="wait for each record before the next")
     out = p.add_argument_group("output")

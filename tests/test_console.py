@@ -125,7 +125,7 @@ def test_kcat_key_flag_file_and_partition(kafka, topic_factory, tmp_path):
     topic = topic_factory(partitions=3)
     path = tmp_path / "records.txt"
     path.write_bytes(b"".join(f"k{i}::value {i}\n".encode() for i in range(20)))
-    proc = produce(kafka, "-t", topic, "-K", "::", "--file", str(path), "-p", "2", "--print-offsets")
+    proc = produce(kafka, "-t", topic, "-K", "::", "--file", str(path), "-p", "2", "--print-offsets", "--sync")
     assert proc.returncode == 0, proc.stderr
     records = consume(kafka.bootstrap, topic, 20)
     assert [(r.partition, r.key, r.value) for r in records] == [
@@ -215,6 +215,13 @@ def test_bad_arguments(args, needle):
     proc = produce("127.0.0.1:9", *args)
     assert proc.returncode == 2
     assert needle in one_line_error(proc)
+
+
+def test_help():
+    proc = subprocess.run([sys.executable, "-m", "purekafka.cli", "produce", "--help"], capture_output=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0
+    assert b"line format:" in proc.stdout and b"--key-separator SEP" in proc.stdout
 
 
 def test_missing_topic_and_bootstrap():
