@@ -28,8 +28,9 @@ def main(bootstrap: str = "localhost:9092", prefix: str = "") -> None:
             futures = [producer.send(prefix + f"compressed-{codec}", value=r) for r in records]
             producer.flush()
             offsets = [f.get(timeout=30).offset for f in futures]
-            raw = sum(len(json.dumps(r)) for r in records)
-            print(f"{codec:<7} {len(records)} records, {raw} value bytes, offsets {offsets[0]}..{offsets[-1]}")
+            ratio = producer.metrics()["producer-metrics"]["compression-rate-avg"]
+            print(f"{codec:<7} {len(records)} records at offsets {offsets[0]}..{offsets[-1]}, "
+                  f"batches compressed to {ratio:.0%} of their size")
 
 
 if __name__ == "__main__":
