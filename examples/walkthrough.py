@@ -54,12 +54,6 @@ def declared_topics(name: str) -> tuple[dict[str, int], dict[str, dict[str, str]
     return dict(module.TOPICS), dict(getattr(module, "TOPIC_CONFIG", {}))
 
 
-def transactions_available() -> bool:
-    from purekafka import KafkaProducer
-
-    return hasattr(KafkaProducer, "init_transactions")
-
-
 def create_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, str]]]) -> None:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
@@ -170,10 +164,6 @@ def main(argv: list[str]) -> int:
     bootstrap = argv[0] if argv else "localhost:9092"
     prefix = argv[1] if len(argv) > 1 else ""
     examples = EXAMPLES
-    if not transactions_available():
-        examples = [e for e in EXAMPLES if e[0] != "transactional"]
-        print("(transactions are not in this build yet: the transactional example is left out)\n")
-
     wanted: dict[str, tuple[int, dict[str, str]]] = {}
     for name, _ in examples:
         topics, configs = declared_topics(name)
