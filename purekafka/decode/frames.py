@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from purekafka.decode.apinames import api_name
 from purekafka.decode.batches import error_reason as reason
@@ -68,31 +68,64 @@ def describe_error(e: BaseException, base: int) -> str:
 
 
 class FrameSplitter:
-    """Cuts one byte stream into size-prefixed frames, incrementally."""
+    """Cuts one byte stream into size-prefixed frames, incrementally.
 
-    def __init__(self, start_offset: int = 0, where: str = "") -> None:
+    ``resync(buf)`` may find where the next plausible frame starts in ``buf``; with
+    it, an implausible size (or a stream that begins mid-frame, see ``searching``)
+    costs only the bytes up to the next frame. Without it the rest of the stream
+    is given up.
+    """
+
+    def __init__(self, start_offset: int = 0, where: str = "",
+                 resync: Callable[[bytes], int | None] | None = None, searching: bool = False) -> None:
         self.buf = bytearray()
         self.offset = start_offset  # stream offset of buf[0]
         self.where = where
-        self.broken = False
+        self.resync = resync
+        self.broken = searching and resync is not None
+        self.search_from = start_offset  # where the current search began
+        self.why = "the capture began mid-connection"  # why we are searching
 
     def feed(self, data: bytes) -> list[tuple[int, bytes] | Message]:
         """Complete frames as ``(offset, frame_without_size)``, and framing errors."""
-        if self.broken:
+        if self.broken and self.resync is None:
             self.offset += len(data)
             return []
         self.buf += data
         out: list[tuple[int, bytes] | Message] = []
-        while len(self.buf) >= 4:
+        while True:
+            if self.broken:
+                assert self.resync is not None
+                at = self.resync(bytes(self.buf))
+                if at is None:
+                    keep = min(len(self.buf), 11)  # a header may straddle two chunks
+                    self.offset += len(self.buf) - keep
+                    del self.buf[:len(self.buf) - keep]
+                    break
+                self.offset += at
+                del self.buf[:at]
+                self.broken = False
+                if self.offset > self.search_from:
+                    out.append(Message("error", self.search_from, 0, self.where, error=(
+                        f"{self.why}: skipped {self.offset - self.search_from} bytes from byte offset "
+                        f"{self.search_from} to the next frame, at byte offset {self.offset}")))
+            if len(self.buf) < 4:
+                break
             size = _I32.unpack_from(self.buf, 0)[0]
             if size < 0 or size > MAX_FRAME:
-                out.append(Message("error", self.offset, size, self.where, error=(
-                    f"frame size {size} at byte offset {self.offset} is not a plausible size "
-                    f"(expected 0..{MAX_FRAME}); the remaining {len(self.buf)} bytes of this stream are skipped")))
-                self.offset += len(self.buf)
-                self.buf.clear()
+                why = (f"frame size {size} at byte offset {self.offset} is not a plausible size "
+                       f"(expected 0..{MAX_FRAME})")
                 self.broken = True
-                break
+                if self.resync is None:
+                    out.append(Message("error", self.offset, size, self.where, error=(
+                        f"{why}; the remaining {len(self.buf)} bytes of this stream are skipped")))
+                    self.offset += len(self.buf)
+                    self.buf.clear()
+                    break
+                self.why, self.search_from = why, self.offset
+                self.offset += 1
+                del self.buf[:1]
+                continue
             if len(self.buf) < 4 + size:
                 break
             out.append((self.offset, bytes(self.buf[4:4 + size])))
@@ -112,11 +145,22 @@ class FrameSplitter:
                 f"{missing} bytes missing from the capture at byte offset {self.offset}")))
         self.offset += len(self.buf) + missing
         self.buf.clear()
-        self.broken = False
+        # The data after a hole need not start a frame; search when we can.
+        self.broken = self.resync is not None
+        self.search_from = self.offset
+        self.why = "after the missing bytes"
         return out
 
     def close(self) -> list[Message]:
-        """Report a trailing partial frame."""
+        """Report a trailing partial frame, or bytes in which no frame was found."""
+        if self.broken and self.resync is not None:
+            end = self.offset + len(self.buf)
+            self.buf.clear()
+            if end > self.search_from:
+                return [Message("error", self.search_from, 0, self.where, error=(
+                    f"{self.why}: no frame found in the {end - self.search_from} bytes from byte offset "
+                    f"{self.search_from} to the end of the stream"))]
+            return []
         if not self.buf or self.broken:
             return []
         want = _I32.unpack_from(self.buf, 0)[0] + 4 if len(self.buf) >= 4 else 4
@@ -124,6 +168,21 @@ class FrameSplitter:
             f"truncated frame at byte offset {self.offset}: expected {want} bytes, found {len(self.buf)}"))
         self.buf.clear()
         return [msg]
+
+
+def find_request(buf: bytes) -> int | None:
+    """Offset of the first size prefix in ``buf`` followed by a request header of a known API and version."""
+    keys = _request_versions()
+    end = len(buf)
+    for p in range(0, end - 11):
+        size, key, version = struct.unpack_from(">ihh", buf, p)
+        if 8 <= size <= MAX_FRAME and key in keys and specs.in_range(version, keys[key]):
+            return p
+    return None
+
+
+def _request_versions() -> dict[int, list[int | None]]:
+    return {d["api_key"]: d["request"]["valid_versions"] for d in specs.all_specs().values() if "api_key" in d}
 
 
 class Conversation:
@@ -137,6 +196,14 @@ class Conversation:
         # Shared between the connections of one capture: Produce v13+ and Fetch v13+
         # name topics by id only, and Metadata responses say which id is which name.
         self.topic_names = topic_names if topic_names is not None else {}
+
+    def find_response(self, buf: bytes) -> int | None:
+        """Offset of the first size prefix in ``buf`` followed by the correlation id of a pending request."""
+        for p in range(0, len(buf) - 7):
+            size, corr = struct.unpack_from(">ii", buf, p)
+            if 4 <= size <= MAX_FRAME and corr in self.pending:
+                return p
+        return None
 
     def request(self, offset: int, frame: bytes) -> Message:
         msg = Message("request", offset, len(frame), self.where)

@@ -45,11 +45,14 @@ def _printable(b: int) -> str:
 
 
 def _is_ascii_column(rest: str, line_bytes: bytearray) -> bool:
-    """Whether ``rest`` is the ASCII rendering of the bytes read so far on this line."""
-    if not line_bytes or not rest:
+    """Whether ``rest`` (the gap included) ends with the ASCII rendering of the bytes read so far."""
+    if not line_bytes:
         return False
-    rendered = "".join(_printable(b) for b in line_bytes)
-    return rendered.rstrip() == rest.rstrip()
+    rendered = "".join(_printable(b) for b in line_bytes).rstrip()
+    tail = rest.rstrip()
+    # The column may begin with spaces (bytes 0x20), which then look like part of the gap.
+    return bool(rendered) and tail.endswith(rendered) and len(tail) - len(rendered) >= 1 \
+        and not tail[:len(tail) - len(rendered)].strip()
 
 
 def _parse_tokens(text: str, lineno: int, dump_line: bool) -> bytearray:
@@ -62,7 +65,7 @@ def _parse_tokens(text: str, lineno: int, dump_line: bool) -> bytearray:
             break
         gap, tok = m.group(1), m.group(2)
         tok_start = m.start(2)
-        if dump_line and len(gap) >= 2 and _is_ascii_column(text[tok_start:], out):
+        if dump_line and len(gap) >= 2 and _is_ascii_column(text[m.start(1):], out):
             break
         cleaned = tok.strip(",;")
         hm = _HEX.match(cleaned)

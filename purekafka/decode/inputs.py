@@ -8,11 +8,10 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
-from purekafka.decode.frames import MAX_FRAME, Conversation, FrameSplitter, Message
+from purekafka.decode.frames import MAX_FRAME, Conversation, FrameSplitter, Message, find_request
 from purekafka.decode.pcap import Problem, Segment, parse_ip_packet, read_capture
 from purekafka.decode.tcp import Chunk, Gap, Reassembler
 from purekafka.errors import DecodeError
-from purekafka.protocol import specs
 
 __all__ = ["decode_frame_file", "decode_capture", "decode_packets", "ip_packets"]
 
@@ -36,7 +35,8 @@ def decode_frame_file(data: bytes, direction: str = "auto",
             return
         size = struct.unpack_from(">i", data, pos)[0]
         if size < 0 or size > MAX_FRAME:
-            nxt = _resync(data, pos + 1)
+            found = find_request(data[pos + 1:])
+            nxt = None if found is None else pos + 1 + found
             then = (f"skipped {nxt - pos} bytes to a plausible request at byte offset {nxt}" if nxt is not None
                     else f"the remaining {end - pos} bytes are skipped")
             yield Message("error", pos, 0, where, error=(
@@ -51,17 +51,6 @@ def decode_frame_file(data: bytes, direction: str = "auto",
             return
         yield _classify(conv, pos, data[pos + 4:pos + 4 + size], direction)
         pos += 4 + size
-
-
-def _resync(data: bytes, start: int) -> int | None:
-    """The next offset where a size prefix and a request header for a known API and version begin."""
-    keys = {d["api_key"]: d["request"]["valid_versions"] for d in specs.all_specs().values() if "api_key" in d}
-    end = len(data)
-    for p in range(start, end - 11):
-        size, key, version = struct.unpack_from(">ihh", data, p)
-        if 8 <= size <= end - p - 4 and key in keys and specs.in_range(version, keys[key]):
-            return p
-    return None
 
 
 def _classify(conv: Conversation, offset: int, frame: bytes, direction: str) -> Message:
@@ -98,11 +87,14 @@ class _Streams:
         late = "" if self.reasm.began_in_capture(conn) else " (capture began mid-connection)"
         return f"conn {conn} {ch}:{cp} {arrow} {sh}:{sp}{late}"
 
-    def _splitter(self, conn: int, to_server: bool) -> FrameSplitter:
+    def _splitter(self, conn: int, to_server: bool, conv: Conversation) -> FrameSplitter:
         key = (conn, to_server)
         sp = self.splitters.get(key)
         if sp is None:
-            sp = self.splitters[key] = FrameSplitter(0, self._where(conn, to_server))
+            # A capture that joined a connection mid-stream may begin mid-frame: search for the first frame.
+            sp = self.splitters[key] = FrameSplitter(0, self._where(conn, to_server),
+                                                     find_request if to_server else conv.find_response,
+                                                     searching=not self.reasm.began_in_capture(conn))
         return sp
 
     def handle(self, ev: Chunk | Gap) -> Iterator[Message]:
@@ -110,7 +102,7 @@ class _Streams:
         if conv is None:
             conv = self.convs[ev.conn] = Conversation(self._where(ev.conn, True).replace("->", "<->"),
                                                           topic_names=self.topic_names)
-        sp = self._splitter(ev.conn, ev.to_server)
+        sp = self._splitter(ev.conn, ev.to_server, conv)
         items = sp.gap(ev.missing) if isinstance(ev, Gap) else sp.feed(ev.data)
         for item in items:
             if isinstance(item, Message):

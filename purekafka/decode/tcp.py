@@ -9,7 +9,10 @@ in a buffer until the hole is filled. Sequence numbers are compared modulo
 A new SYN on an address pair that already carried a connection starts a new
 connection (ports get reused). What is still buffered at the end sits behind a
 hole that the capture never filled; it is reported as a gap and then delivered
-after it, so that decoding can try to pick up at the next frame.
+after it, so that decoding can try to pick up at the next frame. A hole is
+declared as soon as the other side acknowledges bytes beyond it (the receiver
+got them, so only the capture lost them), which keeps responses after their
+requests even when a request segment is missing.
 """
 from __future__ import annotations
 
@@ -100,6 +103,8 @@ class Reassembler:
             return out
         if seg.rst:
             return out
+        if seg.has_ack:
+            out.extend(self._acked(conn, not to_server, seg.ack))
         if half.next_seq is None:
             half.next_seq = seg.seq  # capture began mid-stream: take the first byte we see as the start
         if seg.payload:
@@ -170,6 +175,24 @@ class Reassembler:
                     out.append(self._deliver(conn, to_server, half, tail, packet))
                 progressed = True
                 break
+        return out
+
+    def _acked(self, conn: _Conn, to_server: bool, ack: int) -> list[Chunk | Gap]:
+        """The peer acknowledged bytes up to ``ack``: a hole it covers was lost by the capture, not the network."""
+        half = conn.halves[to_server]
+        if not half.pending or half.next_seq is None:
+            return []
+        acked = (ack - half.next_seq) % _MOD
+        if acked >= _HALF:
+            return []
+        start = min(half.pending)
+        if half.delivered + acked < start:
+            return []  # data in the hole may still arrive
+        missing = start - half.delivered
+        out: list[Chunk | Gap] = [Gap(conn.id, to_server, half.delivered, missing)]
+        half.delivered = start
+        half.next_seq = (half.next_seq + missing) % _MOD
+        out.extend(self._drain(conn, to_server, half))
         return out
 
     def _flush(self, conn: _Conn) -> list[Chunk | Gap]:

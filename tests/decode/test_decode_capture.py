@@ -26,10 +26,12 @@ def _conversation(rng: random.Random, client: tuple[str, int], server: tuple[str
         pos = 0
         while pos < len(stream):
             n = rng.randint(1, 40)
-            data_pk.append(Pkt(*src, *dst, isn + 1 + pos, 0, PSH | ACK, stream[pos:pos + n]))
+            # Acknowledging only the peer's SYN is always true, whatever order the capture shows.
+            peer_ack = (isn_s if src == client else isn_c) + 1
+            data_pk.append(Pkt(*src, *dst, isn + 1 + pos, peer_ack, PSH | ACK, stream[pos:pos + n]))
             if mess and rng.random() < 0.2 and pos:
                 back = rng.randint(1, pos)  # a retransmission that overlaps already-sent bytes
-                data_pk.append(Pkt(*src, *dst, isn + 1 + pos - back, 0, ACK, stream[pos - back:pos + n]))
+                data_pk.append(Pkt(*src, *dst, isn + 1 + pos - back, peer_ack, ACK, stream[pos - back:pos + n]))
             pos += n
     if mess:
         for i in range(len(data_pk)):
@@ -37,8 +39,8 @@ def _conversation(rng: random.Random, client: tuple[str, int], server: tuple[str
             data_pk[i], data_pk[j] = data_pk[j], data_pk[i]
         data_pk += [rng.choice(data_pk) for _ in range(len(data_pk) // 5)] if data_pk else []
     pk += data_pk
-    pk.append(Pkt(*client, *server, isn_c + 1 + len(up), 0, FIN | ACK))
-    pk.append(Pkt(*server, *client, isn_s + 1 + len(down), 0, FIN | ACK))
+    pk.append(Pkt(*client, *server, isn_c + 1 + len(up), isn_s + 1, FIN | ACK))
+    pk.append(Pkt(*server, *client, isn_s + 1 + len(down), isn_c + 1, FIN | ACK))
     return pk
 
 
