@@ -233,7 +233,7 @@ class Conversation:
         api = self.pending.pop(corr, None) or self.fixed_api
         if api is None:
             msg.error = (f"response with correlation id {corr} at byte offset {offset} matches no request "
-                         f"seen on this connection, so its API is unknown (give --api KEY --api-version V)")
+                         f"seen on this connection, so its API is unknown (give --api-key KEY --api-version V)")
             return msg
         msg.api_key, msg.api_version = api
         hv = headers.response_header_version(*api)

@@ -69,6 +69,8 @@ def _classify(conv: Conversation, offset: int, frame: bytes, direction: str) -> 
         alt = conv.response(offset, frame)
         if not alt.error:
             return alt
+    if msg.error and conv.fixed_api is None:
+        msg.error += " (if this frame is a response, decode it with --api-key KEY --api-version V)"
     return msg
 
 
