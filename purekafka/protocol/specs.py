@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import uuid as _uuid
 from functools import lru_cache
 from pathlib import Path
@@ -32,9 +33,21 @@ __all__ = [
     "decode_request_frame", "decode_response_frame", "default_value", "in_range", "to_plain",
 ]
 
-# The specs sit beside the package in the source tree (the generic codec is a
-# test and tooling aid, not part of the installed runtime).
-SPEC_DIR = Path(__file__).resolve().parents[2] / "protocol_specs"
+
+
+def _spec_dir() -> Path:
+    # In a source tree the specs sit beside the package; an installed wheel carries them as
+    # data files under <prefix>/share/purekafka (pyproject's data-files), which is where
+    # `purekafka decode` finds them outside a checkout.
+    candidates = [Path(__file__).resolve().parents[2] / "protocol_specs",
+                  Path(sys.prefix) / "share" / "purekafka" / "protocol_specs"]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return candidates[0]
+
+
+SPEC_DIR = _spec_dir()
 
 def in_range(version: int, rng: list[int | None] | None) -> bool:
     """Whether ``version`` falls in a spec range (``[lo, hi]``, hi null = open, null = none)."""
