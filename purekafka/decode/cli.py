@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
         return 2
     printer = Printer(out, err, args.json)
     try:
-        for name, data in _inputs(args, stdin, err):
+        for name, data in _inputs(args, stdin):
             _decode_one(name, data, args, printer)
     except _UsageError as e:
         err.write(f"purekafka decode: {e}\n")
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
     return 1 if printer.failures else 0
 
 
-def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None, err: IO[str]) -> Iterator[tuple[str, bytes]]:
+def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None) -> Iterator[tuple[str, bytes]]:
     for text in args.hex_text:
         yield "<hex>", text.encode("utf-8", "replace")
     items = args.inputs or ([] if args.hex_text else ["-"])

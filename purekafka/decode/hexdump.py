@@ -93,7 +93,7 @@ def parse_hex(text: str) -> HexText:
     starts: list[int] = []
     saw_summary = False
     saw_hexdump_c = False
-    for lineno, raw_line in enumerate(text.splitlines(), 1):
+    for lineno, raw_line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
         line = raw_line.rstrip("\r\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -127,6 +127,8 @@ def looks_like_hex(data: bytes) -> bool:
     """Whether raw input is text that should be read as a hex dump rather than binary."""
     if not data:
         return False
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte order mark, as some editors save text
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:

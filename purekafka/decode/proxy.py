@@ -9,7 +9,6 @@ through the proxy. ``--pcap`` also records the traffic as a capture file.
 """
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import selectors
 import socket

@@ -1,7 +1,6 @@
 """The proxy's command line and address rewriting (the broker-backed runs are in test_decode_broker.py)."""
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
