@@ -84,7 +84,7 @@ def _java_form(v: Any, records: set[str]) -> Any:
     return v
 
 
-@pytest.mark.parametrize("name", ["tcpdump_confluent.pcap", "proxy_confluent.pcap"])
+@pytest.mark.parametrize("name", ["tcpdump_confluent.pcap", "proxy_confluent.pcap", "proxy_purekafka.pcap"])
 def test_bodies_match_kafkas_message_classes(java, name):
     check_against_java(java, _frames(DATA / name))
 

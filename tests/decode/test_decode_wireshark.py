@@ -18,7 +18,7 @@ import pytest
 from purekafka.decode import main
 
 DATA = Path(__file__).parent / "data"
-CAPTURES = ["tcpdump_confluent.pcap", "proxy_confluent.pcap"]
+CAPTURES = ["tcpdump_confluent.pcap", "proxy_confluent.pcap", "proxy_purekafka.pcap"]
 
 
 def _need(tool: str) -> None:
