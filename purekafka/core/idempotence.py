@@ -25,12 +25,13 @@ How the sender uses it (the contract it is coded against):
    state enforces through ``needs_producer_id(now)``); ``abort_batches`` (fail
    every queued batch with ``error``, as Java does for authorization errors,
    then carry on); ``fatal`` (``fatal_error`` is set for good).
-2. Draining a partition: a batch never sent goes out only if ``can_send(tp)``,
+2. Draining a partition: a batch never sent goes out only if ``can_send(tp)``
+   (False while batches of that partition wait to be retried: they go first),
    and is then stamped by ``assign(tp, record_count, batch)``. A batch that is
-   being retried goes out only if ``can_resend(batch)`` (it must be the oldest
-   unfinished batch of its partition, so a retry never overtakes), and is
-   marked sent again with ``resend(batch)``. When the head of a partition's
-   queue may not go, stop draining that partition (Java ``break``).
+   being retried goes out only if ``can_resend(batch)`` (normally it must be
+   the oldest unfinished batch of its partition, so a retry never overtakes),
+   and is marked sent again with ``resend(batch)``. When the head of a
+   partition's queue may not go, stop draining that partition (Java ``break``).
 3. A partition's answer: success -> ``on_acked(batch, base_offset)``, which
    returns False when the batch was already finished (do not complete it
    twice). An error code (a lost connection counts as NETWORK_EXCEPTION, 13)
@@ -54,32 +55,59 @@ How the sender uses it (the contract it is coded against):
 Epoch bumps (KIP-360). A non-transactional producer bumps its epoch *locally*,
 as Java's ``bumpIdempotentProducerEpoch`` does: the broker accepts
 ``epoch + 1`` with sequence 0 from a producer id it knows. A bump is requested
-for a partition after an OUT_OF_ORDER_SEQUENCE_NUMBER that proves a gap, an
-UNKNOWN_PRODUCER_ID, a definite rejection of a batch, or an unresolved gap.
-While one is pending no new batch is stamped anywhere, and the partitions that
-asked for it wait until none of their requests is on the wire (Java rewrites
-at once; waiting means a batch is never restamped while its old stamp may
-still be answered). Then the epoch goes up by one and the unfinished batches
-of those partitions are restamped from sequence 0, in order. Other partitions
-keep their old epoch until their own unfinished batches are done, and then
-restart at 0 in the new epoch. At epoch 32767 the producer id is dropped
-instead and a new one is fetched with InitProducerId.
+for a partition whose sequences have a gap that no unfinished batch can fill:
+OUT_OF_ORDER_SEQUENCE_NUMBER for the next, the oldest unfinished, or the
+batch right after a lost one; UNKNOWN_PRODUCER_ID; a batch refused for sure;
+or an unresolved partition with nothing left to settle it. The partition
+takes no new batch until the bump, and the bump waits until (a) none of its
+requests is on the wire, (b) its unfinished batches *before* the gap have
+finished under the old epoch, and (c) none of the batches from the gap on may
+already be stored (an answer that was lost or inconclusive: such a batch is
+first resent, one at a time, with its old stamp; the broker then either
+recognises it or refuses it with OOSN). A stored batch past the gap (the
+broker had no state for us and took any sequence) cancels the bump. Then the
+epoch goes up by one and the partition's unfinished batches are restamped
+from sequence 0, in order. Other partitions keep their old epoch until their
+own unfinished batches are done, then restart at 0 in the new epoch. At epoch
+32767 the producer id is dropped instead and a new one is fetched.
+
+Java rewrites the in-flight batches at once, which can write a batch twice
+when its earlier copy was stored but its answer lost; conditions (a)-(c) are
+what the exactly-once state-machine test (a model of the broker's
+de-duplication, with lost requests and answers) checks.
 
 Transactional mode (``transactional=True``) is driven by ``TransactionManager``,
 which owns the producer id and epoch (``set_producer``): no local bumps; what
 Java turns into an abortable or fatal transaction error is queued for the
-manager (``take_errors``). Deviations from Java, each for safety: the
-restamping waits for the wire as above; a retriable error whose batch will not
-be retried marks the partition unresolved (Java leaves a silent gap); sequence
+manager (``take_errors``). Other deviations from Java, each for safety: a
+retriable error that may have been stored, on a batch that will not be
+retried, marks the partition unresolved (Java leaves a silent gap); sequence
 comparisons are modulo 2**31 so they survive wrap-around.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any, Literal, Protocol
 
-from purekafka.errors import KafkaError, KafkaTimeoutError, LocalProtocolError, for_code
+from purekafka.core.sequences import (
+    EPOCH_MAX,
+    FATAL_BATCH_CODES,
+    INT32_MAX,
+    MAX_IN_FLIGHT_PER_PARTITION,
+    NO_OFFSET,
+    NO_PRODUCER_EPOCH,
+    NO_PRODUCER_ID,
+    NO_SEQUENCE,
+    Code,
+    TopicPartition,
+    broker_error,
+    decrement_sequence,
+    increment_sequence,
+    is_retriable,
+    maybe_written,
+    seq_after,
+)
+from purekafka.errors import KafkaError, KafkaTimeoutError, LocalProtocolError
 from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProducerIdResponse
 
 __all__ = [
@@ -95,100 +123,6 @@ __all__ = [
     "decrement_sequence",
     "increment_sequence",
 ]
-
-TopicPartition = tuple[str, int]
-
-NO_PRODUCER_ID = -1
-NO_PRODUCER_EPOCH = -1
-NO_SEQUENCE = -1
-NO_OFFSET = -1
-MAX_IN_FLIGHT_PER_PARTITION = 5  # the broker keeps metadata for the last 5 batches
-INT32_MAX = 2**31 - 1
-EPOCH_MAX = 2**15 - 1
-
-
-class Code(IntEnum):
-    """The broker error codes the exactly-once machinery reasons about."""
-
-    NONE = 0
-    UNKNOWN_SERVER_ERROR = -1
-    CORRUPT_MESSAGE = 2
-    UNKNOWN_TOPIC_OR_PARTITION = 3
-    LEADER_NOT_AVAILABLE = 5
-    NOT_LEADER_OR_FOLLOWER = 6
-    REQUEST_TIMED_OUT = 7
-    MESSAGE_TOO_LARGE = 10
-    NETWORK_EXCEPTION = 13
-    COORDINATOR_LOAD_IN_PROGRESS = 14
-    COORDINATOR_NOT_AVAILABLE = 15
-    NOT_COORDINATOR = 16
-    RECORD_LIST_TOO_LARGE = 18
-    NOT_ENOUGH_REPLICAS = 19
-    NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
-    ILLEGAL_GENERATION = 22
-    UNKNOWN_MEMBER_ID = 25
-    TOPIC_AUTHORIZATION_FAILED = 29
-    GROUP_AUTHORIZATION_FAILED = 30
-    CLUSTER_AUTHORIZATION_FAILED = 31
-    INVALID_TIMESTAMP = 32
-    UNSUPPORTED_VERSION = 35
-    UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
-    OUT_OF_ORDER_SEQUENCE_NUMBER = 45
-    DUPLICATE_SEQUENCE_NUMBER = 46
-    INVALID_PRODUCER_EPOCH = 47
-    INVALID_TXN_STATE = 48
-    INVALID_PRODUCER_ID_MAPPING = 49
-    INVALID_TRANSACTION_TIMEOUT = 50
-    CONCURRENT_TRANSACTIONS = 51
-    TRANSACTION_COORDINATOR_FENCED = 52
-    TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
-    OPERATION_NOT_ATTEMPTED = 55
-    KAFKA_STORAGE_ERROR = 56
-    UNKNOWN_PRODUCER_ID = 59
-    FENCED_INSTANCE_ID = 82
-    INVALID_RECORD = 87
-    THROTTLING_QUOTA_EXCEEDED = 89
-    PRODUCER_FENCED = 90
-    UNKNOWN_TOPIC_ID = 100
-    TRANSACTION_ABORTABLE = 120
-
-
-# Java TransactionManager.maybeTransitionToErrorState: these poison the producer.
-_FATAL_BATCH_CODES = frozenset({
-    Code.CLUSTER_AUTHORIZATION_FAILED, Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    Code.PRODUCER_FENCED, Code.UNSUPPORTED_VERSION, Code.INVALID_PRODUCER_ID_MAPPING,
-})
-
-
-def is_retriable(code: int) -> bool:
-    """True when Kafka classes ``code`` as retriable (the shared error table)."""
-    return bool(for_code(code).retriable)
-
-
-def broker_error(code: int, message: str = "") -> KafkaError:
-    """The purekafka exception instance for a broker error code."""
-    cls = for_code(code)
-    return cls(message) if message else cls()
-
-
-def increment_sequence(sequence: int, increment: int) -> int:
-    """``sequence + increment`` wrapping past 2**31-1 to 0 (Java DefaultRecordBatch)."""
-    if sequence > INT32_MAX - increment:
-        return increment - (INT32_MAX - sequence) - 1
-    return sequence + increment
-
-
-def decrement_sequence(sequence: int, decrement: int) -> int:
-    """Inverse of ``increment_sequence``."""
-    if sequence < decrement:
-        return INT32_MAX - (decrement - sequence) + 1
-    return sequence - decrement
-
-
-def _seq_after(a: int, b: int) -> bool:
-    """True if sequence ``a`` comes after ``b`` (modulo 2**31, window of 2**30)."""
-    return 0 < ((a - b) & INT32_MAX) < 2**30
-
 
 class Batch(Protocol):
     """What the state needs from a batch; it writes the last three attributes."""
@@ -247,13 +181,16 @@ class InitDecision:
 class _Tracked:
     """Per-batch bookkeeping the batch object itself need not carry."""
 
-    __slots__ = ("batch", "on_wire", "done", "reset")
+    __slots__ = ("batch", "on_wire", "done", "reset", "maybe_written")
 
     def __init__(self, batch: Batch) -> None:
         self.batch = batch
         self.on_wire = True
         self.done = False
         self.reset = False  # restamped since first sent (Java sequenceHasBeenReset)
+        # its last send may have been stored (the answer was lost or inconclusive), so
+        # its stamp must not change: a restamped copy would be written a second time
+        self.maybe_written = False
 
 
 class _Partition:
@@ -289,7 +226,8 @@ class IdempotenceState:
         self._partitions: dict[TopicPartition, _Partition] = {}
         self._tracked: dict[int, _Tracked] = {}
         self._unresolved: dict[TopicPartition, int] = {}  # tp -> sequence after the lost batch
-        self._bump: set[TopicPartition] = set()  # partitions waiting for an epoch bump
+        # partitions waiting for an epoch bump -> the sequence where their gap starts
+        self._bump: dict[TopicPartition, int] = {}
         self._restart: set[TopicPartition] = set()  # transactional: restart at 0, same epoch
         self._init_in_flight = False
         self._init_not_before = 0.0
@@ -383,15 +321,17 @@ class IdempotenceState:
     # -- draining ----------------------------------------------------------------------
     def can_send(self, tp: TopicPartition) -> bool:
         """May a batch that was never sent go to ``tp`` now (Java shouldStopDrainBatchesForPartition)?"""
-        if self.fatal_error is not None or not self.has_producer_id or self._bump:
+        if self.fatal_error is not None or not self.has_producer_id:
             return False
-        if tp in self._unresolved or tp in self._restart:
+        if tp in self._bump or tp in self._unresolved or tp in self._restart:
             return False
         p = self._partitions.get(tp)
         if p is None:
             return True
         if p.unfinished and (p.producer_id != self.producer_id or p.producer_epoch != self.producer_epoch):
             return False  # a new epoch must not start before the old one's batches finish
+        if any(not u.on_wire for u in p.unfinished):
+            return False  # batches waiting to be retried go first (Java drains the deque head)
         # Batches given up on while on the wire still occupy the broker's window.
         ghosts = p.wire - sum(1 for t in p.unfinished if t.on_wire)
         return len(p.unfinished) + ghosts < self.max_in_flight
@@ -430,10 +370,18 @@ class IdempotenceState:
         if self.fatal_error is not None or t is None or t.done or t.on_wire:
             return False
         tp = batch.tp
-        if tp in self._bump or tp in self._restart or not self.has_producer_id:
+        if tp in self._restart or not self.has_producer_id:
             return False
         p = self._partitions[tp]
-        return p.unfinished[0] is t
+        gap = self._bump.get(tp)
+        if gap is None or seq_after(gap, batch.base_sequence):
+            return p.unfinished[0] is t  # the oldest goes first (before a gap: old epoch)
+        # At or after the gap, a batch is restamped under the new epoch, unless it may
+        # be stored already: such a batch is probed first with its old stamp, one at a
+        # time, and the broker's answer (duplicate or OOSN) settles it.
+        if p.wire or seq_after(gap, p.unfinished[0].batch.base_sequence) or not t.maybe_written:
+            return False
+        return next(u for u in p.unfinished if u.maybe_written) is t
 
     def resend(self, batch: Batch) -> None:
         """The retried batch is on the wire again (with its current stamp)."""
@@ -494,8 +442,13 @@ class IdempotenceState:
         if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
             return  # an answer from before a reset or bump says nothing about the current run
         last = increment_sequence(batch.base_sequence, batch.record_count - 1)
-        if p.last_acked_sequence == NO_SEQUENCE or _seq_after(last, p.last_acked_sequence):
+        if p.last_acked_sequence == NO_SEQUENCE or seq_after(last, p.last_acked_sequence):
             p.last_acked_sequence = last
+        gap = self._bump.get(batch.tp)
+        if gap is not None and not seq_after(gap, batch.base_sequence):
+            # The broker stored a batch from the gap on: its sequence went on past the
+            # gap (it had no state for us, or the gap was not real), so no bump is needed.
+            del self._bump[batch.tp]
         if base_offset >= 0:
             p.last_acked_offset = max(p.last_acked_offset, base_offset + batch.record_count - 1)
 
@@ -536,11 +489,12 @@ class IdempotenceState:
             self._settle()
             return Decision("ignore")
         err = broker_error(error_code, message or f"produce to {batch.tp[0]}-{batch.tp[1]} failed")
+        t.maybe_written = maybe_written(error_code)
         if self.fatal_error is not None:
             self._finish(t)
             self._settle()
             return Decision("fail", self.fatal_error)
-        if error_code in _FATAL_BATCH_CODES:
+        if error_code in FATAL_BATCH_CODES:
             self.fatal_error = err
             self._errors.append(("fatal", err))
             self._finish(t)
@@ -562,16 +516,16 @@ class IdempotenceState:
         if self.transactional:
             self._errors.append(("abortable", err))
         if error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional:
-            requested = self._request_bump(tp)
+            requested = self._request_bump(tp, batch.base_sequence)
         elif error_code == Code.UNKNOWN_PRODUCER_ID:
             if self.transactional:
                 self._restart.add(tp)
             else:
-                requested = self._request_bump(tp)
-        elif is_retriable(error_code):
+                requested = self._request_bump(tp, batch.base_sequence)
+        elif t.maybe_written:
             self._mark_unresolved(batch)  # it may or may not have been written
         elif not self.transactional:
-            requested = self._request_bump(tp)  # rejected for sure: close the gap with a new epoch
+            requested = self._request_bump(tp, batch.base_sequence)  # rejected for sure: close the gap
         else:
             self._shift_down(t)
         self._settle()
@@ -589,23 +543,25 @@ class IdempotenceState:
                 if self.transactional:
                     self._restart.add(tp)
                 else:
-                    self._request_bump(tp)
+                    self._request_bump(tp, batch.base_sequence)
                 return True
             if not self.transactional:
-                self._request_bump(tp)
+                self._request_bump(tp, batch.base_sequence)
                 return True
             return False
         if code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER:
             unresolved = tp in self._unresolved
-            is_next = batch.base_sequence == increment_sequence(p.last_acked_sequence, 1) \
-                if p.last_acked_sequence != NO_SEQUENCE else batch.base_sequence == 0
-            if not unresolved and (t.reset or not is_next):
-                return True  # an earlier batch failed first; this one only follows it
-            if not self.transactional:
-                if not unresolved or batch.base_sequence == self._unresolved[tp]:
-                    self._request_bump(tp)
-                return True
-            return False
+            is_next = batch.base_sequence == increment_sequence(p.last_acked_sequence, 1)
+            if self.transactional:
+                # Retry only when an earlier batch failed first; a real gap aborts.
+                return not unresolved and (t.reset or not is_next)
+            # The gap is real when nothing before this batch can still fill it: it is the
+            # next one, the oldest unfinished one, or the one right after a lost batch.
+            # (Java bumps only in the first and last case; a batch behind several expired
+            # ones would retry until its own delivery timeout.)
+            if is_next or p.unfinished[0] is t or (unresolved and batch.base_sequence == self._unresolved[tp]):
+                self._request_bump(tp, batch.base_sequence)
+            return True
         return is_retriable(code)
 
     def on_split(self, batch: Batch, parts: list[Batch]) -> None:
@@ -637,13 +593,21 @@ class IdempotenceState:
     def _mark_unresolved(self, batch: Batch) -> None:
         nxt = increment_sequence(batch.base_sequence, batch.record_count)
         prev = self._unresolved.get(batch.tp)
-        if prev is None or _seq_after(nxt, prev):
+        if prev is None or seq_after(nxt, prev):
             self._unresolved[batch.tp] = nxt
 
-    def _request_bump(self, tp: TopicPartition) -> bool:
+    def _request_bump(self, tp: TopicPartition, gap: int) -> bool:
+        """Ask for an epoch bump for ``tp`` whose sequences break at ``gap``.
+
+        Batches before the gap may already be stored, so they finish under the old
+        epoch first (a restamped copy of a stored batch would be written twice); only
+        the batches from the gap on are restamped.
+        """
         if self.transactional:
             return False
-        self._bump.add(tp)
+        prev = self._bump.get(tp)
+        if prev is None or seq_after(prev, gap):
+            self._bump[tp] = gap
         return True
 
     def _shift_down(self, failed: _Tracked) -> None:
@@ -654,14 +618,14 @@ class IdempotenceState:
             return
         n = batch.record_count
         for t in p.unfinished:
-            if t.on_wire and _seq_after(t.batch.base_sequence, batch.base_sequence):
+            if t.on_wire and seq_after(t.batch.base_sequence, batch.base_sequence):
                 # Its old stamp may still be answered, so it cannot move; hold the
                 # partition instead (the transaction is aborting anyway).
                 self._mark_unresolved(batch)
                 return
         p.next_sequence = decrement_sequence(p.next_sequence, n)
         for t in p.unfinished:
-            if _seq_after(t.batch.base_sequence, batch.base_sequence):
+            if seq_after(t.batch.base_sequence, batch.base_sequence):
                 t.batch.base_sequence = decrement_sequence(t.batch.base_sequence, n)
                 t.reset = True
 
@@ -675,6 +639,7 @@ class IdempotenceState:
             b = t.batch
             b.producer_id, b.producer_epoch, b.base_sequence = self.producer_id, self.producer_epoch, seq
             t.reset = True
+            t.maybe_written = False
             seq = increment_sequence(seq, b.record_count)
         p.producer_id, p.producer_epoch = self.producer_id, self.producer_epoch
         p.next_sequence = seq
@@ -700,15 +665,26 @@ class IdempotenceState:
                     "The client hasn't received acknowledgment for some previously sent messages "
                     "and can no longer retry them.")))
             else:
-                self._bump.add(tp)
+                self._request_bump(tp, p.next_sequence)
         for tp in list(self._restart):
             p = self._partitions.get(tp)
             if p is None or p.wire == 0:
                 self._restart.discard(tp)
                 self._restamp(tp)
         if self._bump and self.has_producer_id and self.fatal_error is None:
-            if all(self._partitions[tp].wire == 0 for tp in self._bump if tp in self._partitions):
+            if all(self._clear_for_bump(tp, gap) for tp, gap in self._bump.items()):
                 self._bump_epoch()
+
+    def _clear_for_bump(self, tp: TopicPartition, gap: int) -> bool:
+        """Nothing of ``tp`` on the wire, and nothing unfinished before its gap."""
+        p = self._partitions.get(tp)
+        if p is None:
+            return True
+        if p.wire:
+            return False
+        if p.unfinished and seq_after(gap, p.unfinished[0].batch.base_sequence):
+            return False  # batches before the gap finish under the old epoch first
+        return not any(u.maybe_written for u in p.unfinished)
 
     def _bump_epoch(self) -> None:
         self.epoch_bumps += 1

@@ -61,7 +61,8 @@ import heapq
 import itertools
 from typing import Any, Iterable, Mapping
 
-from purekafka.core.idempotence import Code, IdempotenceState, TopicPartition
+from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.sequences import Code, TopicPartition
 from purekafka.core.txn_requests import (
     CommittedOffset,
     CoordinatorType,
@@ -331,6 +332,11 @@ class TransactionManager(CoordinatorResponses):
         cached = self._cached(State.INITIALIZING, "initTransactions")
         if cached is not None:
             return cached
+        if self.state is not State.UNINITIALIZED:
+            # Java's table also lets COMMITTING/ABORTING move to INITIALIZING, for the
+            # epoch bump that ends a transaction; the application may not take that path.
+            raise IllegalStateError(f"TransactionalId {self.transactional_id}: initTransactions "
+                                    f"is only allowed once, not in state {self.state.value}")
         self._transition(State.INITIALIZING)
         self._refresh_transaction_version(on_initialization=True)
         result = self._enqueue_init_producer_id(bump=False)

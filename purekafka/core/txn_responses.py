@@ -11,7 +11,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from purekafka.core.idempotence import Code, IdempotenceState, TopicPartition, broker_error, is_retriable
+from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.sequences import Code, TopicPartition, broker_error, is_retriable
 from purekafka.core.txn_requests import CommittedOffset, CoordinatorType, GroupMetadata, Node, TxnRequest, TxnResult
 from purekafka.errors import IllegalStateError, KafkaError, ProducerFencedError
 from purekafka.protocol import add_offsets_to_txn as _aot
@@ -290,6 +291,12 @@ class CoordinatorResponses:
         self._fatal(err)
 
     def _fail_abortable(self, req: TxnRequest, err: KafkaError) -> None:
+        if req.kind == "EndTxn" and self.state is State.ABORTING_TRANSACTION:
+            # The abort itself failed: retrying it would loop and nothing else leaves
+            # ABORTING_TRANSACTION, so it is fatal (Java does this for
+            # TRANSACTION_ABORTABLE only, and stays stuck on the others).
+            self._fail_fatal(req, KafkaError(f"Failed to abort transaction: {err}"))
+            return
         req.result.fail(err)
         self._abortable(err)
 

@@ -219,7 +219,7 @@ def test_non_retriable_error_fails_batch_and_bumps_epoch() -> None:
     b1, b2 = send(s, A, 2), send(s, A, 3)
     d = s.on_error(b1, Code.MESSAGE_TOO_LARGE, can_retry=False)
     assert d.action == "fail" and d.bump_requested
-    assert s.bump_pending and not s.can_send(B)  # nothing new is stamped meanwhile
+    assert s.bump_pending and not s.can_send(A) and s.can_send(B)  # only A waits
     # b2 is still on the wire with its old stamp: the bump waits for it.
     assert s.producer_epoch == 0 and b2.stamp == (1000, 0, 2)
     d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
@@ -342,15 +342,25 @@ def test_expired_while_on_the_wire_holds_the_bump_until_answered() -> None:
     b1 = send(s, A, 5)
     assert s.on_expired(b1)  # its request is still outstanding
     assert s.bump_pending and s.producer_epoch == 0  # waits for b1's answer
-    assert not s.can_send(B)
+    assert not s.can_send(A)
     assert s.on_acked(b1, 0) is False  # the late answer is not a second completion
     assert s.producer_epoch == 1 and s.can_send(A) and s.can_send(B)
+
+
+def test_refusal_before_append_without_retry_budget_bumps() -> None:
+    # NOT_ENOUGH_REPLICAS is checked before the append: nothing stored, a real gap
+    s = ready()
+    b1, b2 = send(s, A, 5), send(s, A, 5)
+    d = s.on_error(b1, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
+    assert d.action == "fail" and d.bump_requested and not s.is_unresolved(A)
+    assert s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"
+    assert b2.stamp == (1000, 1, 0)
 
 
 def test_retriable_error_without_retry_budget_marks_unresolved() -> None:
     s = ready()
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    d = s.on_error(b1, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
+    d = s.on_error(b1, Code.REQUEST_TIMED_OUT, can_retry=False)
     assert d.action == "fail" and s.is_unresolved(A)
     # b2 then meets the gap: OOSN on the batch right after the unresolved one bumps
     d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
@@ -653,18 +663,15 @@ class IdempotenceMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_deadlock(self) -> None:
-        """Some unfinished batch can always make progress."""
+        """With nothing on the wire, some unfinished batch can always go out again."""
         s = self.s
-        if s.fatal_error is not None or not s.has_producer_id:
+        if s.fatal_error is not None or not s.has_producer_id or self.m.on_wire:
             return
-        wire_tps = {x.batch.tp for x in self.m.on_wire}
-        for tp in TPS:
-            unfinished = s.unfinished(tp)
-            if unfinished and tp not in wire_tps:
-                assert s.can_resend(unfinished[0]), f"{tp} stuck: {unfinished}"
-        if s.bump_pending:
-            assert wire_tps, "an epoch bump waits for nothing"
-        if not self.m.on_wire and not self.m.waiting:
+        unfinished = [b for tp in TPS for b in s.unfinished(tp)]
+        if unfinished:
+            assert any(s.can_resend(b) for b in unfinished), f"stuck: {unfinished}"
+        else:
+            assert not s.bump_pending, "an epoch bump waits for nothing"
             for tp in TPS:
                 assert s.can_send(tp), f"{tp} blocked with nothing outstanding"
 
@@ -794,3 +801,167 @@ def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
     got = consume_all(kafka.bootstrap, topic)
     assert [r.value for r in got] == (_values("b0", 2) + _values("b1", 2) + _values("b2", 2)
                                       + _values("b4", 2) + _values("b6", 2))
+
+
+# -- exactly-once against a model of the broker's de-duplication -------------------------------------
+# A small model of Kafka's per-partition producer state (ProducerStateManager: epoch check,
+# sequence continuity, the last five batches remembered for duplicates) answers the stamps
+# the state hands out, while requests and answers get lost, batches expire and the broker
+# rejects some batches outright. Whatever happens, no batch may be written twice, batches
+# must be written in the order they were made, and every batch reported stored must be.
+
+class ModelPartition:
+    def __init__(self) -> None:
+        self.log: list[int] = []  # batch uids, in log order
+        self.producers: dict[int, tuple[int, int, list[tuple[int, int, int]]]] = {}  # pid -> epoch, last seq, cache
+
+    def append(self, pid: int, epoch: int, first: int, count: int, uid: int, reject: bool) -> tuple[int, int]:
+        last = increment_sequence(first, count - 1)
+        entry = self.producers.get(pid)
+        if entry is not None:
+            cur_epoch, cur_last, cache = entry
+            if epoch < cur_epoch:
+                return Code.INVALID_PRODUCER_EPOCH, -1
+            if epoch == cur_epoch:
+                for f, l_, off in cache:
+                    if (f, l_) == (first, last):
+                        return Code.NONE, off  # a duplicate: the original offset
+                if first != increment_sequence(cur_last, 1):
+                    return Code.OUT_OF_ORDER_SEQUENCE_NUMBER, -1
+            elif first != 0:
+                return Code.OUT_OF_ORDER_SEQUENCE_NUMBER, -1  # a new epoch starts at 0
+        # (a producer the partition has no state for may start at any sequence)
+        if reject:
+            return Code.INVALID_RECORD, -1  # refused for its content, nothing written
+        cache = [] if entry is None or entry[0] != epoch else entry[2]
+        offset = len(self.log)
+        self.log.append(uid)
+        self.producers[pid] = (epoch, last, (cache + [(first, last, offset)])[-5:])
+        return Code.NONE, offset
+
+
+class Ticket(FakeBatch):
+    _uids = iter(range(10**9))
+
+    def __init__(self, tp, n) -> None:
+        super().__init__(tp, n)
+        self.uid = next(self._uids)
+
+
+class ExactlyOnceMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.s = IdempotenceState()
+        self.s.init_producer_id_request()
+        self.s.handle_init_producer_id_response(InitProducerIdResponse(producer_id=7, producer_epoch=0), 0)
+        self.broker = {tp: ModelPartition() for tp in TPS[:2]}
+        self.wire: list[tuple[Ticket, tuple[int, int, int], bool]] = []  # FIFO: batch, stamp, reject
+        self.waiting: list[Ticket] = []
+        self.made: dict = {tp: [] for tp in TPS[:2]}  # uids in the order batches were made
+        self.stored: set[int] = set()  # uids reported stored to the user
+        self.failed_for_sure: set[int] = set()  # uids refused by the broker and reported failed
+
+    @rule(p=st.integers(0, 1), n=st.integers(1, 3))
+    def make(self, p, n) -> None:
+        tp = TPS[p]
+        if self.s.can_send(tp):
+            b = Ticket(tp, n)
+            self.s.assign(tp, n, b)
+            self.made[tp].append(b.uid)
+            self.wire.append((b, b.stamp, False))
+
+    @rule(i=st.integers(0, 20))
+    def resend(self, i) -> None:
+        if self.waiting:
+            b = self.waiting[i % len(self.waiting)]
+            if self.s.can_resend(b):
+                self.s.resend(b)
+                self.waiting.remove(b)
+                self.wire.append((b, b.stamp, False))
+
+    def _outcome(self, b: Ticket, code: int, offset: int, retry_budget: bool) -> None:
+        if code == Code.NONE:
+            if self.s.on_acked(b, offset):
+                self.stored.add(b.uid)
+            return
+        d = self.s.on_error(b, code, can_retry=retry_budget)
+        if d.action == "retry":
+            self.waiting.append(b)
+        elif d.action == "succeed":
+            self.stored.add(b.uid)
+        elif d.action == "fail" and code == Code.INVALID_RECORD:
+            self.failed_for_sure.add(b.uid)
+
+    def _break_connection(self, budget: bool) -> None:
+        """The connection died: every request still on it is lost unprocessed."""
+        lost, self.wire = self.wire, []
+        for b, _, _ in lost:
+            self._outcome(b, Code.NETWORK_EXCEPTION, -1, budget)
+
+    @precondition(lambda self: self.wire)
+    @rule(fate=st.sampled_from(["ok", "ok", "ok", "ok", "request lost", "answer lost", "timeout",
+                                "reject", "not leader"]),
+          retry_budget=st.sampled_from([True, True, True, False]))
+    def deliver(self, fate, retry_budget) -> None:
+        b, stamp, _ = self.wire.pop(0)  # one connection: first sent, first processed
+        if fate == "request lost":
+            self._outcome(b, Code.NETWORK_EXCEPTION, -1, retry_budget)
+            self._break_connection(retry_budget)
+            return
+        if fate == "not leader":
+            # Leadership moved: this broker refuses every request for the partition it still holds.
+            self._outcome(b, Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+            for other in [w for w in self.wire if w[0].tp == b.tp]:
+                self.wire.remove(other)
+                self._outcome(other[0], Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+            return
+        code, offset = self.broker[b.tp].append(*stamp, b.record_count, b.uid, reject=(fate == "reject"))
+        if fate == "answer lost":
+            self._outcome(b, Code.NETWORK_EXCEPTION, -1, retry_budget)
+            self._break_connection(retry_budget)
+            return
+        if fate == "timeout" and code == Code.NONE:
+            code, offset = Code.REQUEST_TIMED_OUT, -1  # stored, but acks=all timed out
+        self._outcome(b, code, offset, retry_budget)
+
+    @rule(i=st.integers(0, 20))
+    def expire(self, i) -> None:
+        if self.waiting:
+            b = self.waiting[i % len(self.waiting)]
+            if self.s.on_expired(b):
+                self.waiting.remove(b)
+
+    @invariant()
+    def exactly_once_in_order(self) -> None:
+        for tp, part in self.broker.items():
+            assert len(part.log) == len(set(part.log)), f"a batch was written twice: {part.log}"
+            made = self.made[tp]
+            assert part.log == sorted(part.log, key=made.index), f"written out of order: {part.log}"
+            assert not (set(part.log) & self.failed_for_sure)
+        written = {uid for part in self.broker.values() for uid in part.log}
+        assert self.stored <= written, "a batch reported stored is not in the log"
+
+    def teardown(self) -> None:
+        # A quiet network from here on: everything still unfinished must get through.
+        for _ in range(400):
+            if self.wire:
+                self.deliver("ok", True)
+            elif self.waiting:
+                progressed = False
+                for b in list(self.waiting):
+                    if self.s.can_resend(b):
+                        self.resend(self.waiting.index(b))
+                        progressed = True
+                        break
+                assert progressed, f"stuck: {self.waiting}"
+            else:
+                break
+            self.exactly_once_in_order()
+        assert not self.wire and not self.waiting
+        assert all(not self.s.unfinished(tp) for tp in self.broker)
+
+
+_eo_base = settings()
+ExactlyOnceMachine.TestCase.settings = settings(
+    _eo_base, stateful_step_count=60, max_examples=max(_eo_base.max_examples, 300))
+TestExactlyOnceMachine = ExactlyOnceMachine.TestCase

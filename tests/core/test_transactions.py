@@ -933,3 +933,26 @@ def test_broker_fencing_is_fatal(kafka, topic_factory, tv: int) -> None:
         assert old.batches_to_abort()[0] == "all"
     finally:
         wire.close()
+
+
+def test_abort_that_fails_abortably_is_fatal_not_stuck() -> None:
+    # Java leaves the manager in ABORTING_TRANSACTION here, where no call can move it;
+    # purekafka makes it fatal, as Java already does for TRANSACTION_ABORTABLE.
+    tm = in_txn_with_partition(tv=2)
+    abort = tm.begin_abort()
+    req = next_req(tm)
+    reply(tm, req, end.EndTxnResponse(error_code=Code.UNKNOWN_PRODUCER_ID))
+    assert tm.state is State.FATAL_ERROR and abort.error is not None
+
+
+def test_initialize_only_from_uninitialized() -> None:
+    tm = in_txn_with_partition()
+    tm.begin_abort()
+    with pytest.raises(IllegalStateError, match="timed out"):
+        tm.initialize(0)  # the pending abort comes first
+    tm.begin_abort().error = KafkaError("pretend it failed")
+    tm.begin_abort().done = True
+    with pytest.raises(KafkaError):
+        tm.begin_abort().consume()
+    with pytest.raises(IllegalStateError, match="only allowed once"):
+        tm.initialize(0)
