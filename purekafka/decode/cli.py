@@ -6,6 +6,7 @@ Exit status: 0 when everything decoded, 1 when anything could not be decoded
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import IO, Iterator
@@ -51,9 +52,12 @@ class Printer:
             self.out.write(message_tree(m, self.count) + "\n\n")
         self.out.flush()
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: str, offset: int | None = None) -> None:
+        """Something outside any frame or batch could not be read (always on stderr; in JSON also on stdout)."""
         self.failures += 1
         self.err.write(f"error: {text}\n")
+        if self.as_json:
+            self.out.write(json.dumps({"type": "error", "offset": offset, "error": text}) + "\n")
 
 
 def _build_parser() -> _Parser:
@@ -193,7 +197,8 @@ def _segment(name: str, data: bytes, args: argparse.Namespace, printer: Printer)
             printer.err.write(f"Non-consecutive offsets in {os.path.abspath(name)}\n")
             printer.err.write("".join(j + "\n" for j in jumps))
         for p in problems:
-            printer.problem(p)
+            printer.failures += 1
+            printer.err.write(f"error: {p}\n")  # stdout holds exactly what Kafka's tool prints
         return
     run = read_batch_run(data)
     for b in run.batches:
@@ -209,10 +214,9 @@ def _segment(name: str, data: bytes, args: argparse.Namespace, printer: Printer)
     if run.error:
         printer.problem(f"{name}: {run.error}")
     elif run.trailing:
-        printer.problem(f"{name}: {run.trailing} bytes at byte offset {run.valid_bytes} do not hold a whole batch")
+        printer.problem(f"{name}: {run.trailing} bytes at byte offset {run.valid_bytes} do not hold a whole batch",
+                        run.valid_bytes)
 
 
 def _json_line(obj: object) -> str:
-    import json
-
     return json.dumps(obj)

@@ -45,6 +45,7 @@ class Message:
     problems: list[str] = field(default_factory=list)  # record-level problems inside a good body
     #: topic names for the topic ids this message mentions, learnt from Metadata responses
     topic_names: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # remarks that are not problems (the proxy's rewrites)
 
     @property
     def api_name(self) -> str | None:

@@ -191,8 +191,12 @@ class Proxy:
                 link.flow.data(time.time(), False, original)
             msg = link.conv.response(offset, frame)
             msg.where = link.s2c.where
+            rewritten = self._rewrite(msg, frame)
+            if rewritten is not None:
+                msg.notes.append("the proxy passed this response on with the broker addresses replaced by its own: "
+                                 + ", ".join(f"{h}:{p} -> {lh}:{lp}" for (h, p), (lh, lp) in self.local_for.items()))
             self.on_message(msg)
-            self._send(link, link.client, self._rewrite(msg, frame) or original)
+            self._send(link, link.client, rewritten or original)
 
     def _rewrite(self, msg: Message, frame: bytes) -> bytes | None:
         if msg.api_key is None or msg.api_version is None or msg.error:

@@ -2,8 +2,8 @@
 
 JSON field names are stable: frames always have ``type``, ``offset``, ``size``,
 ``where``, ``api_key``, ``api_name``, ``api_version``, ``correlation_id``,
-``header``, ``body``, ``error``, ``problems`` and ``topic_names`` (topic id -> name, for
-ids the capture's Metadata responses named); batches and records always
+``header``, ``body``, ``error``, ``problems``, ``topic_names`` (topic id -> name, for
+ids the capture's Metadata responses named) and ``notes``; batches and records always
 have the keys of :func:`batch_json` and :func:`record_json`. Bytes become
 ``{"hex": ..., "utf8": ...}`` (``utf8`` null when not valid UTF-8); every
 ``*error_code`` field gains a sibling ``*error_code_name``.
@@ -86,7 +86,7 @@ def message_json(m: Message) -> str:
         "type": m.kind, "offset": m.offset, "size": m.size, "where": m.where, "api_key": m.api_key,
         "api_name": m.api_name, "api_version": m.api_version, "correlation_id": m.correlation_id,
         "header": to_json_value(m.header), "body": to_json_value(m.body), "error": m.error,
-        "problems": list(m.problems), "topic_names": dict(m.topic_names),
+        "problems": list(m.problems), "topic_names": dict(m.topic_names), "notes": list(m.notes),
     }
     return json.dumps(obj)
 
@@ -214,4 +214,6 @@ def message_tree(m: Message, number: int) -> str:
             _tree(k, v, 1, out, m.topic_names)
     for p in m.problems:
         out.append(f"{INDENT}PROBLEM: {p}")
+    for n in m.notes:
+        out.append(f"{INDENT}NOTE: {n}")
     return "\n".join(out)

@@ -156,6 +156,9 @@ def test_confluent_kafka_through_the_proxy(kafka, topic_factory, tmp_path):
     from_cap = [(f["type"], f["api_name"], f["api_version"], f["correlation_id"]) for f in frames]
     assert sorted(live, key=str) == sorted(from_cap, key=str)
     assert not [m for m in rp.messages if m.failed]
+    rewritten = [m for m in rp.messages if m.notes]
+    assert rewritten and {m.api_name for m in rewritten} <= {"Metadata", "FindCoordinator"}
+    assert all("broker addresses replaced" in m.notes[0] for m in rewritten)
     # The tree output of the same capture reads, and names the topic and errors.
     out = io.StringIO()
     assert main([str(cap)], stdout=out, stderr=io.StringIO()) == 0

@@ -220,3 +220,11 @@ def test_topic_ids_are_named_from_metadata_responses():
     assert frames[2]["topic_names"] == {str(tid): "orders"}
     rc, _, text = run(["-"], meta_req + meta_resp + produce)
     assert f'topic_id: {tid} (topic "orders")' in text
+
+
+def test_segment_problems_are_json_objects_too():
+    batch = bytes(_batch())
+    rc, frames, _ = run(["--json", "--format", "batches", "-"], batch + batch[:30])
+    assert rc == 1
+    assert [f["type"] for f in frames] == ["batch", "error"]
+    assert frames[1]["offset"] == len(batch) and "do not hold a whole batch" in frames[1]["error"]
