@@ -48,7 +48,7 @@ def create_example_topics(kafka, name: str, prefix: str) -> None:
         kafka.create_topic(prefix + topic, partitions, 1, configs.get(topic))
 
 
-def run_example(kafka, name: str, timeout: float = 120) -> ExampleRun:
+def run_example(kafka, name: str, timeout: float = 60) -> ExampleRun:
     """Create the example's topics under a fresh prefix, run it, require exit status 0."""
     prefix = f"ex-{uuid.uuid4().hex[:10]}-"
     create_example_topics(kafka, name, prefix)
