@@ -409,3 +409,30 @@ def test_proxy_command_prints_frames_live(kafka, topic_factory, tmp_path):
     assert rc == 0
     key = lambda f: (f["type"], f["api_name"], f["api_version"], f["correlation_id"], json.dumps(f["body"]))  # noqa: E731
     assert sorted(map(key, live)) == sorted(map(key, from_cap))
+
+
+@pytest.mark.cluster
+def test_proxy_in_front_of_a_three_node_cluster(kafka_cluster, tmp_path):
+    """Clients learn every broker from Metadata; the proxy gives each one a listener of its own."""
+    topic = kafka_cluster.create_topic(f"decode-proxy-{time.time_ns()}", partitions=6, replication_factor=3)
+    cap = tmp_path / "cluster.pcap"
+    rp = RunningProxy(kafka_cluster.addresses[0], cap)
+    sent = []
+    try:
+        prod = confluent_kafka.Producer({"bootstrap.servers": rp.bootstrap, "linger.ms": 5, "acks": "all"})
+        for p in range(6):
+            prod.produce(topic, key=b"k%d" % p, value=b"partition %d" % p, partition=p)
+            sent.append((p, b"k%d" % p, b"partition %d" % p))
+        assert prod.flush(30) == 0
+        del prod
+        got = consume(rp.bootstrap, topic, len(sent), timeout=60)
+    finally:
+        rp.stop()
+    assert sorted((r.partition, r.key, r.value) for r in got) == sorted(sent)
+    brokers = {m.where.split()[-1] for m in rp.messages if m.api_name == "Produce" and m.kind == "request"}
+    assert len(brokers) == 3  # leaders of the six partitions sit on all three nodes
+    assert set(rp.proxy.local_for) >= {tuple(a) for a in kafka_cluster.addresses}
+    rc, frames = decode_json([str(cap)])
+    assert rc == 0
+    assert sorted((p, k, v) for p, k, v, _ in produced_records(frames, topic)) == \
+        sorted((p, k.hex(), v.hex()) for p, k, v in sent)
