@@ -33,7 +33,6 @@ not be reached, 2 for bad arguments or settings, 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import codecs
 import os
 import sys
 from collections import deque
@@ -116,13 +115,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_ESCAPES = {"t": b"\t", "n": b"\n", "r": b"\r", "0": b"\0", "\\": b"\\"}
+
+
 def unescape(text: str) -> bytes:
-    """A separator as typed on the command line, with backslash escapes, as bytes."""
-    try:
-        decoded = codecs.decode(text.encode("utf-8", "surrogateescape"), "unicode_escape")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"bad escape in separator {text!r}: {e.reason}") from None
-    return decoded.encode("latin-1") if all(ord(c) < 256 for c in decoded) else decoded.encode()
+    """A separator as typed on the command line, as bytes: UTF-8, with the escapes
+    ``\\t \\n \\r \\0 \\\\ \\xNN``."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\":
+            out += ch.encode("utf-8", "surrogateescape")
+            i += 1
+            continue
+        nxt = text[i + 1:i + 2]
+        if nxt in _ESCAPES:
+            out += _ESCAPES[nxt]
+            i += 2
+        elif nxt == "x" and len(text) >= i + 4 and all(c in "0123456789abcdefABCDEF" for c in text[i + 2:i + 4]):
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        else:
+            raise UsageError(f"bad escape in separator {text!r} at position {i} (known: \\t \\n \\r \\0 "
+                             f"\\\\ \\xNN)")
+    return bytes(out)
 
 
 def _pair(item: str, what: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from purekafka.console import LineFormat, READER_DEFAULTS, unescape
+from purekafka.console import READER_DEFAULTS, LineFormat, UsageError, unescape
 from purekafka.record import CompressionType, read_batches
 from readback import consume, consume_all
 
@@ -85,6 +85,10 @@ def test_separator_escapes():
     assert unescape(r"\x01") == b"\x01"
     assert unescape("::") == b"::"
     assert unescape(r"\\") == b"\\"
+    assert unescape("→") == "→".encode()
+    assert unescape(r"a\nb") == b"a\nb"
+    with pytest.raises(UsageError, match="bad escape"):
+        unescape(r"\q")
 
 
 # ---------------------------------------------------------------- against the broker
@@ -210,6 +214,7 @@ def test_bad_setting_value_is_one_clean_line():
     (["--topic", "t", "--property", "parse.kee=true"], "unknown --property 'parse.kee'"),
     (["--topic", "t", "--property", "parse.key=yes"], "parse.key must be true or false"),
     (["--topic", "t", "-X", "novalue"], "is not NAME=VALUE"),
+    (["--topic", "t", "-K", "\\q"], "bad escape in separator"),
     (["--topic", "t", "--file", "/nonexistent/records.txt"], "cannot read --file"),
     (["--topic", "t", "--producer.config", "/nonexistent/p.properties"], "cannot read --producer.config"),
 ])
