@@ -24,11 +24,13 @@ def main(bootstrap: str = "localhost:9092", prefix: str = "") -> None:
         key_serializer=str.encode,
         value_serializer=lambda v: json.dumps(v).encode(),
     ) as producer:
-        event = {"userId": "user1", "action": "login",
-                 "timestamp": datetime.now(timezone.utc).isoformat()}
+        now = datetime.now(timezone.utc)
+        event = {"userId": "user1", "action": "login", "timestamp": now.isoformat()}
         headers = [("content-type", b"application/json"), ("source", b"synchronous_send")]
         try:
-            metadata = producer.send(topic, key="user1", value=event, headers=headers).get(timeout=10)
+            # timestamp_ms sets the record's CreateTime (default: the time of send()).
+            metadata = producer.send(topic, key="user1", value=event, headers=headers,
+                                     timestamp_ms=int(now.timestamp() * 1000)).get(timeout=10)
         except KafkaError as e:
             print(f"Failed to send message: {e}", file=sys.stderr)
             raise SystemExit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import pytest
 
@@ -52,6 +53,8 @@ def test_synchronous_send(kafka):
     assert record.key == b"user1"
     event = json.loads(record.value)
     assert (event["userId"], event["action"]) == ("user1", "login")
+    assert record.timestamp == int(datetime.fromisoformat(event["timestamp"]).timestamp() * 1000)
+    assert record.timestamp_type == 1  # CreateTime, as sent
     assert record.headers == [("content-type", b"application/json"), ("source", b"synchronous_send")]
     assert f"partition {record.partition} with offset {record.offset} (timestamp {record.timestamp})" in run.stdout
 
