@@ -72,7 +72,9 @@ class IOThread(threading.Thread):
 
     def _finished(self) -> bool:
         acc = self.acc
-        return acc.closing and not acc.has_incomplete()
+        # Requests still in our write buffers (acks=0 ones are already "complete")
+        # must reach the socket before it closes.
+        return acc.closing and not acc.has_incomplete() and not self.network.pending_writes()
 
     def run(self) -> None:
         sender = self.sender
@@ -94,6 +96,8 @@ class IOThread(threading.Thread):
                     events = sender.pop_events()
                     if events:
                         cond.notify_all()
+                    if self._finished():
+                        timeout = 0.0  # done (acks=0 completes without a reply to wait for)
                 if events:
                     self.deliver(events)
                 results = network.poll(timeout)

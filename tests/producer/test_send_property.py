@@ -150,3 +150,14 @@ def test_java_style_configuration_block_from_the_guide(kafka, topic_factory) -> 
     assert meta.offset == 0
     got = consume(kafka.bootstrap, topic, 1)
     assert (got[0].key, got[0].value) == (b"user-1", "héllo".encode())
+
+
+def test_acks_zero_close_right_after_send_delivers(kafka, topic_factory) -> None:
+    # Nothing answers acks=0 requests: close() must still put them on the wire, and
+    # must not wait for a reply that never comes.
+    topic = topic_factory(partitions=1)
+    p = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks=0, retries=0)
+    for i in range(5):
+        p.send(topic, value=b"v%d" % i)
+    p.close(10)
+    assert [c.value for c in consume(kafka.bootstrap, topic, 5, timeout=20)] == [b"v%d" % i for i in range(5)]
