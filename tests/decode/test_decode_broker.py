@@ -431,7 +431,9 @@ def test_proxy_in_front_of_a_three_node_cluster(kafka_cluster, tmp_path):
     rp = RunningProxy(kafka_cluster.addresses[0], cap)
     sent = []
     try:
-        prod = confluent_kafka.Producer({"bootstrap.servers": rp.bootstrap, "linger.ms": 5, "acks": "all"})
+        # Idempotence: a retry after a young cluster's NOT_LEADER must not write a record twice.
+        prod = confluent_kafka.Producer({"bootstrap.servers": rp.bootstrap, "linger.ms": 5,
+                                         "enable.idempotence": True})
         for p in range(6):
             prod.produce(topic, key=b"k%d" % p, value=b"partition %d" % p, partition=p)
             sent.append((p, b"k%d" % p, b"partition %d" % p))
