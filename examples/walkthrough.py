@@ -37,6 +37,7 @@ EXAMPLES = [
     ("dead_letter_queue", "Dead letter queue"),
     ("compression", "Compression, every codec"),
     ("idempotent", "Idempotent producer"),
+    ("delivery_guarantees", "Delivery guarantees: at-most-once, at-least-once, exactly-once"),
     ("java_style_config", "The guide's configuration block, verbatim"),
     ("producer_service", "The guide's KafkaProducerService class"),
 ]

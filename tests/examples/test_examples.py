@@ -280,3 +280,27 @@ def test_producer_service_on_disk(kafka, ran):
     batches = [b for p in range(3) for b in segment_batches(kafka, run.topic("events"), p)]
     assert sum(b.record_count for b in batches) == 10
     assert {b.compression_type for b in batches} == {CompressionType.SNAPPY}  # compression_type='snappy'
+
+
+def test_delivery_guarantees(kafka, ran):
+    run = ran("delivery_guarantees")
+    assert [r.value for r in consume_all(kafka.bootstrap, run.topic("metrics"))] == [b"cpu=0.42"]
+    assert [r.value for r in consume_all(kafka.bootstrap, run.topic("orders"), settle=1.0)] == [b"order created"]
+    assert [r.value for r in consume_all(kafka.bootstrap, run.topic("payments"), settle=1.0)] == [
+        b"payment processed"]
+    assert "exactly-once: transaction committed" in run.stdout
+
+
+def test_delivery_guarantees_on_disk(kafka, ran):
+    """What each configuration puts on the wire: no producer id without idempotence (acks=0
+    turns Java's default idempotence off; the second block turns it off explicitly), a
+    transactional batch and a COMMIT marker for exactly-once."""
+    need_log_dir(kafka)
+    run = ran("delivery_guarantees")
+    consume(kafka.bootstrap, run.topic("payments"), 1)
+    for topic in ("metrics", "orders"):
+        [batch] = segment_batches(kafka, run.topic(topic))
+        assert (batch.producer_id, batch.base_sequence, batch.is_transactional) == (-1, -1, False), topic
+    data, marker = segment_batches(kafka, run.topic("payments"))
+    assert data.is_transactional and data.producer_id >= 0 and data.base_sequence == 0
+    assert marker.is_control and marker.records[0].control.type == "COMMIT"
