@@ -53,6 +53,8 @@ class Ledger:
         self.seq_of: list[int] = []
         self.futures: list[Any] = []
         self._next_seq = [0] * keys
+        self.failure_samples: dict[str, str] = {}  # exception type -> one message, for the report
+        self.failure_age_ms: dict[str, list[float]] = {}  # exception type -> ms from send to failure
 
     def next_record(self) -> tuple[int, bytes, bytes]:
         """(index, key bytes, value bytes) of the next record; keys go round-robin."""
@@ -65,7 +67,19 @@ class Ledger:
         return index, key_bytes(key), make_value(index, key, seq)
 
     def sent(self, future: Any) -> None:
+        index = len(self.futures)
         self.futures.append(future)
+        future.add_errback(self._failed_at, index)
+
+    def _failed_at(self, index: int, exc: BaseException) -> None:
+        # How long after send() the failure came (send's timestamp_ms is the wall clock then):
+        # tells an early failure from one at the delivery timeout.
+        self.failure_age_ms.setdefault(type(exc).__name__, []).append(
+            time.time() * 1000 - self.futures[index].timestamp_ms)
+
+    def failure_ages(self) -> dict[str, tuple[float, float]]:
+        """Per exception type, the (shortest, longest) time from send() to failure, in ms."""
+        return {k: (min(v), max(v)) for k, v in self.failure_age_ms.items() if v}
 
     def outcomes(self) -> tuple[set[int], set[int], list[int], dict[str, int]]:
         """(acknowledged, failed, unresolved indices, failure counts by exception type)."""
@@ -82,6 +96,8 @@ class Ledger:
                 failed.add(i)
                 name = type(f.exception).__name__
                 kinds[name] = kinds.get(name, 0) + 1
+                if name not in self.failure_samples:
+                    self.failure_samples[name] = str(f.exception)
         return acked, failed, unresolved, kinds
 
 
@@ -195,8 +211,9 @@ class Chaos:
     """Runs fault steps on a thread while the test sends; keeps a log of what it did.
 
     Steps: ``("sleep", seconds)``, ``("kill_leader", partition)`` (SIGKILL the node leading
-    that partition now), ``("restart", None)`` (restart the last killed node and wait until
-    it serves), ``("drop_all", None)``, ``("drop_mid", api_key)``, ``("drop_after", api_key)``
+    that partition now), ``("kill_another", None)`` (SIGKILL a node that is still up),
+    ``("restart", None)`` (restart every killed node, in the order killed, each waited for
+    until it serves), ``("drop_all", None)``, ``("drop_mid", api_key)``, ``("drop_after", api_key)``
     (proxy faults), ``("wait_faults", seconds)`` (until armed proxy faults have fired).
     """
 
@@ -210,7 +227,7 @@ class Chaos:
         self.error: BaseException | None = None
         self.done = threading.Event()
         self._t0 = time.monotonic()
-        self._down: int | None = None
+        self._down: list[int] = []
         self._thread = threading.Thread(target=self._run, name="chaos", daemon=True)
 
     def start(self) -> Chaos:
@@ -245,12 +262,13 @@ class Chaos:
             self.error = e
             self._say(f"chaos failed: {e!r}\n{traceback.format_exc()}")
         finally:
-            if self._down is not None:  # never leave the cluster short of a node
+            for node in list(self._down):  # never leave the cluster short of a node
                 try:
-                    self.cluster.restart(self._down)
-                    self._say(f"restarted node {self._down} (cleanup)")
+                    self.cluster.restart(node)
+                    self._down.remove(node)
+                    self._say(f"restarted node {node} (cleanup)")
                 except BaseException as e:  # noqa: BLE001
-                    self._say(f"cleanup restart of {self._down} failed: {e!r}")
+                    self._say(f"cleanup restart of {node} failed: {e!r}")
             self.done.set()
 
     def _step(self, kind: str, arg: Any) -> None:
@@ -259,16 +277,23 @@ class Chaos:
         elif kind == "kill_leader":
             node = self._leader(arg)
             self.cluster.kill(node)
-            self._down = node
+            self._down.append(node)
             self.killed.append(node)
             self._say(f"SIGKILL node {node} (leader of partition {arg})")
+        elif kind == "kill_another":
+            node = next(n for n, _, _, up in self.cluster.status() if up and n not in self._down)
+            self.cluster.kill(node)
+            self._down.append(node)
+            self.killed.append(node)
+            self._say(f"SIGKILL node {node} (nodes down: {self._down})")
         elif kind == "restart":
-            node = self._down
-            assert node is not None, "restart without a killed node"
-            t = time.monotonic()
-            self.cluster.restart(node)
-            self._down = None
-            self._say(f"restarted node {node} (took {time.monotonic() - t:.1f}s)")
+            assert self._down, "restart without a killed node"
+            while self._down:
+                node = self._down[0]
+                t = time.monotonic()
+                self.cluster.restart(node)
+                self._down.pop(0)
+                self._say(f"restarted node {node} (took {time.monotonic() - t:.1f}s)")
         elif kind == "drop_all":
             n = self.proxy.open_links
             self.proxy.drop_all()

@@ -71,6 +71,9 @@ def run_failure(cluster, steps, total: int, rate: float, **producer_conf) -> tup
                                 sum(1 for f in ledger.futures if f.is_done and f.exception is None))
     fig = idempotent_figures(ledger, consumed)
     print(f"figures ({elapsed:.0f}s of sending): {fig.line()}")
+    if ledger.failure_samples:
+        print(f"failure messages: {ledger.failure_samples}")
+        print(f"ms from send to failure (min, max): {ledger.failure_ages()}")
     return fig, chaos, stats, ledger
 
 
@@ -96,3 +99,28 @@ def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_
     # With acks=all, RF 3 and min ISR 2, one node down at a time never makes a record
     # undeliverable within delivery_timeout_ms: none may fail.
     assert fig.failed == 0 and fig.acknowledged == TOTAL, msg
+
+
+@pytest.mark.timeout(900)
+def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafka_cluster) -> None:
+    """Two of three nodes die at once: partitions lose their leader or their min ISR (and the
+    controller quorum is gone), for longer than delivery_timeout_ms. Batches then expire with
+    their outcome unknown; the producer must fail them with a clear error, bump its epoch
+    (KIP-360) and carry on, and still never write an acknowledged record twice or out of order."""
+    steps = [
+        ("sleep", 3), ("kill_leader", 0), ("kill_another", None), ("sleep", 20),
+        ("restart", None), ("drop_after", PRODUCE), ("wait_faults", 10), ("sleep", 3),
+    ]
+    total = TOTAL // 4
+    fig, chaos, stats, ledger = run_failure(kafka_cluster, steps, total, rate=800,
+                                            request_timeout_ms=4000, delivery_timeout_ms=12_000)
+    msg = f"{fig.line()} examples={fig.examples}"
+    assert len(chaos.killed) == 2, chaos.log
+    assert fig.sent == total and fig.unresolved == 0, msg
+    _assert_failures_clear(ledger)
+    assert fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg
+    assert fig.offset_mismatch == 0 and fig.foreign == 0, msg
+    assert fig.failed > 0, f"the outage was meant to outlast delivery_timeout_ms: {msg}"
+    # The producer recovered: the records sent after the outage are acknowledged.
+    tail = ledger.futures[-1000:]
+    assert all(f.exception is None for f in tail), msg
