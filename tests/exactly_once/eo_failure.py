@@ -34,10 +34,10 @@ def parse_value(value: bytes | None) -> tuple[int, int, int] | None:
     """(index, key, seq) of a value made by ``make_value``, or None for anything else."""
     if value is None or len(value) < 27 or value[9:10] != b"|" or value[16:17] != b"|" or value[26:27] != b"|":
         return None
-    try:
-        return int(value[:9]), int(value[10:16]), int(value[17:26])
-    except ValueError:
+    fields = value[:9], value[10:16], value[17:26]
+    if not all(f.isdigit() for f in fields):  # int() alone would take signs, spaces and '_'
         return None
+    return int(fields[0]), int(fields[1]), int(fields[2])
 
 
 def key_bytes(key: int) -> bytes:
