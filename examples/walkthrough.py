@@ -72,15 +72,17 @@ def create_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, str]]])
 def run_example(name: str, bootstrap: str, prefix: str) -> bool:
     started = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, str(HERE / f"{name}.py"), bootstrap, prefix],
-                              capture_output=True, text=True, timeout=EXAMPLE_TIMEOUT)
+        # One unbuffered stream, so the example's prints and errors stay in order.
+        proc = subprocess.run([sys.executable, "-u", str(HERE / f"{name}.py"), bootstrap, prefix],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=EXAMPLE_TIMEOUT)
     except subprocess.TimeoutExpired as e:
-        output = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace")
+        output = (e.stdout or b"").decode(errors="replace")
         for line in output.rstrip().splitlines()[-10:]:
             print(f"    {line}")
         print(f"    -> FAILED: still running after {EXAMPLE_TIMEOUT}s, stopped\n", flush=True)
         return False
-    lines = (proc.stdout + proc.stderr).rstrip().splitlines()
+    lines = proc.stdout.rstrip().splitlines()
     shown = lines if len(lines) <= 12 else lines[:10] + [f"... ({len(lines) - 10} more lines)"]
     for line in shown:
         print(f"    {line}")
