@@ -233,6 +233,9 @@ class IdempotenceState:
         self._init_not_before = 0.0
         self._errors: list[tuple[str, KafkaError]] = []  # for the TransactionManager
         self.epoch_bumps = 0  # count of local bumps, for metrics and tests
+        # A batch ended without a known outcome since the last reset: the sequences of
+        # its partition may have a gap (the transaction manager bumps the epoch).
+        self.sequences_uncertain = False
 
     # -- producer id -------------------------------------------------------------------
     @property
@@ -302,6 +305,7 @@ class IdempotenceState:
 
     def reset_sequences(self) -> None:
         """Forget every partition's sequences (Java resetSequenceNumbers)."""
+        self.sequences_uncertain = False
         self._partitions.clear()
         self._tracked.clear()
         self._unresolved.clear()
@@ -591,6 +595,7 @@ class IdempotenceState:
 
     # -- sequence repair ------------------------------------------------------------------
     def _mark_unresolved(self, batch: Batch) -> None:
+        self.sequences_uncertain = True
         nxt = increment_sequence(batch.base_sequence, batch.record_count)
         prev = self._unresolved.get(batch.tp)
         if prev is None or seq_after(nxt, prev):

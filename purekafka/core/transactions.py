@@ -495,9 +495,10 @@ class TransactionManager(CoordinatorResponses):
                 continue
             if head.kind == "EndTxn" and not self._started:
                 # Nothing was added to the transaction: nothing to end on the broker.
-                head.result.succeed()
-                if self.state is not State.FATAL_ERROR:
-                    self._reset_transaction_state()
+                if self.state is State.FATAL_ERROR:
+                    head.result.succeed()
+                else:
+                    self._transaction_ended(head.result)
                 continue
             if head.coordinator_type is not None and self._coordinators[head.coordinator_type] is None:
                 # Find the coordinator first (its lookup outranks everything else).
@@ -556,6 +557,28 @@ class TransactionManager(CoordinatorResponses):
         except IllegalStateError as exc:
             # A sender-side illegal transition has poisoned the manager; fail the call too.
             req.result.fail(self.last_error or exc)
+
+    def _transaction_ended(self, result: TxnResult) -> None:
+        """EndTxn succeeded (or was not needed): READY, or INITIALIZING for an epoch bump."""
+        if (self.idempotence.sequences_uncertain and self._client_must_bump()
+                and not self.transaction_v2):
+            # TV1 keeps epoch and sequences across transactions. A batch of this one ended
+            # without a known outcome, so a partition's sequence may have a gap the next
+            # transaction would trip over: bump the epoch first (Java does not, and the
+            # next transaction fails with OUT_OF_ORDER_SEQUENCE_NUMBER).
+            self._client_bump_required = True
+        queued = any(q.kind == "InitProducerId" and q.fields["bump"] for _, _, q in self._queue)
+        if self._client_bump_required and not queued:
+            # The need arose while completing (Java would sit in INITIALIZING with nothing
+            # queued): the bump finishes the caller's call.
+            pid, epoch = self._pid_epoch()
+            bump = init_producer_id_request(self.transactional_id, self.transaction_timeout_ms, pid, epoch, True)
+            bump.result = result
+            self._enqueue(bump)
+            self._reset_transaction_state()
+            return
+        self._reset_transaction_state()
+        result.succeed()
 
     def _reset_transaction_state(self) -> None:
         target = State.INITIALIZING if self._client_bump_required else State.READY

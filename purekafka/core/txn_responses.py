@@ -74,6 +74,7 @@ class CoordinatorResponses:
         def _reenqueue(self, req: TxnRequest, now: float) -> None: ...
         def _enqueue(self, req: TxnRequest) -> None: ...
         def _reset_transaction_state(self) -> None: ...
+        def _transaction_ended(self, result: TxnResult) -> None: ...
         def _offset_commit_request(self, result: TxnResult, offsets: dict[TopicPartition, CommittedOffset],
                                    group: GroupMetadata) -> TxnRequest: ...
 
@@ -268,8 +269,7 @@ class CoordinatorResponses:
             if resp.producer_id != -1:
                 # EndTxn v5 (TV2): the coordinator bumped the epoch (or handed out a new id).
                 self.idempotence.set_producer(resp.producer_id, resp.producer_epoch, reset_sequences=True)
-            self._reset_transaction_state()
-            req.result.succeed()
+            self._transaction_ended(req.result)
         elif self._common_error(req, code, now):
             pass
         elif code in _INVALID_STATE_FATAL:

@@ -585,7 +585,8 @@ RESPONSE_CODES = [0] * 30 + [Code.NOT_COORDINATOR, Code.COORDINATOR_NOT_AVAILABL
                   Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.UNKNOWN_SERVER_ERROR]
 LOST, NOT_SENT = -1000, -1001
 BATCH_CODES = [Code.NOT_ENOUGH_REPLICAS, Code.INVALID_RECORD, Code.OUT_OF_ORDER_SEQUENCE_NUMBER,
-               Code.PRODUCER_FENCED, Code.UNKNOWN_PRODUCER_ID]
+               Code.PRODUCER_FENCED, Code.UNKNOWN_PRODUCER_ID, Code.REQUEST_TIMED_OUT,
+               Code.NETWORK_EXCEPTION]
 
 
 def response_for(req: TxnRequest, code: int, epoch_step: int):
@@ -711,6 +712,22 @@ class TransactionMachine(RuleBasedStateMachine):
             batch = idem.assign(tp, 2)
             idem.on_error(batch, code, can_retry=False)
 
+    @rule(p=st.integers(0, 2), during_abort=st.booleans())
+    def batch_expires(self, p, during_abort) -> None:
+        """A batch sent, its answer lost, then given up on (delivery timeout or abort)."""
+        tp = ("t", p)
+        idem = self.tm.idempotence
+        if self.tm.state is State.READY:
+            self.begin()
+            self.add_partition(p)
+            self.pump([], False, 1)
+        if self.tm.is_send_allowed(tp) and idem.can_send(tp):
+            batch = idem.assign(tp, 2)
+            assert idem.on_error(batch, Code.NETWORK_EXCEPTION).action == "retry"
+            if during_abort:
+                self.abort()
+            idem.on_expired(batch)
+
     # -- sender --
     @rule(answers=st.lists(st.sampled_from(RESPONSE_CODES + [LOST, NOT_SENT]), max_size=6),
           incomplete=st.booleans(), epoch_step=st.sampled_from([1, 1, 0]))
@@ -767,6 +784,12 @@ class TransactionMachine(RuleBasedStateMachine):
                 assert result.done and (result.error is seen[1])
             elif result.done:
                 self.results[key] = (result, (True, result.error))
+
+    @invariant()
+    def waiting_states_have_work_queued(self) -> None:
+        """INITIALIZING, COMMITTING and ABORTING are only left by an answer: one must be coming."""
+        if self.tm.state in (State.INITIALIZING, State.COMMITTING_TRANSACTION, State.ABORTING_TRANSACTION):
+            assert self.tm.has_pending_requests() or self.tm.has_in_flight, f"stuck in {self.tm.state}"
 
     @invariant()
     def partitions_only_inside_transactions(self) -> None:
@@ -956,3 +979,23 @@ def test_initialize_only_from_uninitialized() -> None:
         tm.begin_abort().consume()
     with pytest.raises(IllegalStateError, match="only allowed once"):
         tm.initialize(0)
+
+
+def test_tv1_abort_with_a_batch_of_unknown_outcome_bumps_the_epoch() -> None:
+    # TV1 keeps sequences across transactions; an expired batch may leave a gap, so the
+    # end of the transaction bumps the epoch (InitProducerId v3+) before the next one.
+    tm = in_txn_with_partition(tv=0)
+    idem = tm.idempotence
+    batch = idem.assign(TP, 2)
+    assert idem.on_error(batch, Code.REQUEST_TIMED_OUT).action == "retry"
+    result = tm.begin_abort()
+    assert idem.on_expired(batch)  # given up during the abort
+    req = next_req(tm)
+    assert req.kind == "EndTxn"
+    reply(tm, req, end.EndTxnResponse())
+    assert not result.done and tm.state is State.INITIALIZING
+    req = next_req(tm)
+    assert req.kind == "InitProducerId" and req.fields["bump"]
+    reply(tm, req, ipi.InitProducerIdResponse(producer_id=42, producer_epoch=1))
+    assert result.done and result.error is None and tm.state is State.READY
+    assert idem.producer_epoch == 1 and idem.next_sequence(TP) == 0 and not idem.sequences_uncertain
