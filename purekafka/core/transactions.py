@@ -19,18 +19,24 @@ then ``consume()``s (which re-raises the error).
 
 Requests wait in a priority queue (FindCoordinator, InitProducerId,
 AddPartitionsToTxn/AddOffsetsToTxn/TxnOffsetCommit, EndTxn, epoch-bump
-InitProducerId) and go out one at a time. The sender, before producing, does:
+InitProducerId) and go out one at a time; a request whose coordinator is not
+known yet is preceded by its FindCoordinator automatically. The sender, before
+producing, does (Java ``Sender.runOnce``):
 
-    err = txn.batches_to_abort()        # ('all'|'undrained', error) or None
+    abort = txn.batches_to_abort()      # ('all'|'undrained', error) or None
+        'all': fail every unfinished batch (fatal error, or back to UNINITIALIZED)
+        'undrained': fail the queued batches that have no sequence yet; batches
+                     with a sequence go on being retried (Java abortUndrainedBatches)
     req = txn.next_request(now, has_incomplete_batches)
     if req is not None:
         node = txn.coordinator(req.coordinator_type) if req.coordinator_type is not None
                else <least loaded broker>
-        if node is None / not connectable:  txn.handle_not_sent(req, now)
-        else: version = <highest version both sides speak within req.min_version..req.max_version>
+        if node is not connectable now:  txn.handle_not_sent(req, now)
+        elif no version in req.min_version..req.max_version: txn.handle_send_error(req, error)
+        else: version = <highest version both sides speak in that range>
               send req.build(version) (to req.api_key's encoder); then
               txn.handle_response(req, decoded_response, now) or txn.handle_disconnect(req, now)
-    while txn.has_in_flight: do not send produce data (Java Sender.runOnce)
+    while txn.has_in_flight: do not send produce data
 
 ``next_request_delay(now)`` says when a backed-off request becomes due. Times are
 milliseconds (int or float).
@@ -208,7 +214,8 @@ class TransactionManager(CoordinatorResponses):
                               State.ABORTING_TRANSACTION, State.ABORTABLE_ERROR)
 
     def batches_to_abort(self) -> tuple[str, KafkaError] | None:
-        """Batches the sender must fail now: ('all', err) or ('undrained', err)."""
+        """Batches the sender must fail now: ('all', err) every unfinished one, or
+        ('undrained', err) the queued ones without a sequence (see the module docstring)."""
         self._absorb_batch_errors()
         if self.state is State.FATAL_ERROR and self.last_error is not None:
             return ("all", self.last_error)
