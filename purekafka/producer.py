@@ -515,7 +515,8 @@ class KafkaProducer:
         self._io.wakeup()
         try:
             with cond:
-                for batch in pending:
+                while pending:
+                    batch = pending.pop()
                     while batch.final_state is None:
                         if not self._io.running:
                             raise Errors.KafkaError("producer I/O thread is not running")
@@ -526,6 +527,8 @@ class KafkaProducer:
                         if remaining <= 0:
                             raise Errors.KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
                         cond.wait(remaining)
+                    if batch.split_into is not None:
+                        pending.extend(batch.split_into)  # too large for the broker: wait for its halves
         finally:
             with cond:
                 self._acc.flushes_in_progress -= 1

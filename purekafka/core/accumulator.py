@@ -43,7 +43,7 @@ class ProducerBatch:
         "tp", "builder", "tokens", "created_ms", "drained_ms", "attempts",
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
-        "full", "in_flight", "stamp", "raw_size",
+        "full", "in_flight", "stamp", "raw_size", "split_into",
     )
 
     def __init__(self, tp: TopicPartition, builder: Any, created_ms: float) -> None:
@@ -65,6 +65,7 @@ class ProducerBatch:
         self.full = False
         self.in_flight = False
         self.raw_size = 0  # uncompressed size, known once closed
+        self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
 
     @property
@@ -300,6 +301,45 @@ class Accumulator:
                 pos = i
                 break
         dq.insert(pos, batch)
+
+    def split(self, batch: ProducerBatch, now_ms: float) -> list[ProducerBatch]:
+        """Replace a batch the broker found too large by two halves, first in its queue.
+
+        Halving (rather than Java's re-batching at ``batch_size``) always makes
+        progress, whatever the broker's limit: a part that is still too large is
+        halved again, down to single records, which then fail on their own.
+        """
+        from purekafka.record import read_batches
+
+        assert batch.buffer is not None and batch.record_count > 1
+        records = [r for b in read_batches(batch.buffer) for r in b.records]
+        half = len(records) // 2
+        parts: list[ProducerBatch] = []
+        for recs, tokens in ((records[:half], batch.tokens[:half]), (records[half:], batch.tokens[half:])):
+            part = ProducerBatch(batch.tp, self.new_builder(), batch.created_ms)
+            for r in recs:
+                if part.builder.append(r.timestamp, r.key, r.value, r.headers) is None:
+                    raise AssertionError("a split part refused a record its batch held")
+            part.tokens = tokens
+            part.record_count = len(recs)
+            part.memory = batch.memory * len(recs) // len(records)
+            part.attempts = max(1, batch.attempts)
+            part.retry_at_ms = now_ms
+            part.is_transactional = batch.is_transactional
+            part.close()
+            parts.append(part)
+        parts[1].memory = batch.memory - parts[0].memory
+        batch.final_state = "split"
+        batch.split_into = parts
+        self.incomplete.discard(batch)  # its memory now belongs to the parts
+        self.incomplete.update(parts)
+        batch.in_flight = False
+        dq = self.batches.get(batch.tp)
+        if dq is None:
+            dq = self.batches[batch.tp] = deque()
+        dq.appendleft(parts[1])
+        dq.appendleft(parts[0])
+        return parts
 
     def deallocate(self, batch: ProducerBatch) -> None:
         """The batch is done (acked, failed or expired): return its memory."""

@@ -443,6 +443,13 @@ class Sender:
                 return  # already finished (expired meanwhile): never complete twice
             self._complete(batch, p.base_offset, p.log_append_time_ms, p.log_start_offset, now_ms)
             return
+        if code == _MESSAGE_TOO_LARGE and batch.record_count > 1:
+            # The broker's limit (max.message.bytes) is below our batch: split and resend.
+            parts = self.acc.split(batch, now_ms)
+            if self.idempotence is not None and batch.base_sequence >= 0:
+                self.idempotence.on_split(batch, parts)
+            self.stats_retries += batch.record_count
+            return
         err_cls = _errors.for_code(code)
         msg = getattr(p, "error_message", None)
         exc = err_cls(msg) if msg else err_cls()

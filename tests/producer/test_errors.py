@@ -280,3 +280,19 @@ def test_partitions_for_and_metrics(kafka, topic_factory) -> None:
     assert m["record-send-total"] >= 200
     assert m["compression-rate-avg"] < 1.0
     assert m["buffer-available-bytes"] == 33554432
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("idempotent", [True, False])
+def test_batch_over_the_brokers_limit_is_split(kafka, topic_factory, idempotent) -> None:
+    # Batches of up to 16 KiB to a topic that takes 1000-byte batches: the producer
+    # halves rejected batches until they fit, keeping every record and the order.
+    topic = topic_factory(config={"max.message.bytes": "1000"})
+    extra = {} if idempotent else {"enable_idempotence": False, "acks": 1}
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=50, **extra) as p:
+        futures = [p.send(topic, b"%03d" % i + b"." * 90) for i in range(60)]
+        p.flush(30)
+        offsets = [f.get(0).offset for f in futures]
+    assert offsets == list(range(60))
+    got = consume(kafka.bootstrap, topic, 60)
+    assert [c.value[:3] for c in got] == [b"%03d" % i for i in range(60)]
