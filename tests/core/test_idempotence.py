@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from purekafka.core.idempotence import (
     EPOCH_MAX,
@@ -861,6 +861,15 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
         self.stored: set[int] = set()  # uids reported stored to the user
         self.failed_for_sure: set[int] = set()  # uids refused by the broker and reported failed
 
+    @initialize(near_wrap=st.booleans())
+    def start(self, near_wrap) -> None:
+        """Sometimes start a few sequences short of 2**31-1, so that they wrap to 0."""
+        if near_wrap:
+            for tp in self.broker:
+                self.make(TPS.index(tp), INT32_MAX - 3)
+                self.deliver("ok", True)
+                assert self.s.next_sequence(tp) == INT32_MAX - 3
+
     @rule(p=st.integers(0, 1), n=st.integers(1, 3))
     def make(self, p, n) -> None:
         tp = TPS[p]
@@ -959,6 +968,8 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
             self.exactly_once_in_order()
         assert not self.wire and not self.waiting
         assert all(not self.s.unfinished(tp) for tp in self.broker)
+        event(f"epoch bumps: {min(self.s.epoch_bumps, 3)}{'+' if self.s.epoch_bumps >= 3 else ''}")
+        event(f"batches stored: {'0' if not self.stored else '1-9' if len(self.stored) < 10 else '10+'}")
 
 
 _eo_base = settings()
