@@ -278,6 +278,7 @@ class KafkaProducer:
         self._cond = threading.Condition(self._lock)
         self._topics: dict[str, tuple[Any, ...]] = {}
         self._record_errors = 0
+        self._memory_wait_ms = 0.0
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, _deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
@@ -380,10 +381,12 @@ class KafkaProducer:
                     raise Errors.IllegalStateError("KafkaProducer closed while send() waited for memory")
                 acc.memory_waiters += 1
                 self._io.wakeup()
+                started = time.monotonic()
                 try:
                     cond.wait(remaining)
                 finally:
                     acc.memory_waiters -= 1
+                    self._memory_wait_ms += (time.monotonic() - started) * 1000.0
             if sticky:
                 # Java switches once batch_size bytes went to the partition and its
                 # batch is full; asking the builder only near that point is cheaper.
@@ -596,8 +599,16 @@ class KafkaProducer:
             "request-latency-max": s.stats_latency_max,
             "buffer-total-bytes": float(self._acc.buffer_memory),
             "buffer-available-bytes": float(self._acc.available_memory),
-            "bufferpool-wait-ratio": 0.0,
+            "bufferpool-wait-ratio": self._memory_wait_ms / (elapsed_s * 1000.0),
+            "bufferpool-wait-time-total": self._memory_wait_ms * 1e6,  # Java counts nanoseconds
             "compression-rate-avg": s.stats_compression_ratio(),
+            "batch-size-max": float(s.stats_batch_max),
+            "record-size-avg": s.stats_batch_raw_bytes / max(1, s.stats_records_sent),
+            "record-queue-time-avg": s.stats_queue_time_sum / batches,
+            "record-queue-time-max": s.stats_queue_time_max,
+            "produce-throttle-time-avg": s.stats_throttle_sum / max(1, s.stats_throttle_count),
+            "produce-throttle-time-max": s.stats_throttle_max,
+            "waiting-threads": float(self._acc.memory_waiters),
             "connection-count": float(sum(1 for n in list(self._network.nodes)
                                           if self._network.is_connected(n))),
         }

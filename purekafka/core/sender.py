@@ -155,6 +155,12 @@ class Sender:
         self.stats_batch_bytes = 0
         self.stats_batch_raw_bytes = 0
         self.stats_batches = 0
+        self.stats_batch_max = 0
+        self.stats_queue_time_sum = 0.0
+        self.stats_queue_time_max = 0.0
+        self.stats_throttle_sum = 0.0
+        self.stats_throttle_max = 0.0
+        self.stats_throttle_count = 0
 
     # -- the loop body ---------------------------------------------------------
     def run_once(self, now_ms: float) -> float:
@@ -349,6 +355,13 @@ class Sender:
             nbytes += len(buf)
             raw += b.raw_size
             nrecords += b.record_count
+            if len(buf) > self.stats_batch_max:
+                self.stats_batch_max = len(buf)
+            if b.attempts == 0:
+                waited = now_ms - b.created_ms
+                self.stats_queue_time_sum += waited
+                if waited > self.stats_queue_time_max:
+                    self.stats_queue_time_max = waited
         self.stats_batch_bytes += nbytes
         self.stats_batch_raw_bytes += raw
         self.stats_batches += len(batches)
@@ -391,6 +404,11 @@ class Sender:
             return
         if isinstance(ctx, _ProduceContext):
             resp = _produce.decode_response(body, request.api_version)
+            throttle = resp.throttle_time_ms
+            self.stats_throttle_sum += throttle
+            self.stats_throttle_count += 1
+            if throttle > self.stats_throttle_max:
+                self.stats_throttle_max = throttle
             self._handle_produce(ctx, resp, now_ms)
             return
         handler = getattr(ctx, "on_response", None)

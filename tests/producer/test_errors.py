@@ -128,7 +128,9 @@ def test_buffer_full_blocks_max_block_ms_then_times_out(kafka, topic_factory) ->
             assert 0.6 <= time.monotonic() - t0 < 5
             # The bound held: only about buffer_memory bytes were taken.
             assert 3 <= len(futures) < 10, len(futures)
-            assert p.metrics()["producer-metrics"]["buffer-available-bytes"] < 1000
+            m = p.metrics()["producer-metrics"]
+            assert m["buffer-available-bytes"] < 1000
+            assert m["bufferpool-wait-ratio"] > 0 and m["bufferpool-wait-time-total"] >= 0.6e9
             t0 = time.monotonic()
             p.close(0)
             assert time.monotonic() - t0 < 5
@@ -280,6 +282,10 @@ def test_partitions_for_and_metrics(kafka, topic_factory) -> None:
     assert m["record-send-total"] >= 200
     assert m["compression-rate-avg"] < 1.0
     assert m["buffer-available-bytes"] == 33554432
+    assert 0 < m["batch-size-avg"] <= m["batch-size-max"]
+    assert m["record-size-avg"] > 32 and m["request-latency-max"] >= m["request-latency-avg"] > 0
+    assert m["record-queue-time-max"] >= m["record-queue-time-avg"] >= 0
+    assert m["bufferpool-wait-ratio"] == 0 and m["waiting-threads"] == 0
 
 
 @pytest.mark.broker

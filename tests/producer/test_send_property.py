@@ -161,3 +161,31 @@ def test_acks_zero_close_right_after_send_delivers(kafka, topic_factory) -> None
         p.send(topic, value=b"v%d" % i)
     p.close(10)
     assert [c.value for c in consume(kafka.bootstrap, topic, 5, timeout=20)] == [b"v%d" % i for i in range(5)]
+
+
+def test_concurrent_senders_from_many_threads(kafka, topic_factory) -> None:
+    import threading
+
+    topic = topic_factory(partitions=PARTITIONS)
+    futures: list = []
+    lock = threading.Lock()
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=2) as p:
+        def worker(t: int) -> None:
+            mine = [p.send(topic, key=b"t%d" % t, value=b"%d:%d" % (t, i)) for i in range(2000)]
+            with lock:
+                futures.extend(mine)
+
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        p.flush(60)
+    assert all(f.succeeded() for f in futures)
+    got = consume(kafka.bootstrap, topic, 8000, timeout=60)
+    assert len(got) == 8000 and len({c.value for c in got}) == 8000
+    per_thread: dict[bytes, list[int]] = {}
+    for c in got:
+        t, i = c.value.split(b":")
+        per_thread.setdefault(t, []).append(int(i))
+    assert all(v == list(range(2000)) for v in per_thread.values())  # one key per thread: order kept
