@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-long test-unit bench clean
+.PHONY: system-tools setup demo test test-long test-unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Command-line tools the tests use besides Python: Java and Maven for the broker and the
+# cross-checks, tcpdump/tshark/xxd/hexdump for the decode tool's capture tests. Installed
+# with apt when missing (CI runs as root on a fresh machine).
+SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven \
+	tcpdump:tcpdump tshark:tshark dumpcap:tshark editcap:tshark xxd:xxd hexdump:bsdextrautils
+
+system-tools:
+	@pkgs=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || pkgs="$$pkgs $${pair##*:}"; done; \
+	if [ -n "$$pkgs" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing$$pkgs"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else echo "missing system packages:$$pkgs (install them; some tests need them)"; fi; fi
+
+setup: $(STAMP) system-tools
 	@$(PY) tools/kafka_local.py fetch
 
 demo: setup
