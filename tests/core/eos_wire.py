@@ -129,11 +129,11 @@ class Wire:
             return p
 
 
-def batch_bytes(stamp: Any, values: list[bytes], transactional: bool = False) -> bytes:
-    """A record batch of ``values`` carrying the stamp's producer id, epoch and sequence."""
+def batch_bytes(stamp: Any, values: list[bytes], transactional: bool = False, key: bytes | None = None) -> bytes:
+    """A record batch of ``values`` (all with ``key``) carrying the stamp's producer id, epoch and sequence."""
     b = RecordBatchBuilder(batch_size=1 << 20, producer_id=stamp.producer_id, producer_epoch=stamp.producer_epoch,
                            base_sequence=stamp.base_sequence, is_transactional=transactional)
     ts = int(time.time() * 1000)
     for value in values:
-        assert b.append(ts, None, value, []) is not None
+        assert b.append(ts, key, value, []) is not None
     return b.build()

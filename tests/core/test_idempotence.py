@@ -976,3 +976,47 @@ _eo_base = settings()
 ExactlyOnceMachine.TestCase.settings = settings(
     _eo_base, stateful_step_count=60, max_examples=max(_eo_base.max_examples, 300))
 TestExactlyOnceMachine = ExactlyOnceMachine.TestCase
+
+
+@pytest.mark.broker
+def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_factory) -> None:
+    """b0 is stored but its answer is lost; b1 is refused for sure (a null key on a
+    compacted topic); b2 meets the gap. Java would restamp b0 with the new epoch and
+    write it twice; here b0 is first resent with its old stamp (the broker recognises
+    it), and only b2 moves to the new epoch."""
+    from eos_wire import Wire, batch_bytes
+    from readback import consume_all
+
+    topic = topic_factory(config={"cleanup.policy": "compact"})
+    tp = (topic, 0)
+    wire = Wire(kafka.bootstrap)
+    try:
+        s = IdempotenceState()
+        wire.init_idempotent(s)
+        epoch0 = s.producer_epoch
+        b0, b1, b2 = s.assign(tp, 2), s.assign(tp, 2), s.assign(tp, 2)  # pipelined
+        p0 = wire.produce(topic, 0, batch_bytes(b0, _values("b0", 2), key=b"k"))
+        p1 = wire.produce(topic, 0, batch_bytes(b1, _values("b1", 2), key=None))
+        p2 = wire.produce(topic, 0, batch_bytes(b2, _values("b2", 2), key=b"k"))
+        assert p0.error_code == 0  # stored ...
+        assert p1.error_code == Code.INVALID_RECORD, p1
+        assert p2.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER, p2
+        assert s.on_error(b0, Code.NETWORK_EXCEPTION).action == "retry"  # ... but the answer was lost
+        d1 = s.on_error(b1, p1.error_code)
+        assert d1.action == "fail" and d1.bump_requested
+        assert s.on_error(b2, p2.error_code).action == "retry"
+        assert s.producer_epoch == epoch0  # b0 may be stored: it goes first, unchanged
+        assert s.can_resend(b0) and not s.can_resend(b2)
+        s.resend(b0)
+        again = wire.produce(topic, 0, batch_bytes(b0, _values("b0", 2), key=b"k"))
+        assert again.error_code == 0 and again.base_offset == p0.base_offset  # recognised
+        assert s.on_acked(b0, again.base_offset)
+        assert s.producer_epoch == epoch0 + 1 and (b2.producer_epoch, b2.base_sequence) == (epoch0 + 1, 0)
+        s.resend(b2)
+        p = wire.produce(topic, 0, batch_bytes(b2, _values("b2", 2), key=b"k"))
+        assert p.error_code == 0, p
+        assert s.on_acked(b2, p.base_offset)
+    finally:
+        wire.close()
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == _values("b0", 2) + _values("b2", 2)
