@@ -331,7 +331,16 @@ class KafkaProducer:
         info = self._topics.get(topic)
         cluster = self._cluster
         if info is None or info[0] != cluster.version:
-            info = self._topic_info(topic)
+            try:
+                info = self._topic_info(topic)
+            except Errors.BrokerResponseError as e:
+                # As kafka-python: a topic error (authorization, invalid name) fails
+                # the future; only a metadata timeout raises from send().
+                fut = FutureRecordMetadata(topic, -1 if partition is None else partition,
+                                           timestamp_ms, ksize, vsize, hsize)
+                fut._finish(None, e)
+                self._record_errors += 1
+                return fut
         all_parts, available = info[1], info[2]
         sticky = None
         if partition is not None:

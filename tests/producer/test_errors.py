@@ -302,3 +302,12 @@ def test_batch_over_the_brokers_limit_is_split(kafka, topic_factory, idempotent)
     assert offsets == list(range(60))
     got = consume(kafka.bootstrap, topic, 60)
     assert [c.value[:3] for c in got] == [b"%03d" % i for i in range(60)]
+
+
+@pytest.mark.broker
+def test_invalid_topic_name_fails_the_future(kafka) -> None:
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, max_block_ms=5000) as p:
+        f = p.send("bad topic name!", b"v")
+        with pytest.raises(Errors.BrokerResponseError):
+            f.get(1)
+        assert f.failed()
