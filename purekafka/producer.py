@@ -519,6 +519,9 @@ class KafkaProducer:
         """Send everything queued now and wait until it completes (``timeout`` in seconds)."""
         if self._fork_generation != _fork_generation:
             raise _forked()
+        if threading.current_thread() is self._io:
+            raise Errors.IllegalStateError(
+                "flush() called from a callback: it would wait for the thread running the callback")
         cond = self._cond
         deadline = None if timeout is None else time.monotonic() + timeout
         with cond:
@@ -555,6 +558,11 @@ class KafkaProducer:
             return
         self._closed = True
         io = self._io
+        if threading.current_thread() is io:
+            # From a callback: the I/O thread cannot wait for itself. It finishes
+            # what is pending and then stops on its own.
+            io.begin_close()
+            return
         if timeout is None or timeout > 0:
             io.begin_close()
             io.join(timeout)

@@ -311,3 +311,26 @@ def test_invalid_topic_name_fails_the_future(kafka) -> None:
         with pytest.raises(Errors.BrokerResponseError):
             f.get(1)
         assert f.failed()
+
+
+@pytest.mark.broker
+def test_flush_and_close_from_a_callback_do_not_deadlock(kafka, topic_factory) -> None:
+    topic = topic_factory()
+    outcome: list[object] = []
+    p = KafkaProducer(bootstrap_servers=kafka.bootstrap)
+
+    def cb(meta) -> None:
+        try:
+            p.flush()
+        except Errors.IllegalStateError as e:
+            outcome.append(e)
+        p.close()
+        outcome.append("closed")
+
+    p.send(topic, b"v").add_callback(cb)
+    deadline = time.monotonic() + 20
+    while len(outcome) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert isinstance(outcome[0], Errors.IllegalStateError) and outcome[1] == "closed"
+    p._io.join(10)
+    assert not p._io.is_alive()
