@@ -112,3 +112,20 @@ def test_after_request_fault_makes_a_plain_producer_write_twice(kafka, topic_fac
     print(f"\nplain producer: {fig.line()}")
     assert fig.acknowledged == 600 and fig.missing == 0, fig.line()
     assert fig.duplicates >= 3, fig.line()
+
+
+@pytest.mark.parametrize("api_key,name", [(18, "ApiVersions"), (3, "Metadata"), (22, "InitProducerId")])
+@pytest.mark.parametrize("fault", ["mid", "after"])
+def test_connection_setup_requests_lost(kafka, topic_factory, fault: str, api_key: int, name: str) -> None:
+    """The requests before the first Produce (version negotiation, metadata, producer id) are
+    cut or go unanswered once each; the producer recovers and writes everything once."""
+    topic = topic_factory(partitions=2)
+    ledger = Ledger(keys=10)
+    with FaultProxy(kafka.addresses) as proxy:
+        (proxy.drop_mid_request if fault == "mid" else proxy.drop_after_request)(api_key)
+        with _producer(proxy.bootstrap) as p:
+            _send(p, topic, ledger, 200)
+            p.flush(60)
+        assert proxy.armed() == 0, f"no {name} request was seen"
+    fig = idempotent_figures(ledger, consume_all(kafka.bootstrap, topic, settle=3.0))
+    assert fig.acknowledged == 200 and not fig.bad(), f"{name} {fault}: {fig.line()} {fig.examples}"
