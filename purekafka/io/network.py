@@ -41,6 +41,7 @@ from typing import Any
 
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import Connection, ConnectionProtocolError, InFlight
+from purekafka.core.versions import negotiate
 from purekafka.errors import KafkaError
 from purekafka.protocol import api_versions as _av
 from purekafka.protocol.apis import API_BY_KEY
@@ -51,7 +52,6 @@ __all__ = ["Network"]
 log = logging.getLogger("purekafka.io")
 
 DISCONNECTED, CONNECTING, NEGOTIATING, READY = "disconnected", "connecting", "negotiating", "ready"
-_UNSUPPORTED_VERSION = 35
 _RECV_SIZE = 256 * 1024
 
 
@@ -414,41 +414,24 @@ class Network:
 
     def _on_api_versions(self, n: _Node, req: InFlight, body: memoryview, now_ms: float) -> bool:
         try:
-            resp = _av.decode_response(bytes(body), req.api_version)
+            out = negotiate(bytes(body), req.api_version, API_BY_KEY, self.max_versions)
         except KafkaError as e:
-            if req.api_version > 0:
-                # A v0 error body is shorter than what we expected; read it as v0.
-                try:
-                    resp = _av.decode_response(bytes(body), 0)
-                except KafkaError:
-                    self._close(n, now_ms, f"bad ApiVersions response: {e}")
-                    return False
-            else:
-                self._close(n, now_ms, f"bad ApiVersions response: {e}")
-                return False
-        if resp.error_code == _UNSUPPORTED_VERSION and req.api_version > 0:
-            theirs = resp.versions().get(_av.API_KEY)
-            ver = _av.pick_version((_av.MIN_VERSION, req.api_version - 1), theirs)
-            n.av_version = 0 if ver is None else ver
+            self._close(n, now_ms, f"bad ApiVersions response: {e}")
+            return False
+        if out.retry_version is not None:
+            n.av_version = out.retry_version
             self._send_api_versions(n, now_ms)
             return True
-        if resp.error_code != 0:
-            self._close(n, now_ms, f"ApiVersions failed with error code {resp.error_code}")
+        if out.error_code:
+            self._close(n, now_ms, f"ApiVersions failed with error code {out.error_code}")
             return False
-        theirs_all = resp.versions()
-        versions: dict[int, int] = {}
-        for key, mod in API_BY_KEY.items():
-            hi = min(mod.MAX_VERSION, self.max_versions.get(key, mod.MAX_VERSION))
-            v = _av.pick_version((mod.MIN_VERSION, hi), theirs_all.get(key))
-            if v is not None:
-                versions[key] = v
-        n.versions = versions
-        if resp.finalized_features:
-            self.finalized_features = {f.name: f.max_version_level for f in resp.finalized_features}
+        n.versions = out.versions
+        if out.finalized_features:
+            self.finalized_features = out.finalized_features
         n.state = READY
         n.failures = 0
         self.ever_connected = True
-        log.debug("node %s ready (%s:%s), versions %s", n.node_id, n.host, n.port, versions)
+        log.debug("node %s ready (%s:%s), versions %s", n.node_id, n.host, n.port, n.versions)
         return True
 
     # -- teardown -----------------------------------------------------------------------
@@ -493,7 +476,9 @@ class Network:
             else:
                 n.next_attempt_ms = now_ms + self.reconnect_backoff_ms
             log.info("node %s (%s:%s): %s", n.node_id, n.host, n.port, reason)
-        self._events.append(("disconnect", n.node_id, reqs))
+        if reason is not None or reqs:
+            # An idle close is no news for the sender (a refresh would reconnect).
+            self._events.append(("disconnect", n.node_id, reqs))
 
     def close_node(self, node_id: int) -> None:
         n = self.nodes.get(node_id)
