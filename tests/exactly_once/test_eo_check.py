@@ -50,7 +50,13 @@ def test_each_kind_of_damage_is_counted() -> None:
     assert (fig.duplicates, fig.missing, fig.reordered, fig.forbidden_present, fig.foreign,
             fig.offset_mismatch) == (1, 1, 2, 1, 1, 1), fig.line()
     assert fig.examples["missing"] == [1]
+    assert fig.failed_present == 0  # every index read back was a must or forbidden one
     assert fig.bad()
+
+
+def test_may_appear_records_are_counted_not_blamed() -> None:
+    fig = check([_rec(0, 0, 0), _rec(0, 1, 1), _rec(0, 2, 2)], 4, must={0, 2}, forbidden=set())
+    assert not fig.bad() and fig.failed_present == 1 and fig.missing == 0
 
 
 def test_order_is_per_partition_only() -> None:

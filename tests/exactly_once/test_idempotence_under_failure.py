@@ -10,11 +10,13 @@ per partition; every future must be resolved, and a failed one must hold a clear
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 import time
 
 import pytest
 
-from eo_failure import Chaos, Ledger, idempotent_figures, send_during
+from eo_failure import Chaos, Ledger, check, idempotent_figures, send_during
 from purekafka import KafkaProducer
 from purekafka.errors import KafkaError
 from readback import consume, consume_all
@@ -101,18 +103,20 @@ def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_
     assert fig.failed == 0 and fig.acknowledged == TOTAL, msg
 
 
+OUTAGE_STEPS = [
+    ("sleep", 3), ("kill_leader", 0), ("kill_another", None), ("sleep", 20),
+    ("restart", None), ("drop_after", PRODUCE), ("wait_faults", 10), ("sleep", 3),
+]
+
+
 @pytest.mark.timeout(900)
 def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafka_cluster) -> None:
     """Two of three nodes die at once: partitions lose their leader or their min ISR (and the
     controller quorum is gone), for longer than delivery_timeout_ms. Batches then expire with
     their outcome unknown; the producer must fail them with a clear error, bump its epoch
     (KIP-360) and carry on, and still never write an acknowledged record twice or out of order."""
-    steps = [
-        ("sleep", 3), ("kill_leader", 0), ("kill_another", None), ("sleep", 20),
-        ("restart", None), ("drop_after", PRODUCE), ("wait_faults", 10), ("sleep", 3),
-    ]
     total = TOTAL // 4
-    fig, chaos, stats, ledger = run_failure(kafka_cluster, steps, total, rate=800,
+    fig, chaos, stats, ledger = run_failure(kafka_cluster, OUTAGE_STEPS, total, rate=800,
                                             request_timeout_ms=4000, delivery_timeout_ms=12_000)
     msg = f"{fig.line()} examples={fig.examples}"
     assert len(chaos.killed) == 2, chaos.log
@@ -124,3 +128,51 @@ def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafk
     # The producer recovered: the records sent after the outage are acknowledged.
     tail = ledger.futures[-1000:]
     assert all(f.exception is None for f in tail), msg
+
+
+@pytest.mark.java
+@pytest.mark.timeout(900)
+def test_java_producer_through_the_same_outage(kafka_cluster, java) -> None:
+    """Kafka's own producer (tests/java/IdempotentFailureRun.java) in the outage above, through
+    the same proxy and the same check: what Java's guarantees look like in this run, and how
+    its failures compare with purekafka's."""
+    total = TOTAL // 4
+    topic = kafka_cluster.create_topic(f"eo-java-{time.monotonic_ns()}", partitions=PARTITIONS,
+                                       replication_factor=3, config={"min.insync.replicas": "2"})
+    addresses = list(kafka_cluster.metadata().brokers.values())
+    with FaultProxy(addresses, lifetime=1200) as proxy, tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(
+            ["java", "-Xmx512m", "-cp", f"{java.build_dir}{os.pathsep}{java.classpath}",
+             "IdempotentFailureRun", proxy.bootstrap, topic, str(total), "800", "4000", "12000"],
+            stdout=out, stderr=subprocess.DEVNULL)
+        try:
+            chaos = Chaos(kafka_cluster, topic, proxy, OUTAGE_STEPS).start()
+            chaos.join(600)
+            assert proc.wait(600) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        out.seek(0)
+        lines = out.read().decode(errors="replace").splitlines()
+    print("\n" + "\n".join(chaos.log))
+    assert chaos.error is None, "\n".join(chaos.log)
+    acked: dict[int, tuple[int, int]] = {}
+    kinds: dict[str, int] = {}
+    unresolved = 0
+    for line in lines:
+        parts = line.split()
+        if parts and parts[0] == "A" and len(parts) == 4:
+            acked[int(parts[1])] = (int(parts[2]), int(parts[3]))
+        elif parts and parts[0] == "F" and len(parts) == 3:
+            kinds[parts[2]] = kinds.get(parts[2], 0) + 1
+        elif parts and parts[0] == "U":
+            unresolved += 1
+    consumed = _read_everything(kafka_cluster.bootstrap, topic, len(acked))
+    fig = check(consumed, total, set(acked), set(), acked)
+    fig.acknowledged, fig.failed, fig.unresolved, fig.failure_kinds = (
+        len(acked), sum(kinds.values()), unresolved, kinds)
+    print(f"Java producer figures: {fig.line()}")
+    msg = f"{fig.line()} examples={fig.examples}"
+    assert fig.acknowledged + fig.failed + fig.unresolved == total, msg
+    assert fig.unresolved == 0 and fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg
+    assert fig.offset_mismatch == 0 and fig.foreign == 0, msg
