@@ -207,8 +207,8 @@ class Chaos:
 
     Steps: ``("sleep", seconds)``, ``("kill_leader", partition)`` (SIGKILL the node leading
     that partition now), ``("kill_another", None)`` (SIGKILL a node that is still up),
-    ``("restart", None)`` (restart every killed node, in the order killed, each waited for
-    until it serves), ``("drop_all", None)``, ``("drop_mid", api_key)``, ``("drop_after", api_key)``
+    ``("kill_all", None)``, ``("restart", None)`` (restart every killed node and wait until
+    each serves), ``("drop_all", None)``, ``("drop_mid", api_key)``, ``("drop_after", api_key)``
     (proxy faults), ``("wait_faults", seconds)`` (until armed proxy faults have fired).
     """
 
@@ -257,14 +257,43 @@ class Chaos:
             self.error = e
             self._say(f"chaos failed: {e!r}\n{traceback.format_exc()}")
         finally:
-            for node in list(self._down):  # never leave the cluster short of a node
+            if self._down:  # never leave the cluster short of a node
                 try:
-                    self.cluster.restart(node)
-                    self._down.remove(node)
-                    self._say(f"restarted node {node} (cleanup)")
+                    self._restart_down()
                 except BaseException as e:  # noqa: BLE001
-                    self._say(f"cleanup restart of {node} failed: {e!r}")
+                    self._say(f"cleanup restart of {self._down} failed: {e!r}")
             self.done.set()
+
+    def _restart_down(self) -> None:
+        """Restart every killed node, in the order killed, and wait until each serves.
+
+        They start side by side: a node alone cannot serve while the controller quorum
+        is short of it. Each start waits until the one before has recorded its process
+        in the harness's state file, which every restart rewrites."""
+        t = time.monotonic()
+        errors: list[BaseException] = []
+
+        def run(node: int) -> None:
+            try:
+                self.cluster.restart(node)
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = []
+        for node in list(self._down):
+            th = threading.Thread(target=run, args=(node,), daemon=True)
+            th.start()
+            threads.append(th)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and th.is_alive() and not any(
+                    n == node and pid for n, _, pid, _ in self.cluster.status()):
+                time.sleep(0.05)
+        for th in threads:
+            th.join(300)
+        if errors or any(th.is_alive() for th in threads):
+            raise AssertionError(f"restarting nodes {self._down} failed: {errors}")
+        self._say(f"restarted nodes {self._down} (took {time.monotonic() - t:.1f}s)")
+        self._down.clear()
 
     def _step(self, kind: str, arg: Any) -> None:
         if kind == "sleep":
@@ -283,12 +312,14 @@ class Chaos:
             self._say(f"SIGKILL node {node} (nodes down: {self._down})")
         elif kind == "restart":
             assert self._down, "restart without a killed node"
-            while self._down:
-                node = self._down[0]
-                t = time.monotonic()
-                self.cluster.restart(node)
-                self._down.pop(0)
-                self._say(f"restarted node {node} (took {time.monotonic() - t:.1f}s)")
+            self._restart_down()
+        elif kind == "kill_all":
+            for node, _, _, up in self.cluster.status():
+                if up:
+                    self.cluster.kill(node)
+                    self._down.append(node)
+                    self.killed.append(node)
+            self._say(f"SIGKILL every node: {self._down}")
         elif kind == "drop_all":
             n = self.proxy.open_links
             self.proxy.drop_all()

@@ -176,3 +176,23 @@ def test_java_producer_through_the_same_outage(kafka_cluster, java) -> None:
     assert fig.acknowledged + fig.failed + fig.unresolved == total, msg
     assert fig.unresolved == 0 and fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg
     assert fig.offset_mismatch == 0 and fig.foreign == 0, msg
+
+
+@pytest.mark.timeout(900)
+def test_idempotent_producer_through_a_whole_cluster_crash(kafka_cluster) -> None:
+    """Every node is SIGKILLed at once mid-run and the cluster restarted: the brokers rebuild
+    their producer state from the log, the producer retries what it had in flight, and no
+    record is lost or written twice. The outage is shorter than delivery_timeout_ms, so
+    nothing may fail."""
+    steps = [("sleep", 4), ("drop_after", PRODUCE), ("wait_faults", 10), ("kill_all", None),
+             ("sleep", 3), ("restart", None), ("sleep", 3), ("drop_mid", PRODUCE), ("wait_faults", 10),
+             ("sleep", 2)]
+    total = TOTAL // 4
+    fig, chaos, stats, ledger = run_failure(kafka_cluster, steps, total, rate=1000)
+    msg = f"{fig.line()} examples={fig.examples}"
+    assert len(chaos.killed) == 3, chaos.log
+    assert fig.sent == total and fig.unresolved == 0, msg
+    _assert_failures_clear(ledger)
+    assert fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg
+    assert fig.offset_mismatch == 0 and fig.foreign == 0, msg
+    assert fig.failed == 0 and fig.acknowledged == total, msg
