@@ -1,25 +1,31 @@
 """``purekafka produce``: the command-line producer (kafka-console-producer, ``kcat -P``).
 
-Reads records from stdin or ``--file``, one per line (``\\n`` or ``\\r\\n`` ends a line;
-an empty line is an empty value, as in kafka-console-producer), and produces them to one
-topic. Line format, with kafka-console-producer's reader properties (also settable as
-``--property name=value``)::
+Reads records from stdin or ``--file``, one per line, and produces them to one topic.
+Lines end as Java's ``readLine`` ends them (``\\n``, ``\\r\\n`` or a lone ``\\r``); an empty
+line is an empty value. Each line is parsed by kafka-console-producer's rules
+(``LineMessageReader``; tests cross-check the two on generated lines), with its reader
+properties, also settable as ``--property name=value``::
 
     [HEADERS <headers.delimiter>] [KEY <key.separator>] VALUE
 
-- ``--parse-key`` (``parse.key``) splits KEY from VALUE at the first ``--key-separator``
-  (``key.separator``, default TAB); kcat's ``-K SEP`` sets both.
+- ``--parse-key`` (``parse.key``) splits KEY off at the first ``--key-separator``
+  (``key.separator``, default TAB); ``--key-separator`` and kcat's ``-K SEP`` imply it.
 - ``--parse-headers`` (``parse.headers``) takes a leading ``name:value,name2:value2``
-  block ended by ``--headers-delimiter`` (TAB); a header without ``:`` has a null value.
-  ``--headers-separator`` (``,``) and ``--headers-key-separator`` (``:``) change the rest.
-- ``--null-marker STR`` (``null.marker``): a key, value or header value equal to STR is
-  sent as null.
+  block ended by ``--headers-delimiter`` (TAB); ``--headers-separator`` (``,``) and
+  ``--headers-key-separator`` (``:``) change the rest. The separators are literal
+  strings (Java's tool compiles ``headers.separator`` as a regular expression; the two
+  agree for separators without regex metacharacters).
+- ``--null-marker STR`` (``null.marker``): a key, value, header value or whole headers
+  block equal to STR is null; a header name equal to it is an error.
+- ``--ignore-error`` (``ignore.error``): a line without the headers delimiter or key
+  separator is sent without headers / with a null key instead of failing, and a header
+  without its key separator gets a null value.
 - ``-H name=value`` (kcat, repeatable) and ``--headers name=value,name2=value2`` add
   static headers to every record, before any parsed from the line.
 
-Separators understand the escapes ``\\t \\n \\r \\0 \\\\ \\xNN``. A line without the key
-separator (or headers delimiter) is an error for that line, or, with ``--ignore-error``
-(``ignore.error``), is sent with a null key (no headers).
+Separators are UTF-8 with the escapes ``\\t \\n \\r \\0 \\\\ \\xNN``, and must not be empty
+or equal where Java refuses that. A line that cannot be parsed counts as an error and
+the rest goes on.
 
 Any producer setting goes through ``-X name=value`` / ``--producer-property`` /
 ``--producer.config FILE`` (kafka-python or Java names); ``--acks`` and ``--compression``
@@ -43,10 +49,10 @@ from purekafka.errors import KafkaConfigurationError, KafkaError
 PROG = "purekafka produce"
 
 # kafka-console-producer's LineMessageReader properties and their defaults.
-READER_DEFAULTS: dict[str, str] = {
+READER_DEFAULTS: dict[str, str | None] = {
     "parse.key": "false", "key.separator": "\t", "parse.headers": "false",
     "headers.delimiter": "\t", "headers.separator": ",", "headers.key.separator": ":",
-    "null.marker": "", "ignore.error": "false",
+    "null.marker": None, "ignore.error": "false",
 }
 
 
@@ -169,12 +175,38 @@ def read_properties(path: str) -> dict[str, str]:
     return out
 
 
-class LineFormat:
-    """How one input line becomes (key, value, headers), per the reader properties."""
+# Pairs kafka-console-producer's LineMessageReader refuses to have equal, as it checks them.
+_MUST_DIFFER = [("null.marker", "key.separator"), ("null.marker", "headers.delimiter"),
+                ("null.marker", "headers.separator"), ("null.marker", "headers.key.separator"),
+                ("headers.delimiter", "headers.separator"), ("headers.delimiter", "headers.key.separator"),
+                ("headers.separator", "headers.key.separator")]
 
-    def __init__(self, props: dict[str, str], static_headers: list[tuple[str, bytes | None]]) -> None:
+
+def _java_split(text: bytes, sep: bytes) -> list[bytes]:
+    """Java's ``String.split``: trailing empty pieces dropped, but "" splits to [""]."""
+    if not text:
+        return [text]
+    pieces = text.split(sep)
+    while pieces and not pieces[-1]:
+        pieces.pop()
+    return pieces
+
+
+class LineFormat:
+    """How one input line becomes (key, value, headers): kafka-console-producer's
+    ``LineMessageReader`` rules (checked against it by tests/java/ConsoleLineCrossCheck).
+
+    Headers come first, up to the headers delimiter; the key next, up to the key
+    separator; the rest is the value. With ``ignore.error`` a missing delimiter or
+    separator leaves that part out (null key, no headers) instead of failing the line,
+    and a header without its key separator gets a null value. The null marker turns an
+    equal key, value, header value or whole headers block into null; a header *name*
+    equal to it is an error.
+    """
+
+    def __init__(self, props: dict[str, str | None], static_headers: list[tuple[str, bytes | None]]) -> None:
         def flag(name: str) -> bool:
-            value = props[name].strip().lower()
+            value = (props[name] or "").strip().lower()
             if value not in ("true", "false"):
                 raise UsageError(f"property {name} must be true or false, not {props[name]!r}")
             return value == "true"
@@ -182,58 +214,82 @@ class LineFormat:
         self.parse_key = flag("parse.key")
         self.parse_headers = flag("parse.headers")
         self.ignore_error = flag("ignore.error")
-        self.key_sep = unescape(props["key.separator"])
-        self.headers_delim = unescape(props["headers.delimiter"])
-        self.headers_sep = unescape(props["headers.separator"])
-        self.headers_key_sep = unescape(props["headers.key.separator"])
-        self.null_marker = unescape(props["null.marker"]) if props["null.marker"] else None
-        for name, sep in (("key.separator", self.key_sep), ("headers.delimiter", self.headers_delim),
-                          ("headers.separator", self.headers_sep),
-                          ("headers.key.separator", self.headers_key_sep)):
-            if not sep:
+        seps: dict[str, bytes] = {}
+        for name in ("key.separator", "headers.delimiter", "headers.separator", "headers.key.separator"):
+            seps[name] = unescape(props[name] or "")
+            if not seps[name]:
                 raise UsageError(f"property {name} must not be empty")
+        marker = props.get("null.marker")
+        self.null_marker = None if marker is None else unescape(marker)
+        if self.null_marker is not None:
+            seps["null.marker"] = self.null_marker
+        for a, b in _MUST_DIFFER:
+            if a in seps and seps[a] == seps[b]:
+                raise UsageError(f"{a} and {b} may not be equal")
+        self.key_sep = seps["key.separator"]
+        self.headers_delim = seps["headers.delimiter"]
+        self.headers_sep = seps["headers.separator"]
+        self.headers_key_sep = seps["headers.key.separator"]
         self.static_headers = static_headers
 
     def _null(self, data: bytes) -> bytes | None:
-        return None if self.null_marker is not None and data == self.null_marker else data
+        return None if data == self.null_marker else data
 
     def parse(self, line: bytes) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]:
         """Split a line (without its line ending); raises ValueError for a malformed one."""
-        headers = list(self.static_headers)
-        rest = line
+        pos = 0
+        block = None
         if self.parse_headers:
-            block, sep, after = rest.partition(self.headers_delim)
-            if not sep:
-                if not self.ignore_error:
-                    raise ValueError("no headers delimiter found")
-                return None, self._null(line), headers
-            rest = after
-            for item in block.split(self.headers_sep) if block else []:
-                name, ksep, value = item.partition(self.headers_key_sep)
-                try:
-                    text = name.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise ValueError(f"header name {name!r} is not UTF-8") from None
-                headers.append((text, self._null(value) if ksep else None))
+            end = line.find(self.headers_delim)
+            if end >= 0:
+                block, pos = line[:end], end + len(self.headers_delim)
+            elif not self.ignore_error:
+                raise ValueError("no headers delimiter found")
         key = None
         if self.parse_key:
-            k, sep, value = rest.partition(self.key_sep)
-            if not sep:
+            end = line.find(self.key_sep, pos)
+            if end >= 0:
+                key, pos = self._null(line[pos:end]), end + len(self.key_sep)
+            elif not self.ignore_error:
+                raise ValueError("no key separator found")
+        headers = list(self.static_headers)
+        if block is not None and block != self.null_marker:
+            headers += self._headers(block)
+        return key, self._null(line[pos:]), headers
+
+    def _headers(self, block: bytes) -> list[tuple[str, bytes | None]]:
+        out: list[tuple[str, bytes | None]] = []
+        for item in _java_split(block, self.headers_sep):
+            end = item.find(self.headers_key_sep)
+            if end < 0:
                 if not self.ignore_error:
-                    raise ValueError("no key separator found")
-                return None, self._null(rest), headers
-            key, rest = self._null(k), value
-        return key, self._null(rest), headers
+                    raise ValueError(f"no header key separator found in {item[:40]!r}")
+                name, value = item, None
+            else:
+                name = item[:end]
+                if name == self.null_marker:
+                    raise ValueError("a header name may not be the null marker")
+                value = self._null(item[end + len(self.headers_key_sep):])
+            try:
+                out.append((name.decode("utf-8"), value))
+            except UnicodeDecodeError:
+                raise ValueError(f"header name {name!r} is not UTF-8") from None
+        return out
 
 
 def iter_lines(stream: BinaryIO) -> Any:
-    """Lines without their ``\\n`` / ``\\r\\n``, read as they come (works interactively)."""
+    """Lines as Java's ``BufferedReader.readLine`` sees them (``\\n``, ``\\r\\n`` or a lone
+    ``\\r`` ends one), read as they come so that typing works interactively."""
     for raw in iter(stream.readline, b""):
         if raw.endswith(b"\n"):
             raw = raw[:-1]
-            if raw.endswith(b"\r"):
-                raw = raw[:-1]
-        yield raw
+        if b"\r" not in raw:
+            yield raw
+            continue
+        pieces = raw.split(b"\r")
+        if not pieces[-1]:  # "...\r\n" or a final "\r": one line ending, not two
+            pieces.pop()
+        yield from pieces
 
 
 def producer_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -262,7 +318,7 @@ def _drop(settings: dict[str, Any], canonical: str) -> None:
             del settings[name]
 
 
-def reader_properties(args: argparse.Namespace) -> dict[str, str]:
+def reader_properties(args: argparse.Namespace) -> dict[str, str | None]:
     props = dict(READER_DEFAULTS)
     for item in args.property:
         name, value = _pair(item, "--property")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from purekafka.console import READER_DEFAULTS, LineFormat, UsageError, unescape
+from purekafka.console import READER_DEFAULTS, LineFormat, UsageError, iter_lines, unescape
 from purekafka.record import CompressionType, read_batches
 from readback import consume, consume_all
 
@@ -58,10 +58,12 @@ def test_parse_key_splits_at_the_first_separator(sep, key, value):
 
 
 @given(headers=st.lists(st.tuples(st.text("abcxyz-_", min_size=1, max_size=5),
-                                  st.one_of(st.none(), st.text("abc 123=", max_size=5))), max_size=4),
+                                  st.one_of(st.none(), st.text("abc 123=", max_size=5))), min_size=1, max_size=4),
        key=st.text("kK0", max_size=4), value=text)
 def test_parse_headers_key_and_value(headers, key, value):
-    fmt = LineFormat({**READER_DEFAULTS, "parse.key": "true", "parse.headers": "true"}, [("static", b"s")])
+    # ignore.error: a header without its key separator has a null value.
+    fmt = LineFormat({**READER_DEFAULTS, "parse.key": "true", "parse.headers": "true", "ignore.error": "true"},
+                     [("static", b"s")])
     block = ",".join(name if v is None else f"{name}:{v}" for name, v in headers)
     line = f"{block}\t{key}\t{value}".encode()
     got_key, got_value, got_headers = fmt.parse(line)
@@ -78,6 +80,28 @@ def test_null_marker_and_missing_separator():
         fmt.parse(b"no separator here")
     lenient = LineFormat({**READER_DEFAULTS, "parse.key": "true", "ignore.error": "true"}, [])
     assert lenient.parse(b"no separator here") == (None, b"no separator here", [])
+    headers = LineFormat({**READER_DEFAULTS, "parse.headers": "true", "null.marker": "-"}, [])
+    assert headers.parse(b"-\tv") == (None, b"v", [])  # the whole block is null: no headers
+    assert headers.parse(b"a:1,b:-,\tv") == (None, b"v", [("a", b"1"), ("b", None)])
+    for bad in (b"\tv", b"a\tv", b"-:x\tv", b",a:1\tv"):
+        with pytest.raises(ValueError):
+            headers.parse(bad)
+
+
+def test_separators_java_refuses():
+    with pytest.raises(UsageError, match="null.marker and key.separator may not be equal"):
+        LineFormat({**READER_DEFAULTS, "null.marker": "\\t"}, [])
+    with pytest.raises(UsageError, match="headers.delimiter and headers.separator may not be equal"):
+        LineFormat({**READER_DEFAULTS, "headers.delimiter": ","}, [])
+    with pytest.raises(UsageError, match="key.separator must not be empty"):
+        LineFormat({**READER_DEFAULTS, "key.separator": ""}, [])
+
+
+def test_line_endings_like_java_readline():
+    import io
+
+    data = b"a\nb\r\nc\rd\r\r\ne\n\nf"
+    assert list(iter_lines(io.BytesIO(data))) == [b"a", b"b", b"c", b"d", b"", b"e", b"", b"f"]
 
 
 def test_separator_escapes():
@@ -110,8 +134,9 @@ def test_values_from_stdin(kafka, topic_factory):
 @pytest.mark.broker
 def test_keys_headers_and_offsets(kafka, topic_factory):
     topic = topic_factory(partitions=3)
-    lines = b"trace:abc,flag\tuser1\tlogin\r\ncolor:red\tuser2\tlogout\r\n\tuser3\t<null>\r\n"
+    lines = b"trace:abc,flag\tuser1\tlogin\r\ncolor:red\tuser2\tlogout\r\n<null>\tuser3\t<null>\r\n"
     proc = produce(kafka, "--topic", topic, "--parse-headers", "--parse-key", "--null-marker", "<null>",
+                   "--ignore-error",
                    "-H", "source=console", "--headers", "env=test,tier=2", "--print-offsets", stdin=lines)
     assert proc.returncode == 0, proc.stderr
     records = consume(kafka.bootstrap, topic, 3)
@@ -254,8 +279,7 @@ _cell = st.text(st.characters(blacklist_categories=["Cs", "Cc"], blacklist_chara
 # A header value may hold the key separator: names end at its first occurrence.
 _header_value = st.text(st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters="\t,"), max_size=12)
 _record = st.tuples(
-    st.lists(st.tuples(st.text("abcdefgh-_.", min_size=1, max_size=6), st.one_of(st.none(), _header_value)),
-             max_size=3),
+    st.lists(st.tuples(st.text("abcdefgh-_.", min_size=1, max_size=6), _header_value), min_size=1, max_size=3),
     _cell, _cell)
 
 
@@ -266,13 +290,13 @@ def test_lines_round_trip_through_the_broker(kafka, records):
     topic = kafka.create_topic(f"console-prop-{uuid.uuid4().hex[:10]}", 1)
     lines = []
     for headers, key, value in records:
-        block = ",".join(name if v is None else f"{name}:{v}" for name, v in headers)
+        block = ",".join(f"{name}:{v}" for name, v in headers)
         lines.append(f"{block}\t{key}\t{value}\n".encode())
     proc = produce(kafka, "--topic", topic, "--parse-headers", "--parse-key", "-q", "--print-offsets",
                    stdin=b"".join(lines))
     assert proc.returncode == 0, proc.stderr
     got = consume(kafka.bootstrap, topic, len(records))
     assert [(r.headers, r.key, r.value) for r in got] == [
-        ([(n, None if v is None else v.encode()) for n, v in headers], key.encode(), value.encode())
+        ([(n, v.encode()) for n, v in headers], key.encode(), value.encode())
         for headers, key, value in records]
     assert proc.stdout.decode().splitlines() == [f"0\t{r.offset}" for r in got]
