@@ -6,13 +6,14 @@ on every line: the same key, value and headers, or both refusing it.
 """
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from purekafka.console import READER_DEFAULTS, LineFormat, UsageError
+from purekafka.console import READER_DEFAULTS, LineFormat, UsageError, iter_lines
 
 pytestmark = pytest.mark.java
 
@@ -77,3 +78,12 @@ def test_line_parsing_matches_kafka_console_producer(java, data):
         except ValueError:
             ours = "ERR"
         assert ours == answer, (props, line)
+
+
+@settings(max_examples=60 if os.environ.get("PUREKAFKA_HYPOTHESIS") == "long" else 15)
+@given(chunks=st.lists(st.sampled_from(["a", "bc", "é", "\n", "\r", "\r\n", "\t"]), max_size=30))
+def test_line_endings_match_kafka_console_producer(java, chunks):
+    data = "".join(chunks).encode()
+    out = java.run("ConsoleLineCrossCheck", "--stream", input=data).decode()
+    expected = [bytes.fromhex(h) for h in out.split("\n")[:-1]]
+    assert list(iter_lines(io.BytesIO(data))) == expected, data

@@ -19,11 +19,17 @@ import org.apache.kafka.tools.LineMessageReader;
  *   "OK key value headers" where key/value are hex or "-" for null, and headers is
  *   "name_hex=value_hex" pairs joined by "," ("-" for a null value, "" for none);
  *   or "ERR" when the reader refuses the line, "CONFIG" when it refuses the properties.
+ * With the single argument "--stream", stdin is raw input instead, read as the console
+ * producer reads it, and each record's value is printed in hex, one per line.
  */
 public class ConsoleLineCrossCheck {
     public static void main(String[] args) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("topic", "t");
+        if (args.length == 1 && args[0].equals("--stream")) {
+            stream(props);
+            return;
+        }
         for (String arg : args) {
             int eq = arg.indexOf('=');
             props.put(arg.substring(0, eq), arg.substring(eq + 1));
@@ -59,6 +65,19 @@ public class ConsoleLineCrossCheck {
             } catch (RuntimeException e) {
                 out.append("ERR\n");
             }
+        }
+        System.out.print(out);
+    }
+
+    /** "--stream": the whole of stdin through one reader; prints each record's value in hex. */
+    private static void stream(Map<String, Object> props) throws Exception {
+        LineMessageReader reader = new LineMessageReader();
+        reader.configure(props);
+        Iterator<ProducerRecord<byte[], byte[]>> it = reader.readRecords(System.in);
+        HexFormat hex = HexFormat.of();
+        StringBuilder out = new StringBuilder();
+        while (it.hasNext()) {
+            out.append(hex.formatHex(it.next().value())).append('\n');
         }
         System.out.print(out);
     }
