@@ -228,6 +228,7 @@ class KafkaProducer:
         level = cfg.effective_compression_level()
         batch_size = cfg.batch_size
         self._batch_size = batch_size
+        self._linger_ms = cfg.linger_ms
 
         def new_builder() -> RecordBatchBuilder:
             return RecordBatchBuilder(codec, level, batch_size)
@@ -375,8 +376,8 @@ class KafkaProducer:
             while True:
                 before = acc.batches.get(tp)
                 last = before[-1] if before else None
-                batch = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est,
-                                   time.monotonic() * 1000.0)
+                now_ms = time.monotonic() * 1000.0
+                batch = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
                 if batch is not None:
                     break
                 if deadline is None:
@@ -404,9 +405,17 @@ class KafkaProducer:
                                      batch.full or batch.builder is None or batch.builder.is_full())
                 else:
                     sticky.on_append(est, all_parts, available, False)
+            wake = False
+            if batch is not last:
+                # A new batch: the previous one (if still queued) is full and ready
+                # now, else this one is due after linger_ms. Wake the I/O thread only
+                # if it sleeps past that: its deadline was set under this same lock,
+                # and each wakeup costs the sending thread a GIL hand-over.
+                due = now_ms if last is not None and last.buffer is None else now_ms + self._linger_ms
+                wake = due < self._io.poll_deadline
         finally:
             lock.release()
-        if batch is not last or batch.full:
+        if wake:
             self._io.wakeup()
         return fut
 

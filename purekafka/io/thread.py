@@ -54,6 +54,8 @@ class IOThread(threading.Thread):
         self.running = True
         self.forced: BaseException | None = None
         self.crashed: BaseException | None = None
+        # monotonic ms when the current poll ends at the latest (inf: until woken)
+        self.poll_deadline = 0.0
 
     def wakeup(self) -> None:
         self.network.wakeup()
@@ -98,6 +100,8 @@ class IOThread(threading.Thread):
                         cond.notify_all()
                     if self._finished():
                         timeout = 0.0  # done (acks=0 completes without a reply to wait for)
+                    # send() reads this (under the lock) to skip needless wakeups.
+                    self.poll_deadline = now + timeout
                 if events:
                     self.deliver(events)
                 results = network.poll(timeout)
@@ -105,6 +109,7 @@ class IOThread(threading.Thread):
                     continue
                 with cond:
                     now = time.monotonic() * 1000.0
+                    self.poll_deadline = now  # awake: no wakeup needed until the next poll
                     for item in results:
                         self._dispatch(item, now)
                     events = sender.pop_events()
