@@ -55,7 +55,7 @@ _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
 # timestamp and offset deltas, key and value lengths, header count.
 _RECORD_OVERHEAD = 21
 _BATCH_OVERHEAD = 61
-_NOT_DONE = object()
+_NO_HEADERS: list[tuple[str, bytes]] = []  # shared, never mutated: no serializer sees it
 
 
 class FutureRecordMetadata:
@@ -229,6 +229,7 @@ class KafkaProducer:
         batch_size = cfg.batch_size
         self._batch_size = batch_size
         self._linger_ms = cfg.linger_ms
+        self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
 
         def new_builder() -> RecordBatchBuilder:
             return RecordBatchBuilder(codec, level, batch_size)
@@ -301,7 +302,8 @@ class KafkaProducer:
         if value is None and key is None:
             raise ValueError("Need at least one: key or value")
         if headers is None:
-            headers = []
+            # kafka-python hands serializers a list they may add headers to.
+            headers = [] if self._key_ser is not None or self._value_ser is not None else _NO_HEADERS
         elif not isinstance(headers, list) or not all(
                 isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
                 and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
@@ -357,7 +359,7 @@ class KafkaProducer:
             partition = default_partition(key_bytes, len(all_parts))
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         size = _BATCH_OVERHEAD + est
-        if size > self.config.max_request_size or size > self.config.buffer_memory:
+        if size > self._max_record_size:
             which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
             fut._finish(None, Errors.MessageSizeTooLargeError(
                 f"The message is {size} bytes when serialized which is larger than the "
