@@ -12,9 +12,10 @@ layer implements and unit tests fake.
 
 Each ``run_once``:
 
-1. producer id first: an idempotent producer without a producer id sends
-   InitProducerId and nothing else (sequences need the id). A transaction
-   manager, when one is plugged in, gets the same first turn for its requests;
+1. transactions first: a plugged-in ``TransactionManager`` (``core.txn_sender``)
+   sends its coordinator request, and no Produce goes out while one is in
+   flight; an idempotent producer without a producer id sends InitProducerId
+   and drains nothing until it has one (sequences need the id);
 2. metadata, when ``Cluster.ttl_ms`` says so, to the least loaded node;
 3. ``Accumulator.ready`` / ``drain`` for the leaders that are connected and
    below their in-flight limit; one Produce request per leader;
@@ -28,7 +29,12 @@ Retries: a retriable partition error (or a lost connection) puts the batch
 back at the front of its partition after an exponential backoff with jitter,
 while ``attempts <= retries`` and ``delivery_timeout_ms`` has not passed since
 the batch was opened; an error that means stale metadata also asks for a
-metadata update. Any other error fails that batch only.
+metadata update. A retriable error past the delivery timeout is reported as
+``KafkaTimeoutError``. MESSAGE_TOO_LARGE on a batch of several records (the
+topic's max.message.bytes is below batch_size) halves the batch and resends
+the halves. Any other error fails that batch only. With idempotence, every
+outcome first goes through ``IdempotenceState`` (``on_acked``/``on_error``),
+whose decision wins.
 
 Time is float milliseconds passed in; nothing here reads a clock.
 """
