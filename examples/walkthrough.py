@@ -155,7 +155,7 @@ def print_table(records: list, topics: list[str], prefix: str) -> None:
             print(f"{name:<36} {msg.partition():>4} {msg.offset():>6}  {show(msg.key(), WIDTH['key']):<{WIDTH['key']}} "
                   f"{show(msg.value(), WIDTH['value']):<{WIDTH['value']}} {show(headers.encode(), WIDTH['headers'])}")
         if len(show_rows) < len(msgs):
-            counts = {}
+            counts: dict[int, int] = {}
             for m in msgs:
                 counts[m.partition()] = counts.get(m.partition(), 0) + 1
             per = ", ".join(f"p{p}: {n}" for p, n in sorted(counts.items()))
@@ -169,13 +169,13 @@ def main(argv: list[str]) -> int:
     examples = EXAMPLES
     wanted: dict[str, tuple[int, dict[str, str]]] = {}
     for name, _ in examples:
-        topics, configs = declared_topics(name)
-        for topic, partitions in topics.items():
+        declared, configs = declared_topics(name)
+        for topic, partitions in declared.items():
             wanted[f"{prefix}{name.replace('_', '-')}.{topic}"] = (partitions, configs.get(topic, {}))
     print(f"Creating {len(wanted)} topics on {bootstrap} ...", flush=True)
     create_topics(bootstrap, wanted)
 
-    failed = []
+    failed: list[str] = []
     started = time.monotonic()
     for number, (name, title) in enumerate(examples, 1):
         print(f"== {number}. {title}  (examples/{name}.py)", flush=True)
