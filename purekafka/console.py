@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections import deque
 from typing import Any, BinaryIO, Callable, Sequence
 
@@ -346,50 +347,65 @@ def static_headers(args: argparse.Namespace) -> list[tuple[str, bytes | None]]:
 
 
 class Run:
-    """Counts and reports deliveries; keeps futures only to print them in input order."""
+    """Counts deliveries and prints offsets in input order as soon as they are known.
+
+    Callbacks run on the producer's I/O thread, the reading loop on the main one: one
+    lock keeps the counters and the order of printed lines straight. Futures are kept
+    only with ``--print-offsets``, and only until printed.
+    """
 
     def __init__(self, print_offsets: bool, out: Callable[[str], None], err: Callable[[str], None]) -> None:
         self.records = self.bytes = self.errors = 0
         self.print_offsets = print_offsets
         self.out, self.err = out, err
         self.pending: deque[tuple[int, Any]] = deque()
+        self._lock = threading.Lock()
 
     def line_failed(self, number: int, message: str) -> None:
-        self.errors += 1
+        with self._lock:
+            self.errors += 1
+            if self.print_offsets:
+                self.pending.append((number, message))
         self.err(f"{PROG}: line {number}: {message}")
-        if self.print_offsets:
-            self.pending.append((number, message))
+        self.drain()
 
     def sent(self, number: int, future: Any, size: int) -> None:
         def ok(md: Any) -> None:
-            self.records += 1
-            self.bytes += size
+            with self._lock:
+                self.records += 1
+                self.bytes += size
+            self.drain()
 
         def failed(exc: BaseException) -> None:
-            self.errors += 1
+            with self._lock:
+                self.errors += 1
             self.err(f"{PROG}: line {number}: {type(exc).__name__}: {exc}")
+            self.drain()
 
-        # Callbacks run on the producer's I/O thread; ints updated there are read here only
-        # after flush(), which waits for every delivery.
-        future.add_callback(ok).add_errback(failed)
         if self.print_offsets:
-            self.pending.append((number, future))
-            self.drain(block=False)
+            with self._lock:
+                self.pending.append((number, future))
+        future.add_callback(ok).add_errback(failed)
 
-    def drain(self, block: bool) -> None:
-        while self.pending:
-            number, item = self.pending[0]
-            if isinstance(item, str):
-                self.out(f"error\t{item}")
-            elif not item.is_done and not block:
-                return
-            else:
-                try:
-                    md = item.get()
-                    self.out(f"{md.partition}\t{md.offset}")
-                except KafkaError as e:
-                    self.out(f"error\t{type(e).__name__}: {e}")
-            self.pending.popleft()
+    def drain(self, final: bool = False) -> None:
+        """Print what is known, in input order; ``final`` (after close) prints the rest."""
+        if not self.print_offsets:
+            return
+        with self._lock:
+            while self.pending:
+                number, item = self.pending[0]
+                if isinstance(item, str):
+                    self.out(f"error\t{item}")
+                elif item.is_done:
+                    if item.exception is None:
+                        self.out(f"{item.value.partition}\t{item.value.offset}")
+                    else:
+                        self.out(f"error\t{type(item.exception).__name__}: {item.exception}")
+                elif final:
+                    self.out("error\tnot delivered before the producer closed")
+                else:
+                    return
+                self.pending.popleft()
 
 
 def _say(stream: Any) -> Callable[[str], None]:
@@ -449,7 +465,7 @@ def _main(argv: list[str], err: Callable[[str], None]) -> int:
         status = _produce(producer, stream, fmt, args, run)
     except KeyboardInterrupt:
         producer.close(0)
-        run.drain(block=True)
+        run.drain(final=True)
         _summary(run, args, err)
         return 130
     finally:
@@ -483,7 +499,7 @@ def _produce(producer: Any, stream: BinaryIO, fmt: LineFormat, args: argparse.Na
     except KafkaError as e:
         err(f"{PROG}: flush failed: {type(e).__name__}: {e}")
     producer.close()
-    run.drain(block=True)
+    run.drain(final=True)
     _summary(run, args, err)
     return 1 if run.errors else 0
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -300,3 +302,31 @@ def test_lines_round_trip_through_the_broker(kafka, records):
         ([(n, v.encode()) for n, v in headers], key.encode(), value.encode())
         for headers, key, value in records]
     assert proc.stdout.decode().splitlines() == [f"0\t{r.offset}" for r in got]
+
+
+@pytest.mark.broker
+def test_interactive_offsets_then_ctrl_c(kafka, topic_factory):
+    """Typed lines are produced (and their offsets printed) one by one, before end of input;
+    Ctrl-C ends the run with the summary and status 130."""
+    topic = topic_factory()
+    proc = subprocess.Popen([sys.executable, "-m", "purekafka.cli", "produce", "--bootstrap-server", kafka.bootstrap,
+                             "--topic", topic, "--print-offsets"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        assert proc.stdin and proc.stdout
+        for i in range(3):
+            proc.stdin.write(f"line {i}\n".encode())
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no offset printed for line {i} within 30s"
+            assert proc.stdout.readline() == f"0\t{i}\n".encode()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"purekafka produce: 3 records (18 bytes of keys and values) written to {topic}, 0 errors")
+    assert [r.value for r in consume_all(kafka.bootstrap, topic)] == [b"line 0", b"line 1", b"line 2"]
