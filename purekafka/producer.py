@@ -229,6 +229,7 @@ class KafkaProducer:
         batch_size = cfg.batch_size
         self._batch_size = batch_size
         self._linger_ms = cfg.linger_ms
+        self._adaptive = cfg.partitioner_adaptive_partitioning_enable
         self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
 
         def new_builder() -> RecordBatchBuilder:
@@ -403,6 +404,13 @@ class KafkaProducer:
                 # Java switches once batch_size bytes went to the partition and its
                 # batch is full; asking the builder only near that point is cheaper.
                 if sticky.produced_bytes + est >= self._batch_size:
+                    if self._adaptive and len(available) > 1:
+                        # KIP-794 adaptive partitioning: favour partitions with shorter
+                        # queues when drawing the next sticky one (Java updates these
+                        # stats in ready(); once per switch is enough here).
+                        queues = acc.batches
+                        sticky.update_load_stats(
+                            [len(queues.get((topic, q), ())) for q in available], available)
                     sticky.on_append(est, all_parts, available,
                                      batch.full or batch.builder is None or batch.builder.is_full())
                 else:

@@ -496,16 +496,22 @@ class Sender:
                 f"(last error: {exc!r})")
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
+            # The sequence rules decide which errors are worth a retry (an
+            # OUT_OF_ORDER_SEQUENCE_NUMBER behind a batch being retried is, though
+            # not "retriable" by its code); the sender only lends its budget.
             d = idem.on_error(batch, code if code >= 0 else _NETWORK_EXCEPTION,
-                              can_retry=can_retry, log_start_offset=log_start_offset,
-                              message=str(exc))
+                              can_retry=self._can_retry(batch, now_ms),
+                              log_start_offset=log_start_offset, message=str(exc))
             if d.action == "ignore":
                 return
             if d.action == "succeed":
                 self._complete(batch, -1, -1, -1, now_ms)
                 return
             if d.action == "fail":
-                self._fail(batch, d.error or exc, now_ms)
+                if isinstance(exc, _errors.KafkaTimeoutError):
+                    self._fail(batch, exc, now_ms)  # the expiry says more than the last code
+                else:
+                    self._fail(batch, d.error or exc, now_ms)
                 return
             self.stats_retries += batch.record_count
             self.acc.reenqueue(batch, now_ms, idem.order_key)

@@ -189,3 +189,20 @@ def test_concurrent_senders_from_many_threads(kafka, topic_factory) -> None:
         t, i = c.value.split(b":")
         per_thread.setdefault(t, []).append(int(i))
     assert all(v == list(range(2000)) for v in per_thread.values())  # one key per thread: order kept
+
+
+@pytest.mark.parametrize("adaptive", [True, False])
+def test_null_keys_stick_then_spread_over_partitions(kafka, topic_factory, adaptive) -> None:
+    # KIP-794: null-key records stay on one partition for about batch_size bytes,
+    # then move on, so over many batches every partition gets a fair share.
+    topic = topic_factory(partitions=PARTITIONS)
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, batch_size=1024, linger_ms=1,
+                       partitioner_adaptive_partitioning_enable=adaptive) as p:
+        futures = [p.send(topic, value=b"x" * 100) for _ in range(6000)]
+        p.flush(60)
+        parts = [f.get(0).partition for f in futures]
+    counts = [parts.count(q) for q in range(PARTITIONS)]
+    assert min(counts) > len(parts) / PARTITIONS / 3, counts
+    runs = sum(1 for a, b in zip(parts, parts[1:]) if a != b) + 1
+    # ~121-byte records, 1024-byte batches: a switch every ~8 records, never every record.
+    assert 6000 / 30 < runs < 6000 / 4, runs
