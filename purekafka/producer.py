@@ -298,6 +298,8 @@ class KafkaProducer:
             raise Errors.IllegalStateError("KafkaProducer already closed!")
         if self._fork_generation != _fork_generation:
             raise _forked()
+        if not self._io.running:
+            raise Errors.KafkaError(f"producer I/O thread is not running ({self._io.crashed!r})")
         if not isinstance(topic, str) or not topic:
             raise TypeError(f"topic must be a non-empty str, not {topic!r}")
         if value is None and key is None:
