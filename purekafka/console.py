@@ -307,15 +307,22 @@ def producer_settings(args: argparse.Namespace) -> dict[str, Any]:
     if args.compression is not None:
         _drop(settings, "compression_type")
         settings["compression_type"] = None if args.compression.lower() == "none" else args.compression
-    _drop(settings, "bootstrap_servers")
-    settings["bootstrap_servers"] = args.bootstrap
+    if args.bootstrap:
+        _drop(settings, "bootstrap_servers")
+        settings["bootstrap_servers"] = args.bootstrap
+    elif not any(_canonical(name) == "bootstrap_servers" for name in settings):
+        raise UsageError("--bootstrap-server is required")
     return settings
+
+
+def _canonical(name: str) -> str:
+    return name.replace(".", "_").replace("-", "_")
 
 
 def _drop(settings: dict[str, Any], canonical: str) -> None:
     """Remove a setting given under either spelling, so a shortcut flag wins cleanly."""
     for name in list(settings):
-        if name.replace(".", "_").replace("-", "_") == canonical:
+        if _canonical(name) == canonical:
             del settings[name]
 
 
@@ -426,12 +433,10 @@ def main(argv: Sequence[str]) -> int:
 
 def _main(argv: list[str], err: Callable[[str], None]) -> int:
     args = build_parser().parse_args(argv)
-    if not args.bootstrap:
-        raise UsageError("--bootstrap-server is required")
+    settings = producer_settings(args)
     if not args.topic:
         raise UsageError("--topic is required")
     fmt = LineFormat(reader_properties(args), static_headers(args))
-    settings = producer_settings(args)
     if args.file:
         try:
             stream: BinaryIO = open(args.file, "rb")
@@ -454,7 +459,7 @@ def _main(argv: list[str], err: Callable[[str], None]) -> int:
         try:
             partitions = producer.partitions_for(args.topic)
         except KafkaError as e:
-            err(f"{PROG}: cannot get metadata for topic {args.topic!r} from {args.bootstrap}: "
+            err(f"{PROG}: cannot get metadata for topic {args.topic!r} from {','.join(producer.config.bootstrap_servers)}: "
                 f"{type(e).__name__}: {e}")
             producer.close(0)
             return 1

@@ -265,6 +265,16 @@ def test_missing_topic_and_bootstrap():
     assert proc.returncode == 2 and "--topic is required" in one_line_error(proc)
 
 
+@pytest.mark.broker
+def test_bootstrap_as_a_producer_setting(kafka, topic_factory):
+    topic = topic_factory()
+    proc = subprocess.run([sys.executable, "-m", "purekafka.cli", "produce", "--topic", topic,
+                           "-X", f"bootstrap.servers={kafka.bootstrap}"], input=b"v\n", capture_output=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert [r.value for r in consume_all(kafka.bootstrap, topic)] == [b"v"]
+
+
 def test_unreachable_broker():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
