@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-b", "--bootstrap-server", "--broker-list", dest="bootstrap", metavar="SERVERS",
-                   help="host:port[,host:port...] (required)")
+                   help="host:port[,host:port...] (or -X bootstrap.servers=...)")
     p.add_argument("-t", "--topic", help="topic to produce to (required)")
     p.add_argument("-p", "--partition", type=int, metavar="N", help="send every record to this partition")
     p.add_argument("-l", "--file", metavar="FILE", help="read records from FILE instead of stdin")
