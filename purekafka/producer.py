@@ -61,29 +61,44 @@ _NO_HEADERS: list[tuple[str, bytes]] = []  # shared, never mutated: no serialize
 class FutureRecordMetadata:
     """The result of one ``send()``: kafka-python's Future API.
 
-    ``value`` holds the ``RecordMetadata`` once acknowledged; ``exception`` the
-    error once failed. ``get(timeout)`` blocks (seconds) and raises the error.
+    ``value`` is the ``RecordMetadata`` once acknowledged (built on first use);
+    ``exception`` the error once failed. ``get(timeout)`` blocks (seconds) and
+    raises the error.
     """
 
-    __slots__ = ("topic", "partition", "timestamp_ms", "key_size", "value_size", "header_size",
-                 "is_done", "value", "exception", "_callbacks", "_errbacks", "_event")
+    __slots__ = ("topic", "partition", "_info", "is_done", "exception", "_where",
+                 "_meta", "_callbacks", "_errbacks", "_event")
 
-    _lock = threading.Lock()  # one lock for all futures: waiting and callback lists are rare
+    _lock = threading.Lock()  # one lock for all futures: held per batch, not per record
 
     def __init__(self, topic: str, partition: int, timestamp_ms: int, key_size: int,
                  value_size: int, header_size: int) -> None:
         self.topic = topic
         self.partition = partition
-        self.timestamp_ms = timestamp_ms
-        self.key_size = key_size
-        self.value_size = value_size
-        self.header_size = header_size
+        self._info = (timestamp_ms, key_size, value_size, header_size)
         self.is_done = False
-        self.value: RecordMetadata | None = None
         self.exception: BaseException | None = None
+        self._where: tuple[int, int, int] | None = None  # offset, log append time, log start
+        self._meta: RecordMetadata | None = None
         self._callbacks: list[Callable[[Any], Any]] | None = None
         self._errbacks: list[Callable[[Any], Any]] | None = None
         self._event: threading.Event | None = None
+
+    @property
+    def value(self) -> RecordMetadata | None:
+        """The ``RecordMetadata`` of an acknowledged record, else None."""
+        meta = self._meta
+        if meta is None and self._where is not None:
+            offset, log_time, lso = self._where
+            ts, ksize, vsize, hsize = self._info
+            meta = self._meta = RecordMetadata(
+                self.topic, self.partition, TopicPartition(self.topic, self.partition), offset,
+                log_time if log_time >= 0 else ts, lso, None, ksize, vsize, hsize)
+        return meta
+
+    @property
+    def timestamp_ms(self) -> int:
+        return self._info[0]
 
     # -- kafka-python's Future API -------------------------------------------------
     def succeeded(self) -> bool:
@@ -143,24 +158,30 @@ class FutureRecordMetadata:
                     f"Timeout after waiting for {timeout} secs.")
         if self.exception is not None:
             raise self.exception
-        assert self.value is not None
-        return self.value
+        value = self.value
+        assert value is not None
+        return value
 
     # -- completion (I/O thread) ------------------------------------------------------
-    def _finish(self, value: RecordMetadata | None, exc: BaseException | None) -> None:
+    def _finish(self, where: tuple[int, int, int] | None, exc: BaseException | None) -> None:
         with self._lock:
             if self.is_done:
                 return
-            self.value = value
+            self._where = where
             self.exception = exc
             self.is_done = True
-            cbs = self._callbacks if exc is None else self._errbacks
-            self._callbacks = self._errbacks = None
-            ev = self._event
+        self._notify()
+
+    def _notify(self) -> None:
+        """Wake waiters and run callbacks (after ``is_done`` was set under the lock)."""
+        ev = self._event
         if ev is not None:
             ev.set()
+        exc = self.exception
+        cbs = self._callbacks if exc is None else self._errbacks
+        self._callbacks = self._errbacks = None
         if cbs:
-            arg = value if exc is None else exc
+            arg = self.value if exc is None else exc
             for f in cbs:
                 _run(f, arg)
 
@@ -177,25 +198,32 @@ def _run(f: Callable[[Any], Any], arg: Any) -> None:
 
 
 def _deliver(events: list[BatchResult]) -> None:
-    """Complete the futures of finished batches (runs on the I/O thread)."""
+    """Complete the futures of finished batches (runs on the I/O thread).
+
+    One lock acquisition per batch marks all its futures done; only futures
+    someone waits on or registered callbacks for need more, after the lock.
+    RecordMetadata is built lazily, on first access.
+    """
+    lock = FutureRecordMetadata._lock
     for ev in events:
-        batch = ev.batch
         exc = ev.exception
-        tokens = batch.tokens
-        if exc is not None:
-            for fut in tokens:
-                fut._finish(None, exc)
-            continue
-        topic, partition = batch.tp
-        tp = TopicPartition(topic, partition)
         base = ev.base_offset
+        log_time = ev.timestamp if ev.timestamp is not None else -1
         lso = ev.log_start_offset
-        log_time = ev.timestamp
-        for i, fut in enumerate(tokens):
-            fut._finish(RecordMetadata(
-                topic, partition, tp, base + i if base >= 0 else -1,
-                log_time if log_time is not None and log_time >= 0 else fut.timestamp_ms,
-                lso, None, fut.key_size, fut.value_size, fut.header_size), None)
+        attention = []
+        with lock:
+            for i, fut in enumerate(ev.batch.tokens):
+                if fut.is_done:
+                    continue
+                if exc is None:
+                    fut._where = (base + i if base >= 0 else -1, log_time, lso)
+                else:
+                    fut.exception = exc
+                fut.is_done = True
+                if fut._event is not None or fut._callbacks is not None or fut._errbacks is not None:
+                    attention.append(fut)
+        for fut in attention:
+            fut._notify()
 
 
 class KafkaProducer:
