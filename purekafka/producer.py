@@ -433,16 +433,17 @@ class KafkaProducer:
             if sticky:
                 # Java switches once batch_size bytes went to the partition and its
                 # batch is full; asking the builder only near that point is cheaper.
-                if sticky.produced_bytes + est >= self._batch_size:
-                    if self._adaptive and len(available) > 1:
+                produced = sticky.produced_bytes + est
+                if produced >= self._batch_size:
+                    switch = batch.full or batch.builder is None or batch.builder.is_full()
+                    if self._adaptive and len(available) > 1 and (switch or produced >= 2 * self._batch_size):
                         # KIP-794 adaptive partitioning: favour partitions with shorter
                         # queues when drawing the next sticky one (Java updates these
-                        # stats in ready(); once per switch is enough here).
+                        # stats in ready(); at each switch is enough here).
                         queues = acc.batches
                         sticky.update_load_stats(
                             [len(queues.get((topic, q), ())) for q in available], available)
-                    sticky.on_append(est, all_parts, available,
-                                     batch.full or batch.builder is None or batch.builder.is_full())
+                    sticky.on_append(est, all_parts, available, switch)
                 else:
                     sticky.on_append(est, all_parts, available, False)
             wake = False
