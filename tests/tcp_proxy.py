@@ -20,6 +20,10 @@ Faults, all on demand from any thread:
   close the connection before the broker's answer can reach the client. The
   broker may have acted on it; the client cannot know (the case idempotence is
   for).
+* ``hold(api_key)`` / ``release()``: requests of that API (and, to keep the
+  stream in order, whatever follows them on the same connection) are kept back
+  instead of forwarded, as on a stalled network path; ``release()`` forwards them.
+  A connection closed meanwhile takes its held requests with it.
 
 It is bounded: at most ``max_connections`` open links and ``max_buffer`` bytes
 queued per direction, and it stops itself after ``lifetime`` seconds.
@@ -55,6 +59,7 @@ class _Link:
     apis: dict[int, tuple[int, int]] = field(default_factory=dict)  # correlation id -> (api key, version)
     closing: bool = False  # close once the broker-bound bytes are written
     orphan_corr: int | None = None  # client gone; close when the broker answers this request
+    held: list[bytes] = field(default_factory=list)  # whole frames kept back by hold()
 
 
 @dataclass
@@ -66,6 +71,7 @@ class FaultStats:
     mid_request_drops: int = 0
     after_request_drops: int = 0
     rewritten: int = 0
+    held: int = 0
 
 
 class FaultProxy:
@@ -83,6 +89,8 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._pending_drop_all = False
         self._armed: list[tuple[str, int]] = []  # ("mid" | "after", api key), taken in order
+        self._held_apis: set[int] = set()
+        self._pending_release = False
         self._stop = threading.Event()
         self.stats = FaultStats()
         # The wakeup pair lets other threads interrupt select() at once.
@@ -127,6 +135,18 @@ class FaultProxy:
         with self._lock:
             self._armed.append(("after", api_key))
 
+    def hold(self, api_key: int = PRODUCE) -> None:
+        """Keep back requests of ``api_key`` (and what follows them on their connection)."""
+        with self._lock:
+            self._held_apis.add(api_key)
+
+    def release(self) -> None:
+        """Stop holding and forward everything held, in order."""
+        with self._lock:
+            self._held_apis.clear()
+            self._pending_release = True
+        self._wake()
+
     def armed(self) -> int:
         """How many armed request faults have not fired yet."""
         with self._lock:
@@ -162,6 +182,12 @@ class FaultProxy:
             while not self._stop.is_set() and time.monotonic() < self._deadline:
                 with self._lock:
                     drop, self._pending_drop_all = self._pending_drop_all, False
+                    release, self._pending_release = self._pending_release, False
+                if release:
+                    for link in list({id(v): v for v in self._links.values()}.values()):
+                        frames, link.held = link.held, []
+                        for frame in frames:
+                            self._send(link, link.upstream, frame)
                 if drop:
                     for link in list({id(v): v for v in self._links.values()}.values()):
                         self._drop(link)
@@ -287,6 +313,13 @@ class FaultProxy:
                 return
             api_key, version, corr = struct.unpack(">hhi", frame[4:12])
             self.stats.requests += 1
+            with self._lock:
+                holding = link.held or api_key in self._held_apis
+            if holding:
+                link.apis[corr] = (api_key, version)
+                link.held.append(frame)
+                self.stats.held += 1
+                continue
             fault = self._take_fault(api_key)
             if fault == "mid":
                 self.stats.mid_request_drops += 1

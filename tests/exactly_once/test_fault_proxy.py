@@ -129,3 +129,24 @@ def test_connection_setup_requests_lost(kafka, topic_factory, fault: str, api_ke
         assert proxy.armed() == 0, f"no {name} request was seen"
     fig = idempotent_figures(ledger, consume_all(kafka.bootstrap, topic, settle=3.0))
     assert fig.acknowledged == 200 and not fig.bad(), f"{name} {fault}: {fig.line()} {fig.examples}"
+
+
+def test_produce_held_past_request_timeout(kafka, topic_factory) -> None:
+    """Produce requests stall on the path for longer than request_timeout_ms: the producer
+    gives up on them, reconnects and resends; once the path clears, everything is written once."""
+    topic = topic_factory(partitions=2)
+    ledger = Ledger(keys=10)
+    with FaultProxy(kafka.addresses) as proxy:
+        with _producer(proxy.bootstrap, request_timeout_ms=2000) as p:
+            p.partitions_for(topic)
+            proxy.hold(PRODUCE)
+            _send(p, topic, ledger, 300)
+            time.sleep(5)  # two request timeouts
+            assert not any(f.is_done for f in ledger.futures)
+            proxy.release()
+            p.flush(60)
+        stats = proxy.stats
+    fig = idempotent_figures(ledger, consume_all(kafka.bootstrap, topic, settle=3.0))
+    print(f"\nhold: {stats} {fig.line()}")
+    assert stats.held >= 2 and stats.dropped_links == 0, stats
+    assert fig.acknowledged == 300 and not fig.bad(), f"{fig.line()} {fig.examples}"

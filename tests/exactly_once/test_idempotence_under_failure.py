@@ -158,13 +158,15 @@ def test_java_producer_through_the_same_outage(kafka_cluster, java) -> None:
     assert chaos.error is None, "\n".join(chaos.log)
     acked: dict[int, tuple[int, int]] = {}
     kinds: dict[str, int] = {}
+    ages: dict[str, list[int]] = {}
     unresolved = 0
     for line in lines:
         parts = line.split()
         if parts and parts[0] == "A" and len(parts) == 4:
             acked[int(parts[1])] = (int(parts[2]), int(parts[3]))
-        elif parts and parts[0] == "F" and len(parts) == 3:
+        elif parts and parts[0] == "F" and len(parts) == 4:
             kinds[parts[2]] = kinds.get(parts[2], 0) + 1
+            ages.setdefault(parts[2], []).append(int(parts[3]))
         elif parts and parts[0] == "U":
             unresolved += 1
     consumed = _read_everything(kafka_cluster.bootstrap, topic, len(acked))
@@ -172,6 +174,7 @@ def test_java_producer_through_the_same_outage(kafka_cluster, java) -> None:
     fig.acknowledged, fig.failed, fig.unresolved, fig.failure_kinds = (
         len(acked), sum(kinds.values()), unresolved, kinds)
     print(f"Java producer figures: {fig.line()}")
+    print(f"Java: ms from send to failure (min, max): { {k: (min(v), max(v)) for k, v in ages.items()} }")
     msg = f"{fig.line()} examples={fig.examples}"
     assert fig.acknowledged + fig.failed + fig.unresolved == total, msg
     assert fig.unresolved == 0 and fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg

@@ -14,8 +14,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Sends total keyed records at about rate per second, with the same keys and
  * values as tests/exactly_once/eo_failure.py (global index | key | per-key sequence,
  * padded to 100 bytes), then prints one line per record:
- * "A index partition offset" when acknowledged, "F index ExceptionClass" when failed,
- * and "U index" for a callback that never came.
+ * "A index partition offset" when acknowledged, "F index ExceptionClass ms" when failed
+ * (ms: from send() to the failure), and "U index" for a callback that never came.
  */
 public class IdempotentFailureRun {
     public static void main(String[] args) throws Exception {
@@ -49,11 +49,13 @@ public class IdempotentFailureRun {
                     v.append('x');
                 }
                 final int index = i;
+                final long sentAt = System.nanoTime();
                 producer.send(new ProducerRecord<>(topic, k, v.toString().getBytes(StandardCharsets.US_ASCII)),
                     (md, e) -> {
                         outcome[index] = e == null
                             ? "A " + index + " " + md.partition() + " " + md.offset()
-                            : "F " + index + " " + e.getClass().getSimpleName();
+                            : "F " + index + " " + e.getClass().getSimpleName() + " "
+                                + (System.nanoTime() - sentAt) / 1_000_000;
                         done.countDown();
                     });
                 if (i % 500 == 499) {
