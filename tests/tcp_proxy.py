@@ -109,6 +109,8 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread.ident is None:  # never started: the listeners are still ours to close
+            self._thread.start()
         self._wake()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(10)
