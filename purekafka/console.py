@@ -39,6 +39,7 @@ not be reached, 2 for bad arguments or settings, 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -119,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--print-offsets", action="store_true",
                      help="print PARTITION<TAB>OFFSET per input line to stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    out.add_argument("-v", "--verbose", action="count", default=0,
+                     help="show the producer's warnings (-vv: its debug log too)")
     return p
 
 
@@ -433,6 +436,10 @@ def main(argv: Sequence[str]) -> int:
 
 def _main(argv: list[str], err: Callable[[str], None]) -> int:
     args = build_parser().parse_args(argv)
+    # The producer logs each failed connection attempt; the command reports the outcome in
+    # one line instead, unless asked for the details.
+    level = {0: logging.ERROR, 1: logging.WARNING}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format=f"{PROG}: %(levelname)s %(name)s: %(message)s")
     settings = producer_settings(args)
     if not args.topic:
         raise UsageError("--topic is required")

@@ -275,6 +275,16 @@ def test_bootstrap_as_a_producer_setting(kafka, topic_factory):
     assert [r.value for r in consume_all(kafka.bootstrap, topic)] == [b"v"]
 
 
+def test_unresolvable_broker_is_one_line_unless_verbose():
+    args = ["--topic", "t", "-X", "max.block.ms=1000"]
+    proc = produce("nosuchhost.invalid:9092", *args, stdin=b"x\n", timeout=30)
+    assert proc.returncode == 1
+    assert "cannot get metadata for topic 't' from nosuchhost.invalid:9092" in one_line_error(proc)
+    verbose = produce("nosuchhost.invalid:9092", *args, "-v", stdin=b"x\n", timeout=30)
+    assert verbose.returncode == 1
+    assert b"WARNING" in verbose.stderr and b"nosuchhost.invalid" in verbose.stderr
+
+
 def test_unreachable_broker():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
