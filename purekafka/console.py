@@ -31,7 +31,9 @@ Any producer setting goes through ``-X name=value`` / ``--producer-property`` /
 ``--producer.config FILE`` (kafka-python or Java names); ``--acks`` and ``--compression``
 are shortcuts. ``--print-offsets`` writes ``PARTITION<TAB>OFFSET`` to stdout for each
 input line, in input order (``error<TAB>message`` for a record that failed). A summary
-(records, bytes of keys and values, errors) goes to stderr at the end.
+(records, bytes of keys and values, errors) goes to stderr at the end. Problems are
+reported in one line each; ``-v`` adds the producer's own warnings (every failed
+connection attempt), ``-vv`` its debug log.
 
 Exit status: 0 when every record was written, 1 when any failed or the cluster could
 not be reached, 2 for bad arguments or settings, 130 on Ctrl-C.
