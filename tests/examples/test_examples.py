@@ -94,8 +94,8 @@ def test_batch_production(kafka):
         assert ids == sorted(ids)
 
 
-def test_key_partitioning(kafka):
-    run = run_example(kafka, "key_partitioning")
+def test_key_partitioning(kafka, ran):
+    run = ran("key_partitioning")
     records = consume_all(kafka.bootstrap, run.topic("user-events"))
     keyed = by_key(records)
     assert [r.value for r in keyed[b"user123"]] == [b"login", b"view_page", b"logout"]
@@ -106,6 +106,16 @@ def test_key_partitioning(kafka):
         assert r.partition == expected[r.key]
         assert re.search(rf"{r.key.decode()}\s+{r.value.decode()}\s+-> partition {r.partition} offset {r.offset} ",
                          run.stdout)
+
+
+@pytest.mark.java
+def test_key_partitioning_matches_java(kafka, ran, java):
+    """Every keyed record sits where Kafka's Utils.toPositive(Utils.murmur2(key)) % 3 says."""
+    records = consume_all(kafka.bootstrap, ran("key_partitioning").topic("user-events"), settle=1.0)
+    keys = sorted({r.key for r in records})
+    out = java.run("ExamplesCrossCheck", input=b"".join(b"3 " + k + b"\n" for k in keys)).decode().split("\n")
+    expected = {k: int(line.split()[0]) for k, line in zip(keys, out)}
+    assert {r.key: r.partition for r in records} == expected
 
 
 def test_round_robin(kafka):
