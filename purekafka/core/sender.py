@@ -149,6 +149,9 @@ class Sender:
         self.transactions: Any = None  # a TransactionManager, via set_transaction_manager
         self.txn_driver: Any = None
         self.events: list[BatchResult] = []
+        # batches on the wire (by id) and the earliest of their delivery deadlines
+        self._in_flight: dict[int, ProducerBatch] = {}
+        self._in_flight_expiry = float("inf")
         self.fatal: BaseException | None = None
         # statistics read by the facade's metrics()
         self.stats_requests = 0
@@ -207,6 +210,8 @@ class Sender:
                                      self.max_request_size, now_ms, admit)
             for node, batches in drained.items():
                 self._send_produce(node, batches, now_ms)
+        if now_ms >= self._in_flight_expiry:
+            self._expire_in_flight(now_ms)
         for batch in self.acc.expired(now_ms):
             if idem is not None and batch.base_sequence >= 0:
                 idem.on_expired(batch)
@@ -214,7 +219,8 @@ class Sender:
                 f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
                 f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
                 f"(delivery_timeout_ms={self.delivery_timeout_ms:.0f})"), now_ms)
-        timeout = min(timeout, rc.next_check_ms, self.acc.next_expiry_ms(now_ms))
+        timeout = min(timeout, rc.next_check_ms, self.acc.next_expiry_ms(now_ms),
+                      self._in_flight_expiry - now_ms)
         return max(0.0, timeout)
 
     def _maybe_update_metadata(self, now_ms: float) -> float:
@@ -383,6 +389,13 @@ class Sender:
         body = _produce.build_request(version, self.transactional_id, self.acks,
                                       self.request_timeout_ms, topic_data)
         expect = self.acks != 0
+        if expect:
+            limit = self.delivery_timeout_ms
+            in_flight = self._in_flight
+            for b in batches:
+                in_flight[id(b)] = b
+                if b.created_ms + limit < self._in_flight_expiry:
+                    self._in_flight_expiry = b.created_ms + limit
         self.stats_requests += 1
         self.network.send(node, _produce.API_KEY, version, body, now_ms, expect, ctx)
         if not expect:
@@ -432,6 +445,8 @@ class Sender:
                 for batch in ctx.batches.values():
                     if batch.final_state is None:
                         self._retry_or_fail(batch, err, True, now_ms)
+                    else:
+                        self._settle_late(batch, _NETWORK_EXCEPTION, -1)
             else:
                 handler = getattr(ctx, "on_disconnect", None)
                 if handler is not None:
@@ -458,9 +473,12 @@ class Sender:
                     f"Produce response did not mention {tp[0]}-{tp[1]}"), True, now_ms)
 
     def _handle_partition(self, batch: ProducerBatch, p: Any, now_ms: float) -> None:
-        if batch.final_state is not None:
-            return  # failed meanwhile (transaction abort, forced close)
         code = p.error_code
+        if batch.final_state is not None:
+            # Failed meanwhile (delivery timeout, transaction abort): only the
+            # sequence bookkeeping still needs to hear that the request is over.
+            self._settle_late(batch, code, p.base_offset)
+            return
         if code == 0:
             idem = self.idempotence
             if idem is not None and batch.base_sequence >= 0 and not idem.on_acked(batch, p.base_offset):
@@ -469,6 +487,7 @@ class Sender:
             return
         if code == _MESSAGE_TOO_LARGE and batch.record_count > 1:
             # The broker's limit (max.message.bytes) is below our batch: split and resend.
+            self._in_flight.pop(id(batch), None)
             parts = self.acc.split(batch, now_ms)
             if self.idempotence is not None and batch.base_sequence >= 0:
                 self.idempotence.on_split(batch, parts)
@@ -487,6 +506,7 @@ class Sender:
 
     def _retry_or_fail(self, batch: ProducerBatch, exc: BaseException, retriable: bool,
                        now_ms: float, code: int = -1, log_start_offset: int = -1) -> None:
+        self._in_flight.pop(id(batch), None)  # off the wire, whatever happens next
         can_retry = retriable and self._can_retry(batch, now_ms)
         if retriable and not can_retry and now_ms - batch.created_ms >= self.delivery_timeout_ms:
             # Out of time rather than out of luck: report it as Java does.
@@ -532,14 +552,45 @@ class Sender:
                     self.idempotence.on_expired(batch)
                 self._fail(batch, err_cls(f"topic {topic!r}"), now_ms)
 
+    def _settle_late(self, batch: ProducerBatch, code: int, base_offset: int) -> None:
+        idem = self.idempotence
+        if idem is not None and batch.base_sequence >= 0 and batch.final_state == "failed":
+            if code == 0:
+                idem.on_acked(batch, base_offset)
+            else:
+                idem.on_error(batch, code, can_retry=False)
+
+    def _expire_in_flight(self, now_ms: float) -> None:
+        """Java KIP-91: a batch on the wire past delivery_timeout_ms fails now, not when
+        its request times out; the request stays outstanding (its answer is ignored)."""
+        limit = self.delivery_timeout_ms
+        soonest = float("inf")
+        idem = self.idempotence
+        for key, batch in list(self._in_flight.items()):
+            if batch.final_state is not None or not batch.in_flight:
+                del self._in_flight[key]
+            elif now_ms - batch.created_ms >= limit:
+                del self._in_flight[key]
+                if idem is not None and batch.base_sequence >= 0:
+                    idem.on_expired(batch)
+                self._fail(batch, _errors.KafkaTimeoutError(
+                    f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
+                    f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
+                    "(its request is still in flight)"), now_ms)
+            else:
+                soonest = min(soonest, batch.created_ms + limit)
+        self._in_flight_expiry = soonest
+
     # -- events ----------------------------------------------------------------------
     def _complete(self, batch: ProducerBatch, base_offset: int, ts: int, lso: int, now_ms: float) -> None:
+        self._in_flight.pop(id(batch), None)
         batch.final_state = "succeeded"
         batch.in_flight = False
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, base_offset, ts, lso, None))
 
     def _fail(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
+        self._in_flight.pop(id(batch), None)
         batch.final_state = "failed"
         batch.in_flight = False
         self.stats_errors += batch.record_count

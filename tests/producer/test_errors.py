@@ -334,3 +334,33 @@ def test_flush_and_close_from_a_callback_do_not_deadlock(kafka, topic_factory) -
     assert isinstance(outcome[0], Errors.IllegalStateError) and outcome[1] == "closed"
     p._io.join(10)
     assert not p._io.is_alive()
+
+
+@pytest.mark.broker
+def test_batch_on_the_wire_fails_at_delivery_timeout_then_producer_recovers(kafka, topic_factory) -> None:
+    # KIP-91: delivery_timeout_ms bounds the wait even while the request is stalled
+    # in flight (its request timeout would come later); the late answer must not
+    # block the partition's sequences afterwards.
+    from tcp_proxy import PRODUCE, FaultProxy
+
+    topic = topic_factory()
+    with FaultProxy(kafka.addresses) as proxy:
+        with KafkaProducer(bootstrap_servers=proxy.bootstrap, request_timeout_ms=5000,
+                           delivery_timeout_ms=6000, retry_backoff_ms=100) as p:
+            p.partitions_for(topic)
+            p.send(topic, b"first").get(30)
+            proxy.hold(PRODUCE)
+            t0 = time.monotonic()
+            stuck = p.send(topic, b"stuck")
+            with pytest.raises(Errors.KafkaTimeoutError, match="in flight|since batch creation"):
+                stuck.get(20)
+            took = time.monotonic() - t0
+            proxy.release()
+            after = [p.send(topic, b"after-%d" % i) for i in range(5)]
+            p.flush(30)
+            assert all(f.succeeded() for f in after), [f.exception for f in after]
+    assert 5.5 <= took < 7.0, took
+    values = [c.value for c in consume(kafka.bootstrap, topic, 6, timeout=20)]
+    # "stuck" may or may not have landed (its fate is unknown, as in Java); nothing repeats.
+    assert values[0] == b"first" and values[-5:] == [b"after-%d" % i for i in range(5)]
+    assert len(values) == len(set(values))
