@@ -513,7 +513,7 @@ class Sender:
             exc = _errors.KafkaTimeoutError(
                 f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
                 f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
-                f"(last error: {exc!r})")
+                f"(last error: {type(exc).__name__}: {exc})")
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
             # The sequence rules decide which errors are worth a retry (an
@@ -528,10 +528,13 @@ class Sender:
                 self._complete(batch, -1, -1, -1, now_ms)
                 return
             if d.action == "fail":
-                if isinstance(exc, _errors.KafkaTimeoutError):
-                    self._fail(batch, exc, now_ms)  # the expiry says more than the last code
+                if isinstance(exc, _errors.KafkaTimeoutError) or d.error is None \
+                        or type(d.error) is type(exc):
+                    # The expiry says more than the last code; the same error class
+                    # is better told with the broker's own message, once.
+                    self._fail(batch, exc, now_ms)
                 else:
-                    self._fail(batch, d.error or exc, now_ms)
+                    self._fail(batch, d.error, now_ms)
                 return
             self.stats_retries += batch.record_count
             self.acc.reenqueue(batch, now_ms, idem.order_key)
