@@ -17,12 +17,13 @@ with sequences (``core.idempotence``); it never runs without it silently.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections import namedtuple
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
@@ -31,6 +32,7 @@ from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import BatchResult, Sender
 from purekafka.core.transactions import TransactionManager
+from purekafka.core.txn_requests import GroupMetadata
 from purekafka.io.network import Network
 from purekafka.io.thread import IOThread
 from purekafka.partitioner import BuiltInPartitioner, default_partition, make_partitioner
@@ -549,10 +551,15 @@ class KafkaProducer:
                                     timeout_ms: float | None = None) -> None:
         """Commit consumer offsets (``{TopicPartition: OffsetAndMetadata or int}``) in the transaction.
 
-        ``group_metadata`` is a consumer group id or a ``GroupMetadata``.
+        ``group_metadata`` is a consumer group id, or an object with ``group_id`` and
+        optionally ``generation_id``, ``member_id``, ``group_instance_id`` (KIP-447
+        fencing), e.g. kafka-python's ``ConsumerGroupMetadata``. Offsets are keyed by
+        ``(topic, partition)`` tuples or objects with ``topic`` and ``partition``.
         """
         txn = self._txn_manager()
-        self._await_txn(lambda: txn.send_offsets(offsets, group_metadata), timeout_ms)
+        meta = _group_metadata(group_metadata)
+        parsed = {_topic_partition(tp): v for tp, v in offsets.items()}
+        self._await_txn(lambda: txn.send_offsets(parsed, meta), timeout_ms)
 
     def commit_transaction(self, timeout_ms: float | None = None) -> None:
         """Flush, then commit the transaction; raises if it cannot be committed."""
@@ -563,6 +570,31 @@ class KafkaProducer:
         """Abort the transaction: its records are never seen by read_committed consumers."""
         txn = self._txn_manager()
         self._await_txn(txn.begin_abort, timeout_ms, flush=True)
+
+    @contextlib.contextmanager
+    def transaction(self, timeout_ms: float | None = None) -> Iterator[KafkaProducer]:
+        """``with producer.transaction():`` begins a transaction, commits it when the block
+        ends and aborts it when the block raises (the exception propagates).
+
+        A failed commit is aborted too and its error raised. If the abort itself fails
+        (e.g. the producer was fenced), that error is raised, chained to the first.
+        """
+        self.begin_transaction()
+        try:
+            yield self
+        except BaseException as exc:
+            try:
+                self.abort_transaction(timeout_ms)
+            except Errors.KafkaError as abort_error:
+                raise abort_error from exc
+            raise
+        try:
+            self.commit_transaction(timeout_ms)
+        except Errors.KafkaError as commit_error:
+            # A fatal error or a timed-out commit cannot be aborted: the commit's error is the news.
+            with contextlib.suppress(Errors.KafkaError):
+                self.abort_transaction(timeout_ms)
+            raise commit_error
 
     # -- flushing and closing ---------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> None:
@@ -687,6 +719,28 @@ def _as_bytes(data: Any, what: str) -> bytes:
         return bytes(data)
     raise TypeError(f"Unsupported type for serialized {what}: {type(data).__name__} "
                     f"(configure a {what}_serializer or pass bytes)")
+
+
+def _group_metadata(group: Any) -> GroupMetadata | str:
+    if isinstance(group, str):
+        return group
+    group_id = getattr(group, "group_id", None)
+    if not isinstance(group_id, str):
+        raise TypeError(f"group_metadata must be a group id str or carry a str group_id "
+                        f"(and generation_id, member_id, group_instance_id), got {type(group).__name__}")
+    generation = getattr(group, "generation_id", -1)
+    member = getattr(group, "member_id", "") or ""
+    if generation is not None and generation > 0 and not member:
+        raise ValueError(f"group_metadata with generation_id={generation} (a joined group) needs a member_id")
+    return GroupMetadata(group_id, -1 if generation is None else generation, member,
+                         getattr(group, "group_instance_id", None))
+
+
+def _topic_partition(tp: Any) -> tuple[str, int]:
+    if hasattr(tp, "topic") and hasattr(tp, "partition"):
+        return (tp.topic, tp.partition)
+    topic, partition = tp
+    return (topic, partition)
 
 
 def _forked() -> Errors.KafkaError:
