@@ -30,6 +30,7 @@ TOTAL = int(os.environ.get("PUREKAFKA_EO_TXN_RECORDS", "30000"))
 PER_TXN = 150
 PARTITIONS = 6
 ABORT_EVERY = 7
+FENCE_AT = 40  # this transaction is fenced by a second producer before its commit
 BUDGET_S = 150.0
 RATE = 600.0  # records per second while the chaos script runs
 
@@ -96,7 +97,14 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
                         aborted.append(range(first, len(ledger.futures)))
                         purposely += 1
                         continue
-                    commit_tried = True
+                    if n == FENCE_AT:
+                        # A second instance with the same transactional_id (a restarted
+                        # application) fences this one: its commit must fail, fatally, and
+                        # the fencer's init_transactions has aborted this transaction.
+                        with KafkaProducer(bootstrap_servers=cluster.bootstrap, transactional_id=tid,
+                                           max_block_ms=60_000) as fencer:
+                            fencer.init_transactions()
+                    commit_tried = n != FENCE_AT
                     for attempt in range(5):
                         try:
                             producer.commit_transaction()
@@ -144,6 +152,8 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
     consume(cluster.bootstrap, topic, len(must), timeout=180)
     consumed = consume_all(cluster.bootstrap, topic, settle=2 * (time.monotonic() - t) + 5)
     fig = check(consumed, len(ledger.futures), must, forbidden)
+    acked, failed, unresolved, kinds = ledger.outcomes()
+    fig.acknowledged, fig.failed, fig.unresolved, fig.failure_kinds = len(acked), len(failed), len(unresolved), kinds
     present = {int(r.value[:9]) for r in consumed if r.value and r.value[:9].isdigit()}
     partial = [(r.start, r.stop, len(present.intersection(r))) for r in unknown
                if 0 < len(present.intersection(r)) < len(r)]
@@ -156,6 +166,8 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
             f"partial={partial[:5]} examples={fig.examples}")
     print(f"figures: {line}")
     assert len(chaos.killed) >= 2, chaos.log
+    assert recreated >= 1 and errors_seen.get("ProducerFencedError"), f"the fenced producer was not replaced: {line}"
+    assert fig.unresolved == 0, line
     assert stats.mid_request_drops >= 1 and stats.after_request_drops >= 2, stats
     assert len(ledger.futures) >= TOTAL, line
     assert purposely >= len(committed) // ABORT_EVERY - 1 > 0, line
