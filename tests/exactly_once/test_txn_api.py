@@ -3,6 +3,7 @@
 Everything is checked against the real broker and read back by confluent-kafka."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -115,3 +116,36 @@ def test_txn_calls_out_of_order_name_the_state(kafka, topic_factory) -> None:
     with KafkaProducer(bootstrap_servers=kafka.bootstrap, transactional_id=f"api-{uuid.uuid4().hex}") as fresh:
         with pytest.raises(Errors.IllegalStateError, match="UNINITIALIZED|Uninitialized|uninitialized"):
             fresh.begin_transaction()
+
+
+def test_txn_send_offsets_with_a_joined_consumers_metadata_and_a_stale_generation(kafka, topic_factory) -> None:
+    """kafka-python's consumer joins a group; its group_metadata() (real generation and
+    member id) commits; the same metadata with a wrong generation is refused by the
+    group coordinator (KIP-447) and only that transaction's offsets are lost."""
+    from kafka import KafkaConsumer
+
+    topic = topic_factory()
+    group = f"api-join-{uuid.uuid4().hex[:8]}"
+    consumer = KafkaConsumer(topic, bootstrap_servers=kafka.bootstrap, group_id=group, enable_auto_commit=False,
+                             isolation_level="read_committed", auto_offset_reset="earliest")
+    try:
+        deadline = time.monotonic() + 30
+        while not consumer.assignment() and time.monotonic() < deadline:
+            consumer.poll(200)
+        meta = consumer.group_metadata()
+        assert meta.generation_id > 0 and meta.member_id, meta
+        with _txn_producer(kafka) as p:
+            with p.transaction():
+                p.send(topic, b"v")
+                p.send_offsets_to_transaction({(topic, 0): 4}, meta)
+            stale = meta._replace(generation_id=meta.generation_id + 7)
+            with pytest.raises(Errors.KafkaError, match="generation|GENERATION|CommitFailed"):
+                with p.transaction():
+                    p.send(topic, b"w")
+                    p.send_offsets_to_transaction({(topic, 0): 9}, stale)
+            with p.transaction():  # abortable: the producer goes on
+                p.send(topic, b"x")
+    finally:
+        consumer.close(autocommit=False)
+    assert _group_offsets(kafka.bootstrap, group, topic) == 4
+    assert [r.value for r in consume(kafka.bootstrap, topic, 2, timeout=20)] == [b"v", b"x"]
