@@ -8,6 +8,9 @@ and consumer-group offsets are checked with confluent-kafka's ``committed()``.
 """
 from __future__ import annotations
 
+import contextlib
+import re
+import subprocess
 import time
 import uuid
 from collections import namedtuple
@@ -209,3 +212,44 @@ def test_txn_zombie_is_fenced_and_its_transaction_never_appears(cluster) -> None
         new.close()
     got = consume(kafka.bootstrap, topic, 10, timeout=20)
     assert sorted(r.value for r in got) == sorted(b"fresh-%d" % i for i in range(10))
+
+
+_DUMP_BATCH = re.compile(r"producerId: (-?\d+) producerEpoch: (-?\d+) .*?isTransactional: (\w+) isControl: (\w+)")
+_DUMP_MARKER = re.compile(r"endTxnMarker: (\w+)")
+
+
+@pytest.mark.java
+def test_txn_markers_agree_with_kafkas_dump_log_segments(cluster, java) -> None:
+    """Kafka's own DumpLogSegments reads the same markers (and epochs) from the log as we do."""
+    kafka, version = cluster
+    topic = _topic(kafka, 2, "dump")
+    with _producer(kafka) as p:
+        p.init_transactions()
+        for outcome in ("commit", "abort", "abort", "commit"):
+            with pytest.raises(RuntimeError) if outcome == "abort" else contextlib.nullcontext():
+                with p.transaction():
+                    for q in range(2):
+                        p.send(topic, value=outcome.encode(), partition=q)
+                    p.flush()
+                    if outcome == "abort":
+                        raise RuntimeError("abort this one")
+    consume(kafka.bootstrap, topic, 4, timeout=20)  # markers written (LSO advanced)
+    for q in range(2):
+        ours = _markers(kafka, topic, q)
+        theirs = []
+        for seg in sorted(Path(kafka.dir).glob(f"node-*/data/{topic}-{q}/*.log")):
+            out = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-cp", java.classpath,
+                                  "org.apache.kafka.tools.DumpLogSegments", "--deep-iteration", "--files", str(seg)],
+                                 capture_output=True, timeout=120)
+            assert out.returncode == 0, out.stderr.decode(errors="replace")
+            batch = None
+            for line in out.stdout.decode().splitlines():
+                m = _DUMP_BATCH.search(line)
+                if m:
+                    batch = m.groups() if m.group(4) == "true" else None
+                    continue
+                mk = _DUMP_MARKER.search(line)
+                if mk and batch is not None:
+                    theirs.append((mk.group(1), int(batch[0]), int(batch[1])))
+        assert [m[0] for m in theirs] == ["COMMIT", "ABORT", "ABORT", "COMMIT"], theirs
+        assert ours == theirs, f"read_batches {ours} vs DumpLogSegments {theirs}"
