@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import random
@@ -31,7 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 # The one place the broker version is pinned: the newest 4.x that resolves here.
 DEFAULT_VERSION = "4.4.0"
@@ -283,7 +285,23 @@ class Cluster:
         return json.loads(self.state_file.read_text())
 
     def save(self, state: dict[str, Any]) -> None:
-        self.state_file.write_text(json.dumps(state, indent=2))
+        # Atomic, so a reader in another process or thread never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".cluster-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(state, indent=2))
+        os.replace(tmp, self.state_file)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise read-modify-write of the state (tests kill and restart nodes from threads)."""
+        if not self.dir.is_dir():
+            self.load()  # raises the "no cluster in DIR" error
+        with open(self.dir / ".lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def bootstrap(self, state: dict[str, Any]) -> str:
         return ",".join(f"127.0.0.1:{n['port']}" for n in state["nodes"])
@@ -460,6 +478,10 @@ class Cluster:
 
     # ---------------------------------------------------------------- control
     def stop(self) -> None:
+        with self._locked():
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
         state = self.load()
         for n in state["nodes"]:
             if n.get("pid") and _alive(n["pid"]):
@@ -479,14 +501,14 @@ class Cluster:
             n["pid"] = None
         self.save(state)
 
-    def _stray_jvms(self) -> list[int]:
-        """JVMs started for this directory that the state file lost track of."""
-        tag = f"-Dpurekafka.node.dir={self.dir}/".encode()
+    def _stray_jvms(self, node_dir: str | None = None) -> list[int]:
+        """JVMs started for this directory (or one node of it), whether or not the state knows them."""
+        tag = (f"-Dpurekafka.node.dir={node_dir} " if node_dir else f"-Dpurekafka.node.dir={self.dir}/").encode()
         found = []
         for proc in Path("/proc").iterdir():
             if proc.name.isdigit():
                 try:
-                    if tag in (proc / "cmdline").read_bytes().replace(b"\0", b" ") + b"":
+                    if tag in (proc / "cmdline").read_bytes().replace(b"\0", b" "):
                         found.append(int(proc.name))
                 except OSError:
                     pass
@@ -497,28 +519,36 @@ class Cluster:
         return [(n["id"], n["port"], n.get("pid"), self._node_up(state, n["id"])) for n in state["nodes"]]
 
     def kill(self, node_id: int) -> None:
-        state = self.load()
-        node = self._node(state, node_id)
-        if node.get("pid") and _alive(node["pid"]):
-            os.kill(node["pid"], signal.SIGKILL)
-            while _alive(node["pid"]):
-                time.sleep(0.05)
-        node["pid"] = None
-        self.save(state)
+        with self._locked():
+            state = self.load()
+            node = self._node(state, node_id)
+            self._kill_node(node, signal.SIGKILL)
+            node["pid"] = None
+            self.save(state)
+
+    def _kill_node(self, node: dict[str, Any], sig: int) -> None:
+        pids = set(self._stray_jvms(node["dir"]))
+        if node.get("pid"):
+            pids.add(node["pid"])
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        end = time.monotonic() + 30
+        while any(_alive(p) for p in pids) and time.monotonic() < end:
+            time.sleep(0.05)
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
     def restart(self, node_id: int, timeout: float) -> None:
-        state = self.load()
-        node = self._node(state, node_id)
-        if node.get("pid") and _alive(node["pid"]):
-            os.kill(node["pid"], signal.SIGTERM)
-            end = time.monotonic() + 30
-            while _alive(node["pid"]) and time.monotonic() < end:
-                time.sleep(0.1)
-            if _alive(node["pid"]):
-                os.kill(node["pid"], signal.SIGKILL)
-        self._launch(state, node)
-        self.save(state)
-        self._wait_ready(state, timeout, nodes=[node_id])
+        with self._locked():
+            state = self.load()
+            node = self._node(state, node_id)
+            self._kill_node(node, signal.SIGTERM)
+            self._launch(state, node)
+            self.save(state)
+        # Wait outside the lock: nodes restarted side by side need each other for a quorum.
+        self._wait_ready(self.load(), timeout, nodes=[node_id])
 
     def _node(self, state: dict[str, Any], node_id: int) -> dict[str, Any]:
         for n in state["nodes"]:

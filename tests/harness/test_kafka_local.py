@@ -82,3 +82,44 @@ def test_three_nodes_kill_and_restart(kafka_cluster: LocalKafka) -> None:
     md = kafka_cluster.metadata([topic])
     assert set(md.brokers) == {1, 2, 3}
     assert len(md.leaders[topic]) == 6 and all(v in (1, 2, 3) for v in md.leaders[topic].values())
+
+
+@pytest.mark.cluster
+def test_concurrent_kill_and_restart_keep_the_state_whole(kafka_cluster: LocalKafka) -> None:
+    # Failure tests kill and restart nodes from threads while others read the status; the
+    # state file must never be seen half-written, nor lose one thread's update.
+    import threading
+
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read_status() -> None:
+        while not stop.is_set():
+            try:
+                kafka_cluster.status()
+            except BaseException as e:  # noqa: BLE001 - any failure is the finding
+                errors.append(e)
+                return
+
+    def bounce(node: int) -> None:
+        try:
+            kafka_cluster.kill(node)
+            kafka_cluster.restart(node)
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    reader = threading.Thread(target=read_status)
+    reader.start()
+    workers = [threading.Thread(target=bounce, args=(n,)) for n in (1, 3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=180)
+    stop.set()
+    reader.join()
+    assert errors == []
+    status = kafka_cluster.status()
+    assert [(s[0], s[3]) for s in status] == [(1, True), (2, True), (3, True)]
+    pids = {s[2] for s in status}
+    assert len(pids) == 3 and all(kafka_local._alive(p) for p in pids)
+    assert sorted(_jvms_for(Path(kafka_cluster.dir))) == sorted(pids), "a JVM the state does not know is running"
