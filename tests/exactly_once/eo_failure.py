@@ -359,3 +359,44 @@ def send_during(producer: Any, topic: str, ledger: Ledger, total: int, chaos: Ch
         ahead = len(ledger.futures) / rate - (time.monotonic() - t0)
         if ahead > 0 and not chaos.done.is_set():
             time.sleep(ahead)
+
+
+# --------------------------------------------------------------------------- transactions
+
+def java_string_hash(s: str) -> int:
+    """Java's String.hashCode (UTF-16 code units), as a signed 32-bit int."""
+    h = 0
+    for unit in _utf16_units(s):
+        h = (31 * h + unit) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def _utf16_units(s: str) -> list[int]:
+    data = s.encode("utf-16-be")
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def txn_state_partition(transactional_id: str, partitions: int) -> int:
+    """The __transaction_state partition holding ``transactional_id`` (Kafka's
+    ``Utils.abs(hashCode) % partitions``; Utils.abs maps MIN_VALUE to 0)."""
+    h = java_string_hash(transactional_id)
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
+
+
+class TxnChaos(Chaos):
+    """Chaos with one more step: ``("kill_coordinator", transactional_id)`` SIGKILLs the
+    node leading the __transaction_state partition of that transactional id."""
+
+    def _step(self, kind: str, arg: Any) -> None:
+        if kind != "kill_coordinator":
+            super()._step(kind, arg)
+            return
+        state = "__transaction_state"
+        leaders = self.cluster.metadata([state]).leaders[state]
+        partition = txn_state_partition(arg, len(leaders))
+        node = leaders[partition]
+        assert node >= 0, f"{state}-{partition} has no leader"
+        self.cluster.kill(node)
+        self._down.append(node)
+        self.killed.append(node)
+        self._say(f"SIGKILL node {node} (transaction coordinator: leader of {state}-{partition})")

@@ -1,7 +1,7 @@
 """The transactional failure run, on a 3-node cluster (replication factor 3, min.insync.replicas=2).
 
 A transactional producer sends transactions of 150 keyed records while partition leaders
-are SIGKILLed and restarted (twice) and the fault proxy drops its connections (mid-Produce,
+are SIGKILLed and restarted (twice), then the transaction coordinator, and the fault proxy drops its connections (mid-Produce,
 right after a Produce or an EndTxn reached the broker, and all at once). Every seventh
 transaction is aborted on purpose. A transaction whose commit fails is aborted, and after
 a fatal error the producer is recreated with the same transactional_id, as an application
@@ -17,9 +17,10 @@ import time
 
 import pytest
 
-from eo_failure import Chaos, Ledger, check
+from eo_failure import Ledger, TxnChaos, check, txn_state_partition
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
+from purekafka.core.txn_requests import CoordinatorType
 from readback import consume, consume_all
 from tcp_proxy import PRODUCE, FaultProxy
 
@@ -60,6 +61,7 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
         ("sleep", 3), ("kill_leader", 1), ("sleep", 4), ("restart", None),
         ("drop_after", PRODUCE), ("drop_after", END_TXN), ("wait_faults", 10),
         ("sleep", 1), ("drop_all", None), ("sleep", 2),
+        ("kill_coordinator", tid), ("sleep", 4), ("restart", None), ("sleep", 2),
     ]
     addresses = list(cluster.metadata().brokers.values())
 
@@ -78,7 +80,12 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
         chaos = None
         try:
             producer.partitions_for(topic)
-            chaos = Chaos(cluster, topic, proxy, steps).start()
+            # The coordinator TxnChaos will kill is the one FindCoordinator named.
+            leaders = cluster.metadata(["__transaction_state"]).leaders["__transaction_state"]
+            coordinator = producer._txn.coordinator(CoordinatorType.TRANSACTION)
+            assert coordinator is not None
+            assert coordinator.node_id == leaders[txn_state_partition(tid, len(leaders))], (coordinator, leaders)
+            chaos = TxnChaos(cluster, topic, proxy, steps).start()
             t0 = time.monotonic()
             n = 0
             while (len(ledger.futures) < TOTAL or not chaos.done.is_set()) and time.monotonic() - t0 < BUDGET_S:
@@ -165,7 +172,7 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
             f"records={len(ledger.futures)} in {elapsed:.0f}s errors={errors_seen} | {fig.line()} "
             f"partial={partial[:5]} examples={fig.examples}")
     print(f"figures: {line}")
-    assert len(chaos.killed) >= 2, chaos.log
+    assert len(chaos.killed) >= 3, chaos.log
     assert recreated >= 1 and errors_seen.get("ProducerFencedError"), f"the fenced producer was not replaced: {line}"
     assert fig.unresolved == 0, line
     assert stats.mid_request_drops >= 1 and stats.after_request_drops >= 2, stats
