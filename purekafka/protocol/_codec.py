@@ -46,3 +46,17 @@ def finish_tag(r: Reader, sub: Reader, field: str) -> None:
         r.fail(field, sub.bad_reason)
     elif sub.pos != sub.end:
         r.fail(field, "tagged field has trailing bytes")
+
+
+def is_flexible(api: str, version: int, lo: int, hi: int, first_flexible: int) -> bool:
+    """Check ``version`` is within ``lo..hi``; return whether it uses the flexible encoding."""
+    check_version(api, version, lo, hi)
+    return version >= first_flexible
+
+
+def put_tags(w: Writer, unknown: dict[int, bytes], flex: bool, where: str) -> None:
+    """Re-emit kept unknown tagged fields in a flexible version; refuse them in an older one."""
+    if flex:
+        write_tags(w, None, unknown, where)
+    else:
+        no_tags(unknown, where)

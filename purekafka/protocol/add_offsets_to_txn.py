@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import check_version, no_tags, write_tags
+from purekafka.protocol._codec import is_flexible, put_tags
 from purekafka.protocol.primitives import Reader, Writer
 
 API_KEY = 25
@@ -40,15 +40,7 @@ class AddOffsetsToTxnResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 def encode_request(msg: AddOffsetsToTxnRequest, version: int) -> bytes:
@@ -59,7 +51,7 @@ def encode_request(msg: AddOffsetsToTxnRequest, version: int) -> bytes:
     w.int64(msg.producer_id)
     w.int16(msg.producer_epoch)
     w.string(msg.group_id, flex)
-    _tags(w, msg.unknown_tags, flex, "AddOffsetsToTxnRequest")
+    put_tags(w, msg.unknown_tags, flex, "AddOffsetsToTxnRequest")
     return w.getvalue()
 
 
@@ -85,7 +77,7 @@ def encode_response(msg: AddOffsetsToTxnResponse, version: int) -> bytes:
     w = Writer()
     w.int32(msg.throttle_time_ms)
     w.int16(msg.error_code)
-    _tags(w, msg.unknown_tags, flex, "AddOffsetsToTxnResponse")
+    put_tags(w, msg.unknown_tags, flex, "AddOffsetsToTxnResponse")
     return w.getvalue()
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import absent, check_version, no_tags, write_tags
+from purekafka.protocol._codec import absent, is_flexible, put_tags
 from purekafka.protocol.primitives import Reader, Writer
 
 API_KEY = 24
@@ -96,15 +96,7 @@ class AddPartitionsToTxnResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 # -- request -----------------------------------------------------------------
@@ -117,7 +109,7 @@ def _write_topics(w: Writer, topics: list[AddPartitionsToTxnTopic], flex: bool) 
         w.array_len(len(t.partitions), flex)
         for p in t.partitions:
             w.int32(p)
-        _tags(w, t.unknown_tags, flex, "AddPartitionsToTxnTopic")
+        put_tags(w, t.unknown_tags, flex, "AddPartitionsToTxnTopic")
 
 
 def _read_topics(r: Reader, flex: bool, field_name: str) -> list[AddPartitionsToTxnTopic]:
@@ -145,7 +137,7 @@ def encode_request(msg: AddPartitionsToTxnRequest, version: int) -> bytes:
             w.int16(txn.producer_epoch)
             w.bool(txn.verify_only)
             _write_topics(w, txn.topics, flex)
-            _tags(w, txn.unknown_tags, flex, "AddPartitionsToTxnTransaction")
+            put_tags(w, txn.unknown_tags, flex, "AddPartitionsToTxnTransaction")
         if msg.v3_and_below_transactional_id != "":
             raise absent(_API, "v3_and_below_transactional_id", version)
         if msg.v3_and_below_producer_id != 0:
@@ -161,7 +153,7 @@ def encode_request(msg: AddPartitionsToTxnRequest, version: int) -> bytes:
         w.int64(msg.v3_and_below_producer_id)
         w.int16(msg.v3_and_below_producer_epoch)
         _write_topics(w, msg.v3_and_below_topics, flex)
-    _tags(w, msg.unknown_tags, flex, "AddPartitionsToTxnRequest")
+    put_tags(w, msg.unknown_tags, flex, "AddPartitionsToTxnRequest")
     return bytes(w.buf)
 
 
@@ -206,8 +198,8 @@ def _write_topic_results(w: Writer, results: list[AddPartitionsToTxnTopicResult]
         for p in t.results_by_partition:
             w.int32(p.partition_index)
             w.int16(p.partition_error_code)
-            _tags(w, p.unknown_tags, flex, "AddPartitionsToTxnPartitionResult")
-        _tags(w, t.unknown_tags, flex, "AddPartitionsToTxnTopicResult")
+            put_tags(w, p.unknown_tags, flex, "AddPartitionsToTxnPartitionResult")
+        put_tags(w, t.unknown_tags, flex, "AddPartitionsToTxnTopicResult")
 
 
 def _read_topic_results(r: Reader, flex: bool, field_name: str) -> list[AddPartitionsToTxnTopicResult]:
@@ -243,7 +235,7 @@ def encode_response(msg: AddPartitionsToTxnResponse, version: int) -> bytes:
         for res in msg.results_by_transaction:
             w.string(res.transactional_id, flex)
             _write_topic_results(w, res.topic_results, flex)
-            _tags(w, res.unknown_tags, flex, "AddPartitionsToTxnResult")
+            put_tags(w, res.unknown_tags, flex, "AddPartitionsToTxnResult")
         if msg.results_by_topic_v3_and_below:
             raise absent(_API, "results_by_topic_v3_and_below", version)
     else:
@@ -251,7 +243,7 @@ def encode_response(msg: AddPartitionsToTxnResponse, version: int) -> bytes:
         if msg.results_by_transaction:
             raise absent(_API, "results_by_transaction", version)
         _write_topic_results(w, msg.results_by_topic_v3_and_below, flex)
-    _tags(w, msg.unknown_tags, flex, "AddPartitionsToTxnResponse")
+    put_tags(w, msg.unknown_tags, flex, "AddPartitionsToTxnResponse")
     return bytes(w.buf)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import check_version, no_tags, write_tags
+from purekafka.protocol._codec import is_flexible, put_tags
 from purekafka.protocol.primitives import Reader, Writer
 
 API_KEY = 26
@@ -45,15 +45,7 @@ class EndTxnResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 def encode_request(msg: EndTxnRequest, version: int) -> bytes:
@@ -64,7 +56,7 @@ def encode_request(msg: EndTxnRequest, version: int) -> bytes:
     w.int64(msg.producer_id)
     w.int16(msg.producer_epoch)
     w.bool(msg.committed)
-    _tags(w, msg.unknown_tags, flex, "EndTxnRequest")
+    put_tags(w, msg.unknown_tags, flex, "EndTxnRequest")
     return w.getvalue()
 
 
@@ -93,7 +85,7 @@ def encode_response(msg: EndTxnResponse, version: int) -> bytes:
     if version >= 5:
         w.int64(msg.producer_id)
         w.int16(msg.producer_epoch)
-    _tags(w, msg.unknown_tags, flex, "EndTxnResponse")
+    put_tags(w, msg.unknown_tags, flex, "EndTxnResponse")
     return w.getvalue()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import absent, check_version, no_tags, write_tags
+from purekafka.protocol._codec import absent, is_flexible, put_tags
 from purekafka.protocol.primitives import Reader, Writer
 
 API_KEY = 22
@@ -51,15 +51,7 @@ class InitProducerIdResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 def encode_request(msg: InitProducerIdRequest, version: int) -> bytes:
@@ -82,7 +74,7 @@ def encode_request(msg: InitProducerIdRequest, version: int) -> bytes:
         raise absent(_API, "enable_2pc", version)
     elif msg.keep_prepared_txn:
         raise absent(_API, "keep_prepared_txn", version)
-    _tags(w, msg.unknown_tags, flex, "InitProducerIdRequest")
+    put_tags(w, msg.unknown_tags, flex, "InitProducerIdRequest")
     return w.getvalue()
 
 
@@ -121,7 +113,7 @@ def encode_response(msg: InitProducerIdResponse, version: int) -> bytes:
         raise absent(_API, "ongoing_txn_producer_id", version)
     elif msg.ongoing_txn_producer_epoch != -1:
         raise absent(_API, "ongoing_txn_producer_epoch", version)
-    _tags(w, msg.unknown_tags, flex, "InitProducerIdResponse")
+    put_tags(w, msg.unknown_tags, flex, "InitProducerIdResponse")
     return w.getvalue()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import check_version, no_tags, write_tags
+from purekafka.protocol._codec import is_flexible, put_tags
 from purekafka.protocol.primitives import Reader, Writer
 
 API_KEY = 36
@@ -39,15 +39,7 @@ class SaslAuthenticateResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 def encode_request(msg: SaslAuthenticateRequest, version: int) -> bytes:
@@ -55,7 +47,7 @@ def encode_request(msg: SaslAuthenticateRequest, version: int) -> bytes:
     flex = _check(version)
     w = Writer()
     w.bytes_(msg.auth_bytes, flex)
-    _tags(w, msg.unknown_tags, flex, "SaslAuthenticateRequest")
+    put_tags(w, msg.unknown_tags, flex, "SaslAuthenticateRequest")
     return w.getvalue()
 
 
@@ -79,7 +71,7 @@ def encode_response(msg: SaslAuthenticateResponse, version: int) -> bytes:
     w.bytes_(msg.auth_bytes, flex)
     if version >= 1:
         w.int64(msg.session_lifetime_ms)
-    _tags(w, msg.unknown_tags, flex, "SaslAuthenticateResponse")
+    put_tags(w, msg.unknown_tags, flex, "SaslAuthenticateResponse")
     return w.getvalue()
 
 

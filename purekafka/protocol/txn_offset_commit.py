@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from purekafka.protocol._codec import absent, check_version, no_tags, write_tags
+from purekafka.protocol._codec import absent, is_flexible, put_tags
 from purekafka.protocol.primitives import ZERO_UUID, Reader, Writer
 
 API_KEY = 28
@@ -84,15 +84,7 @@ class TxnOffsetCommitResponse:
 
 
 def _check(version: int) -> bool:
-    check_version(_API, version, MIN_VERSION, MAX_VERSION)
-    return version >= FLEXIBLE_VERSION
-
-
-def _tags(w: Writer, tags: dict[int, bytes], flex: bool, where: str) -> None:
-    if flex:
-        write_tags(w, None, tags, where)
-    else:
-        no_tags(tags, where)
+    return is_flexible(_API, version, MIN_VERSION, MAX_VERSION, FLEXIBLE_VERSION)
 
 
 def _write_topic_key(w: Writer, name: str, topic_id: uuid.UUID, version: int, flex: bool) -> None:
@@ -136,9 +128,9 @@ def encode_request(msg: TxnOffsetCommitRequest, version: int) -> bytes:
             if version >= 2:
                 w.int32(p.committed_leader_epoch)
             w.nullable_string(p.committed_metadata, flex)
-            _tags(w, p.unknown_tags, flex, "TxnOffsetCommitRequestPartition")
-        _tags(w, t.unknown_tags, flex, "TxnOffsetCommitRequestTopic")
-    _tags(w, msg.unknown_tags, flex, "TxnOffsetCommitRequest")
+            put_tags(w, p.unknown_tags, flex, "TxnOffsetCommitRequestPartition")
+        put_tags(w, t.unknown_tags, flex, "TxnOffsetCommitRequestTopic")
+    put_tags(w, msg.unknown_tags, flex, "TxnOffsetCommitRequest")
     return bytes(w.buf)
 
 
@@ -195,9 +187,9 @@ def encode_response(msg: TxnOffsetCommitResponse, version: int) -> bytes:
         for p in t.partitions:
             w.int32(p.partition_index)
             w.int16(p.error_code)
-            _tags(w, p.unknown_tags, flex, "TxnOffsetCommitResponsePartition")
-        _tags(w, t.unknown_tags, flex, "TxnOffsetCommitResponseTopic")
-    _tags(w, msg.unknown_tags, flex, "TxnOffsetCommitResponse")
+            put_tags(w, p.unknown_tags, flex, "TxnOffsetCommitResponsePartition")
+        put_tags(w, t.unknown_tags, flex, "TxnOffsetCommitResponseTopic")
+    put_tags(w, msg.unknown_tags, flex, "TxnOffsetCommitResponse")
     return bytes(w.buf)
 
 
