@@ -22,6 +22,7 @@ LAYERS = {
     "purekafka.metrics": 2,
     "purekafka.core": 3,
     "purekafka.io": 4,
+    "purekafka.futures": 5,
     "purekafka.producer": 5,
     "purekafka.console": 6,
     "purekafka.decode": 6,
