@@ -29,6 +29,7 @@ EXAMPLES = [
     ("async_callbacks", "Asynchronous with callbacks"),
     ("batch_production", "Batch production"),
     ("transactional", "Transactional production"),
+    ("exactly_once_pipeline", "Consume-transform-produce, exactly once"),
     ("key_partitioning", "Key-based partitioning"),
     ("round_robin", "Round-robin partitioning (no key)"),
     ("custom_partitioner", "Custom partitioner"),

@@ -33,7 +33,7 @@ def test_walkthrough_runs_every_example_and_shows_what_landed(kafka):
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     summary = re.search(r"^(\d+) of (\d+) examples ran cleanly", proc.stdout, re.M)
-    assert summary and summary.group(1) == summary.group(2) and int(summary.group(2)) == 16
+    assert summary and summary.group(1) == summary.group(2) and int(summary.group(2)) == 17
     assert elapsed < 60, f"walkthrough took {elapsed:.0f}s"
 
     rows = table_rows(proc.stdout, prefix)
