@@ -22,11 +22,18 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_LOCAL = ROOT / "tools" / "kafka_local.py"
 
+# `make test` (profile "default") is derandomized and keeps no example database, so every
+# run on every machine draws the same examples and a failure anywhere reproduces anywhere.
+# `make test-long` (profile "long") explores with fresh random seeds and many more examples;
+# what it finds becomes a named regression test. print_blob lets any failure be replayed
+# with @reproduce_failure.
 settings.register_profile(
-    "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "default", max_examples=50, deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "long", max_examples=1000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("PUREKAFKA_HYPOTHESIS", "default"))
 

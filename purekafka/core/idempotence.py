@@ -377,15 +377,18 @@ class IdempotenceState:
         if tp in self._restart or not self.has_producer_id:
             return False
         p = self._partitions[tp]
+        if p.unfinished[0] is not t:
+            return False  # the oldest goes first: a retry never overtakes (the sender drains heads)
         gap = self._bump.get(tp)
         if gap is None or seq_after(gap, batch.base_sequence):
-            return p.unfinished[0] is t  # the oldest goes first (before a gap: old epoch)
-        # At or after the gap, a batch is restamped under the new epoch, unless it may
-        # be stored already: such a batch is probed first with its old stamp, one at a
-        # time, and the broker's answer (duplicate or OOSN) settles it.
-        if p.wire or seq_after(gap, p.unfinished[0].batch.base_sequence) or not t.maybe_written:
-            return False
-        return next(u for u in p.unfinished if u.maybe_written) is t
+            return True  # before a gap: it finishes under the old epoch
+        # From the gap on, batches are restamped under the new epoch, unless one may be
+        # stored already. Then the oldest is probed alone with its old stamp: the broker
+        # recognises it, stores it in order (it had no state for us and takes any
+        # sequence), or answers OUT_OF_ORDER_SEQUENCE_NUMBER, which proves nothing from
+        # the gap on is stored. Probing a later batch instead could store it ahead of
+        # this one, and the sender, which only offers a partition's head, would stall.
+        return p.wire == 0 and any(u.maybe_written for u in p.unfinished)
 
     def resend(self, batch: Batch) -> None:
         """The retried batch is on the wire again (with its current stamp)."""
@@ -493,7 +496,10 @@ class IdempotenceState:
             self._settle()
             return Decision("ignore")
         err = broker_error(error_code, message or f"produce to {batch.tp[0]}-{batch.tp[1]} failed")
-        t.maybe_written = maybe_written(error_code)
+        # Sticky: a refusal before the append (NOT_LEADER_OR_FOLLOWER, ...) says nothing
+        # of an earlier send whose answer was lost. Only a non-retriable answer, which the
+        # broker gives for the batch itself whether or not it was sent before, clears it.
+        t.maybe_written = maybe_written(error_code) or (t.maybe_written and is_retriable(error_code))
         if self.fatal_error is not None:
             self._finish(t)
             self._settle()
@@ -506,6 +512,8 @@ class IdempotenceState:
         bumps_before = len(self._bump)
         if can_retry and self._retry_allowed(t, error_code, log_start_offset):
             requested = len(self._bump) > bumps_before or batch.tp in self._bump
+            if error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER:
+                self._absent_from_gap(t)
             self._settle()
             return Decision("retry", None, requested)
         if error_code == Code.DUPLICATE_SEQUENCE_NUMBER:
@@ -514,13 +522,19 @@ class IdempotenceState:
             self._finish(t)
             self._settle()
             return Decision("succeed")
-        self._finish(t)
         tp = batch.tp
         requested = False
+        oosn = error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional
+        if oosn:
+            # Asked while the batch is still the oldest unfinished one, so that its
+            # absence clears the batches behind it.
+            requested = self._request_bump(tp, batch.base_sequence)
+            self._absent_from_gap(t)
+        self._finish(t)
         if self.transactional:
             self._errors.append(("abortable", err))
-        if error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional:
-            requested = self._request_bump(tp, batch.base_sequence)
+        if oosn:
+            pass
         elif error_code == Code.UNKNOWN_PRODUCER_ID:
             if self.transactional:
                 self._restart.add(tp)
@@ -614,6 +628,22 @@ class IdempotenceState:
         if prev is None or seq_after(prev, gap):
             self._bump[tp] = gap
         return True
+
+    def _absent_from_gap(self, t: _Tracked) -> None:
+        """OOSN on the oldest unfinished batch, at or after a gap: none from there on is stored.
+
+        The broker stores a batch only right after the previous sequence (or as the first
+        it sees from us), so while this one is missing nothing after it can be there.
+        """
+        tp = t.batch.tp
+        gap = self._bump.get(tp)
+        p = self._partitions.get(tp)
+        if gap is None or p is None or not p.unfinished or p.unfinished[0] is not t:
+            return
+        if seq_after(gap, t.batch.base_sequence):
+            return
+        for u in p.unfinished:
+            u.maybe_written = False
 
     def _shift_down(self, failed: _Tracked) -> None:
         """Transactional: a batch definitely rejected frees its sequences (adjustSequencesDueToFailedBatch)."""

@@ -1020,3 +1020,100 @@ def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_
         wire.close()
     got = consume_all(kafka.bootstrap, topic)
     assert [r.value for r in got] == _values("b0", 2) + _values("b2", 2)
+
+
+def _drain_heads(s: IdempotenceState, wire, topic: str, tp, content: dict, max_sends: int = 20) -> list[str]:
+    """Resend the partition's unfinished batches to the real broker as the sender does: only
+    the oldest one is ever offered (``Accumulator.drain`` looks at a partition's head). Returns
+    what happened; fails if the head may not go while batches are unfinished (a stall)."""
+    from eos_wire import batch_bytes
+
+    seen = []
+    for _ in range(max_sends):
+        heads = s.unfinished(tp)
+        if not heads:
+            return seen
+        head = heads[0]
+        assert s.can_resend(head), f"stalled: the oldest batch may not go ({seen}, {heads})"
+        s.resend(head)
+        values, key = content[id(head)]
+        p = wire.produce(topic, tp[1], batch_bytes(head, values, key=key))
+        if p.error_code == 0:
+            s.on_acked(head, p.base_offset)
+            seen.append(f"{values[0].decode()} stored at {p.base_offset}")
+        else:
+            s.on_error(head, p.error_code)
+            seen.append(f"{values[0].decode()} {Code(p.error_code).name}")
+    raise AssertionError(f"no end after {max_sends} sends: {seen}")
+
+
+@pytest.mark.broker
+def test_broker_probe_at_the_gap_is_the_oldest_batch_not_the_first_maybe_stored(kafka, topic_factory) -> None:
+    """b0 stored; b1 refused for sure; b2 answered OUT_OF_ORDER_SEQUENCE_NUMBER; b3's answer
+    was lost (it may be stored, for all the producer knows). Before the fix the state wanted
+    b3 probed first while the sender only offers b2, the oldest: the partition stalled until
+    the delivery timeout (the one-minute stall of issue [green], item 5). Now b2 goes first;
+    its OOSN proves nothing from the gap on is stored, and the bump restamps b2 and b3."""
+    from eos_wire import Wire, batch_bytes
+    from readback import consume_all
+
+    topic = topic_factory(config={"cleanup.policy": "compact"})
+    tp = (topic, 0)
+    wire = Wire(kafka.bootstrap)
+    try:
+        s = IdempotenceState()
+        wire.init_idempotent(s)
+        batches = [s.assign(tp, 2) for _ in range(4)]
+        keys = [b"k", None, b"k", b"k"]  # b1 has a null key: refused by the compacted topic
+        content = {id(b): (_values(f"b{i}", 2), keys[i]) for i, b in enumerate(batches)}
+        answers = [wire.produce(topic, 0, batch_bytes(b, content[id(b)][0], key=keys[i]))
+                   for i, b in enumerate(batches)]
+        assert [a.error_code for a in answers] == [0, Code.INVALID_RECORD, Code.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                                   Code.OUT_OF_ORDER_SEQUENCE_NUMBER], answers
+        b0, b1, b2, b3 = batches
+        assert s.on_acked(b0, answers[0].base_offset)
+        assert s.on_error(b1, answers[1].error_code).action == "fail"
+        assert s.on_error(b2, answers[2].error_code).action == "retry"
+        assert s.on_error(b3, Code.NETWORK_EXCEPTION).action == "retry"  # its answer never came
+        steps = _drain_heads(s, wire, topic, tp, content)
+    finally:
+        wire.close()
+    assert steps[0] == "b2-0 OUT_OF_ORDER_SEQUENCE_NUMBER", steps  # the probe, with the old stamp
+    assert s.epoch_bumps == 1 and b2.producer_epoch == b0.producer_epoch + 1 and b2.base_sequence == 0
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == _values("b0", 2) + _values("b2", 2) + _values("b3", 2)
+
+
+@pytest.mark.broker
+def test_broker_maybe_stored_stays_maybe_after_a_refusal_before_append(kafka, topic_factory) -> None:
+    """a0, the partition's first batch, is refused for sure, so the broker keeps no state for
+    the producer and takes a1 at sequence 2 (ProducerAppendInfo.checkSequence accepts any
+    sequence then); a1's answer is lost. Its probe then meets NOT_LEADER_OR_FOLLOWER (a
+    refusal before the append). Before the fix that answer cleared "may be stored", the bump
+    restamped a1 to the new epoch at sequence 0, and the broker stored it a second time. Now
+    it stays "may be stored": the next probe is recognised as a duplicate, and no bump is needed."""
+    from eos_wire import Wire, batch_bytes
+    from readback import consume_all
+
+    topic = topic_factory(config={"cleanup.policy": "compact"})
+    tp = (topic, 0)
+    wire = Wire(kafka.bootstrap)
+    try:
+        s = IdempotenceState()
+        wire.init_idempotent(s)
+        a0, a1 = s.assign(tp, 2), s.assign(tp, 2)
+        content = {id(a0): (_values("a0", 2), None), id(a1): (_values("a1", 2), b"k")}
+        p0 = wire.produce(topic, 0, batch_bytes(a0, _values("a0", 2), key=None))
+        p1 = wire.produce(topic, 0, batch_bytes(a1, _values("a1", 2), key=b"k"))
+        assert p0.error_code == Code.INVALID_RECORD and p1.error_code == 0, (p0, p1)
+        assert s.on_error(a0, p0.error_code).action == "fail"
+        assert s.on_error(a1, Code.NETWORK_EXCEPTION).action == "retry"  # stored, answer lost
+        s.resend(a1)  # the probe, with its old stamp ...
+        assert s.on_error(a1, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"  # ... refused before the append
+        steps = _drain_heads(s, wire, topic, tp, content)
+    finally:
+        wire.close()
+    assert steps == [f"a1-0 stored at {p1.base_offset}"], steps  # recognised: the original offset
+    assert s.epoch_bumps == 0
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == _values("a1", 2)
