@@ -456,7 +456,8 @@ class KafkaProducer:
                 self._acc.flushes_in_progress -= 1
 
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
-        """Flush and stop. ``close(0)`` fails what is still pending at once."""
+        """Flush and stop, waiting up to ``timeout`` seconds. What is still pending when the
+        timeout runs out (at once for ``close(0)``) fails with ``KafkaTimeoutError``."""
         if self._closed:
             return
         if self._fork_generation != _fork_generation:
@@ -474,7 +475,11 @@ class KafkaProducer:
             io.begin_close()
             io.join(timeout)
         if io.is_alive():
-            io.force_close(Errors.KafkaError("Producer is closed forcefully."))
+            # The time given ran out with records still undelivered: their futures fail
+            # with a timeout, as an expired batch's do, so callers that handle
+            # KafkaTimeoutError for undelivered records need no second case.
+            io.force_close(Errors.KafkaTimeoutError(
+                f"Producer is closed forcefully: close(timeout={timeout}) ran out with records not delivered."))
             io.join()
 
     def __enter__(self) -> KafkaProducer:

@@ -5,7 +5,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,19 @@ class ConsumedRecord:
 
 
 def _read(bootstrap: str, topic: str, count: int | None, timeout: float, isolation_level: str,
-          extra: dict | None) -> list[ConsumedRecord]:
-    """Read all partitions from the beginning until ``count`` arrived, or for ``timeout`` if count is None."""
+          extra: dict | None, settle: float = 0.0) -> list[ConsumedRecord]:
+    """Read all partitions from the beginning until ``count`` arrived or ``timeout`` passed.
+
+    With ``count`` None: until every partition has been read to its end (its high watermark,
+    or last stable offset under read_committed) and ``settle`` seconds have passed, so that
+    a slow start of the consumer cannot pass for an empty topic. AssertionError if the ends
+    are not reached within ``timeout``."""
     conf = {
         "bootstrap.servers": bootstrap,
         "group.id": f"readback-{uuid.uuid4().hex}",
         "enable.auto.commit": False,
         "isolation.level": isolation_level,
+        "enable.partition.eof": count is None,
     }
     conf.update(extra or {})
     consumer = Consumer(conf)
@@ -36,14 +42,28 @@ def _read(bootstrap: str, topic: str, count: int | None, timeout: float, isolati
         md = consumer.list_topics(topic, timeout=10)
         partitions = sorted(md.topics[topic].partitions)
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        deadline = time.monotonic() + timeout
-        while (count is None or len(out) < count) and time.monotonic() < deadline:
+        t0 = time.monotonic()
+        deadline = t0 + timeout
+        at_end: set[int] = set()
+
+        def more() -> bool:
+            if count is not None:
+                return len(out) < count
+            return len(at_end) < len(partitions) or time.monotonic() - t0 < settle
+
+        while more() and time.monotonic() < deadline:
             for msg in consumer.consume(num_messages=10000, timeout=0.2):
                 if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        at_end.add(msg.partition())
+                        continue
                     raise KafkaException(msg.error())
                 ts_type, ts = msg.timestamp()
                 out.append(ConsumedRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
                                           list(msg.headers() or []), ts, ts_type))
+        if count is None and len(at_end) < len(partitions):
+            raise AssertionError(f"partitions {sorted(set(partitions) - at_end)} of {topic} not read to their "
+                                 f"end within {timeout}s ({len(out)} records read)")
     finally:
         consumer.close()
     out.sort(key=lambda r: (r.partition, r.offset))
@@ -64,6 +84,7 @@ def consume(bootstrap: str, topic: str, count: int, timeout: float = 30.0,
 
 
 def consume_all(bootstrap: str, topic: str, settle: float = 3.0, isolation_level: str = "read_committed",
-                extra: dict | None = None) -> list[ConsumedRecord]:
-    """Everything readable in ``topic``: reads for ``settle`` seconds, to prove nothing extra is there."""
-    return _read(bootstrap, topic, None, settle, isolation_level, extra)
+                extra: dict | None = None, timeout: float = 60.0) -> list[ConsumedRecord]:
+    """Everything readable in ``topic``, to prove nothing extra is there: reads every partition
+    to its end (waiting up to ``timeout`` for that), and for at least ``settle`` seconds."""
+    return _read(bootstrap, topic, None, max(timeout, settle), isolation_level, extra, settle)

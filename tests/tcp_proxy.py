@@ -20,6 +20,9 @@ Faults, all on demand from any thread:
   close the connection before the broker's answer can reach the client. The
   broker may have acted on it; the client cannot know (the case idempotence is
   for).
+* ``refuse()`` / ``accept()``: close every open connection and turn new ones away at
+  once (as if every broker were down: the client's connections close before any
+  answer), until ``accept()`` lets them through again (the brokers are back).
 * ``hold(api_key)`` / ``release()``: requests of that API (and, to keep the
   stream in order, whatever follows them on the same connection) are kept back
   instead of forwarded, as on a stalled network path; ``release()`` forwards them.
@@ -66,6 +69,7 @@ class _Link:
 class FaultStats:
     accepted: int = 0
     refused_upstream: int = 0
+    refused_down: int = 0  # turned away while refuse() was in force
     requests: int = 0
     dropped_links: int = 0
     mid_request_drops: int = 0
@@ -91,6 +95,7 @@ class FaultProxy:
         self._armed: list[tuple[str, int]] = []  # ("mid" | "after", api key), taken in order
         self._held_apis: set[int] = set()
         self._pending_release = False
+        self._refusing = False
         self._stop = threading.Event()
         self.stats = FaultStats()
         # The wakeup pair lets other threads interrupt select() at once.
@@ -136,6 +141,18 @@ class FaultProxy:
         """Let the next ``api_key`` request through whole, then close before its answer arrives."""
         with self._lock:
             self._armed.append(("after", api_key))
+
+    def refuse(self) -> None:
+        """Every broker unreachable: drop what is open, and close new connections at once."""
+        with self._lock:
+            self._refusing = True
+            self._pending_drop_all = True
+        self._wake()
+
+    def accept(self) -> None:
+        """The brokers are reachable again."""
+        with self._lock:
+            self._refusing = False
 
     def hold(self, api_key: int = PRODUCE) -> None:
         """Keep back requests of ``api_key`` (and what follows them on their connection)."""
@@ -233,6 +250,12 @@ class FaultProxy:
             return
         if len(self._links) // 2 >= self._max_connections:
             client.close()
+            return
+        with self._lock:
+            refusing = self._refusing
+        if refusing:
+            self.stats.refused_down += 1
+            self._close(client, reset=True)
             return
         target = self._listeners[listener]
         try:

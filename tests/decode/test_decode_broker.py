@@ -248,6 +248,25 @@ def test_purekafka_through_the_proxy(kafka, topic_factory, tmp_path):
     assert len(clients - {"rdkafka"}) >= 1
 
 
+def _wait_captured(cap: Path, argv: list[str], topic: str, expected: list[tuple], timeout: float = 15.0) -> None:
+    """Until the capture being written holds every expected record and an answer to each Produce
+    request: the capture tool writes packets a moment after they crossed loopback."""
+    want = {repr(x) for x in expected}
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, frames = decode_json([*argv, str(cap)])
+            produce = [f for f in frames if f["api_name"] == "Produce" and "mid-connection" not in f["where"]]
+            answered = sum(f["type"] == "response" for f in produce) >= sum(f["type"] == "request" for f in produce)
+            if answered and want <= {repr(x) for x in produced_records(frames, topic)}:
+                return
+        except (AssertionError, KeyError, ValueError):  # the last packet may be half written
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the capture did not show the produced records within {timeout}s")
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("tool", ["tcpdump", "dumpcap"])
 def test_capture_on_loopback(kafka, topic_factory, tmp_path, tool):
     """A real capture of a confluent-kafka session: tcpdump writes pcap, dumpcap (Wireshark) pcapng."""
@@ -266,7 +285,7 @@ def test_capture_on_loopback(kafka, topic_factory, tmp_path, tool):
                 assert dump.stderr is not None
                 pytest.skip(f"{tool} cannot capture on loopback here: {dump.stderr.read().decode().strip()}")
             time.sleep(0.1)
-        time.sleep(0.5)
+        # The file header is written once the device is open and the filter set: capturing.
         prod = confluent_kafka.Producer({"bootstrap.servers": f"{host}:{port}", "compression.type": "snappy",
                                          "linger.ms": 10})
         sent = []
@@ -275,7 +294,7 @@ def test_capture_on_loopback(kafka, topic_factory, tmp_path, tool):
             sent.append((0, k, v, h))
         assert prod.flush(30) == 0
         del prod
-        time.sleep(1.0)
+        _wait_captured(cap, ["--port", str(port)], topic, _expected(sent))
     finally:
         dump.send_signal(signal.SIGINT)
         dump.wait(10)
@@ -402,20 +421,29 @@ def test_proxy_command_prints_frames_live(kafka, topic_factory, tmp_path):
     proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "decode.py"), "proxy", "--listen", "127.0.0.1:0",
                              "--upstream", f"{host}:{port}", "--json", "--pcap", str(cap)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines: list[bytes] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, b"")), daemon=True)
+    reader.start()
     try:
-        assert proc.stderr is not None
         line = proc.stderr.readline().decode()
         listen = line.split(",")[0].split()[-1]
         prod = confluent_kafka.Producer({"bootstrap.servers": listen, "linger.ms": 5})
         prod.produce(topic, key=b"live", value=b"frame")
         assert prod.flush(30) == 0
         del prod
-        time.sleep(0.5)
+        # The proxy prints a frame after forwarding it: wait for the Produce answer's line.
+        deadline = time.monotonic() + 15
+        while not any(b'"Produce"' in x and b'"response"' in x for x in list(lines)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(20)
+        reader.join(10)
+        err = proc.stderr.read()
     assert proc.returncode == 0 and b"Traceback" not in err
-    live = [json.loads(x) for x in out.decode().splitlines()]
+    live = [json.loads(x) for x in lines]
     assert produced_records(live, topic) == [(0, b"live".hex(), b"frame".hex(), [])]
     rc, from_cap = decode_json([str(cap)])
     assert rc == 0

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -37,14 +38,24 @@ def _free_port() -> int:
 def test_ctrl_c_exits_cleanly_and_upstream_failures_are_reported():
     dead = _free_port()  # nothing listens there
     proc, port = _start("--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{dead}", "--json")
+    lines: list[bytes] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, b"")), daemon=True)
+    reader.start()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
             c.settimeout(5)
             assert c.recv(10) == b""  # the proxy closes the client when the broker is unreachable
-        time.sleep(0.3)
+        # It reports the failure just after closing the client: wait for that line, then stop it.
+        deadline = time.monotonic() + 10
+        while not any(b"cannot connect to upstream" in x for x in list(lines)) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        proc.wait(10)
+        reader.join(10)
+        err = proc.stderr.read()
+    out = b"".join(lines)
     assert proc.returncode == 0
     assert b"Traceback" not in err and b"proxy stopped" in err
     assert f"cannot connect to upstream 127.0.0.1:{dead}".encode() in out

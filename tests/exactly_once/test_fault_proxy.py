@@ -139,9 +139,17 @@ def test_produce_held_past_request_timeout(kafka, topic_factory) -> None:
     with FaultProxy(kafka.addresses) as proxy:
         with _producer(proxy.bootstrap, request_timeout_ms=2000) as p:
             p.partitions_for(topic)
+            accepted = proxy.stats.accepted
             proxy.hold(PRODUCE)
             _send(p, topic, ledger, 300)
-            time.sleep(5)  # two request timeouts
+            # Two request timeouts: each closes the connection, and the producer reconnects
+            # and resends into the hold again. Waited for, not slept: on a loaded machine
+            # five seconds did not always hold two 2-second timeouts and their reconnects.
+            deadline = time.monotonic() + 30
+            while not (proxy.stats.accepted >= accepted + 2 and proxy.stats.held >= 2) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert proxy.stats.accepted >= accepted + 2 and proxy.stats.held >= 2, proxy.stats
             assert not any(f.is_done for f in ledger.futures)
             proxy.release()
             p.flush(60)
