@@ -129,6 +129,14 @@ class KafkaTimeoutError(RetriableError):
     """An operation did not finish in time (metadata wait, full buffer, flush, ...)."""
 
 
+class ProducerClosedForcefullyError(KafkaTimeoutError, IllegalStateError):
+    """``close(timeout)`` ran out with records undelivered.
+
+    A ``KafkaTimeoutError``, as for a batch that expired, and an ``IllegalStateError``,
+    which kafka-python 3 raises here: handlers written for either catch it.
+    """
+
+
 class NoBrokersAvailable(KafkaError):
     """None of the bootstrap servers could be reached."""
 
@@ -589,7 +597,7 @@ __all__ = [
     "IllegalStateError", "KafkaConfigurationError", "KafkaConnectionError",
     "KafkaProtocolError", "CorrelationIdError", "InvalidReceiveError", "Cancelled",
     "MetadataEmptyBrokerList", "UnknownBrokerIdError", "UnrecognizedBrokerVersion",
-    "QuotaViolationError", "KafkaTimeoutError", "NoBrokersAvailable",
+    "QuotaViolationError", "KafkaTimeoutError", "ProducerClosedForcefullyError", "NoBrokersAvailable",
     "NodeNotReadyError", "TooManyInFlightRequests", "StaleMetadata", "SerializationError",
     "TransactionAbortedError", "BrokerResponseError", "AuthorizationError",
     "IncompatibleBrokerVersion", "CorruptRecordException", "NotLeaderOrFollowerError",

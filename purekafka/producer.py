@@ -457,7 +457,8 @@ class KafkaProducer:
 
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
         """Flush and stop, waiting up to ``timeout`` seconds. What is still pending when the
-        timeout runs out (at once for ``close(0)``) fails with ``KafkaTimeoutError``."""
+        timeout runs out (at once for ``close(0)``) fails with ``ProducerClosedForcefullyError``,
+        both a ``KafkaTimeoutError`` and kafka-python's ``IllegalStateError``."""
         if self._closed:
             return
         if self._fork_generation != _fork_generation:
@@ -475,10 +476,7 @@ class KafkaProducer:
             io.begin_close()
             io.join(timeout)
         if io.is_alive():
-            # The time given ran out with records still undelivered: their futures fail
-            # with a timeout, as an expired batch's do, so callers that handle
-            # KafkaTimeoutError for undelivered records need no second case.
-            io.force_close(Errors.KafkaTimeoutError(
+            io.force_close(Errors.ProducerClosedForcefullyError(
                 f"Producer is closed forcefully: close(timeout={timeout}) ran out with records not delivered."))
             io.join()
 
