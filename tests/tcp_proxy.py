@@ -23,6 +23,8 @@ Faults, all on demand from any thread:
 * ``refuse()`` / ``accept()``: close every open connection and turn new ones away at
   once (as if every broker were down: the client's connections close before any
   answer), until ``accept()`` lets them through again (the brokers are back).
+* ``lose_answer(api_key, skip)``: forward the request after ``skip`` more of that API,
+  pass on the answers before its own, and close the connection when its answer comes.
 * ``hold(api_key)`` / ``release()``: requests of that API (and, to keep the
   stream in order, whatever follows them on the same connection) are kept back
   instead of forwarded, as on a stalled network path; ``release()`` forwards them.
@@ -62,6 +64,7 @@ class _Link:
     apis: dict[int, tuple[int, int]] = field(default_factory=dict)  # correlation id -> (api key, version)
     closing: bool = False  # close once the broker-bound bytes are written
     orphan_corr: int | None = None  # client gone; close when the broker answers this request
+    lose_corr: int | None = None  # drop the link instead of passing on this request's answer
     held: list[bytes] = field(default_factory=list)  # whole frames kept back by hold()
 
 
@@ -76,6 +79,7 @@ class FaultStats:
     after_request_drops: int = 0
     rewritten: int = 0
     held: int = 0
+    lost_answers: int = 0  # answers withheld by lose_answer(), their links closed
 
 
 class FaultProxy:
@@ -92,7 +96,8 @@ class FaultProxy:
         self._deadline = time.monotonic() + lifetime
         self._lock = threading.Lock()
         self._pending_drop_all = False
-        self._armed: list[tuple[str, int]] = []  # ("mid" | "after", api key), taken in order
+        # [kind, api key, requests of that API to let pass first], taken in order
+        self._armed: list[list] = []
         self._held_apis: set[int] = set()
         self._pending_release = False
         self._refusing = False
@@ -135,12 +140,12 @@ class FaultProxy:
     def drop_mid_request(self, api_key: int = PRODUCE) -> None:
         """Cut the next ``api_key`` request in half and close its connection."""
         with self._lock:
-            self._armed.append(("mid", api_key))
+            self._armed.append(["mid", api_key, 0])
 
     def drop_after_request(self, api_key: int = PRODUCE) -> None:
         """Let the next ``api_key`` request through whole, then close before its answer arrives."""
         with self._lock:
-            self._armed.append(("after", api_key))
+            self._armed.append(["after", api_key, 0])
 
     def refuse(self) -> None:
         """Every broker unreachable: drop what is open, and close new connections at once."""
@@ -153,6 +158,14 @@ class FaultProxy:
         """The brokers are reachable again."""
         with self._lock:
             self._refusing = False
+
+    def lose_answer(self, api_key: int = PRODUCE, skip: int = 0) -> None:
+        """Let ``skip`` requests of ``api_key`` pass, forward the next one, and close its
+        connection when the broker's answer to it comes: answers to earlier requests
+        reach the client, this one and later ones do not (the link died right after the
+        broker acted). Applies to requests released after ``hold()`` too."""
+        with self._lock:
+            self._armed.append(["answer", api_key, skip])
 
     def hold(self, api_key: int = PRODUCE) -> None:
         """Keep back requests of ``api_key`` (and what follows them on their connection)."""
@@ -206,7 +219,8 @@ class FaultProxy:
                     for link in list({id(v): v for v in self._links.values()}.values()):
                         frames, link.held = link.held, []
                         for frame in frames:
-                            self._send(link, link.upstream, frame)
+                            if not self._forward(link, frame):
+                                break
                 if drop:
                     for link in list({id(v): v for v in self._links.values()}.values()):
                         self._drop(link)
@@ -345,30 +359,44 @@ class FaultProxy:
                 link.held.append(frame)
                 self.stats.held += 1
                 continue
-            fault = self._take_fault(api_key)
-            if fault == "mid":
-                self.stats.mid_request_drops += 1
-                cut = max(12, len(frame) // 2)
-                self._send(link, link.upstream, frame[:cut])
-                link.closing = True  # write the half frame out, then reset both sides
-                self._flush(link, link.upstream)
+            if not self._forward(link, frame):
                 return
-            link.apis[corr] = (api_key, version)
-            self._send(link, link.upstream, frame)
-            if fault == "after":
-                # Only the client side goes: the broker reads the whole request and acts on
-                # it, and its answer is thrown away. Closing the broker side too could make
-                # the kernel discard the request unread, which is just "mid" again.
-                self.stats.after_request_drops += 1
-                self.stats.dropped_links += 1
-                link.orphan_corr = corr
-                self._close(link.client, reset=True)
-                return
+
+    def _forward(self, link: _Link, frame: bytes) -> bool:
+        """Send one request frame upstream, applying an armed fault; False if the link went."""
+        api_key, version, corr = struct.unpack(">hhi", frame[4:12])
+        fault = self._take_fault(api_key)
+        if fault == "mid":
+            self.stats.mid_request_drops += 1
+            cut = max(12, len(frame) // 2)
+            self._send(link, link.upstream, frame[:cut])
+            link.closing = True  # write the half frame out, then reset both sides
+            self._flush(link, link.upstream)
+            return False
+        link.apis[corr] = (api_key, version)
+        self._send(link, link.upstream, frame)
+        if fault == "answer":
+            self.stats.lost_answers += 1
+            link.lose_corr = corr
+        elif fault == "after":
+            # Only the client side goes: the broker reads the whole request and acts on
+            # it, and its answer is thrown away. Closing the broker side too could make
+            # the kernel discard the request unread, which is just "mid" again.
+            self.stats.after_request_drops += 1
+            self.stats.dropped_links += 1
+            link.orphan_corr = corr
+            self._close(link.client, reset=True)
+            return False
+        return True
 
     def _take_fault(self, api_key: int) -> str | None:
         with self._lock:
-            for i, (kind, key) in enumerate(self._armed):
+            for i, armed in enumerate(self._armed):
+                kind, key, skip = armed
                 if key == api_key:
+                    if skip:
+                        armed[2] -= 1
+                        return None
                     del self._armed[i]
                     return kind
         return None
@@ -386,6 +414,9 @@ class FaultProxy:
                     self._drop(link, count=False)
                     return
                 continue
+            if corr is not None and corr == link.lose_corr:
+                self._drop(link)
+                return
             api = link.apis.pop(corr, None) if corr is not None else None
             if api is not None and api[0] in (METADATA, FIND_COORDINATOR):
                 frame = self._rewrite(api[0], api[1], frame)
