@@ -22,21 +22,24 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
 
 
 def _run(kafka, topic: str, *, seed: int, count: int, every: int, apis: set[int] | None,
-         before_connect: bool) -> tuple[Ledger, int, FaultStats, float]:
-    """Send in rounds until the planned damage is used up, then 20 more; returns
-    (ledger, how many were sent while damage was planned, proxy stats, seconds)."""
+         before_connect: bool, kinds: tuple[str, ...] = ("flip", "truncate", "cut"),
+         **conf) -> tuple[Ledger, int, FaultStats, float, int]:
+    """Send in rounds until the planned damage is used up, then 20 more; returns (ledger,
+    how many were sent while damage was planned, proxy stats, seconds, producer epoch)."""
     ledger = Ledger(keys=30)
     t0 = time.monotonic()
     with FaultProxy(kafka.addresses) as proxy:
         if before_connect:
-            proxy.damage(count, seed, every=every, apis=apis)
-        p = KafkaProducer(bootstrap_servers=proxy.bootstrap, acks="all", enable_idempotence=True,
-                          linger_ms=5, request_timeout_ms=3000, retry_backoff_ms=50,
-                          reconnect_backoff_ms=20, delivery_timeout_ms=60_000)
+            proxy.damage(count, seed, every=every, kinds=kinds, apis=apis)
+        settings = dict(bootstrap_servers=proxy.bootstrap, acks="all", enable_idempotence=True,
+                        linger_ms=5, request_timeout_ms=3000, retry_backoff_ms=50,
+                        reconnect_backoff_ms=20, delivery_timeout_ms=60_000)
+        settings.update(conf)
+        p = KafkaProducer(**settings)
         try:
             if not before_connect:
                 p.partitions_for(topic)
-                proxy.damage(count, seed, every=every, apis=apis)
+                proxy.damage(count, seed, every=every, kinds=kinds, apis=apis)
             deadline = time.monotonic() + 60
             while proxy.damage_left() and time.monotonic() < deadline:
                 for _ in range(40):
@@ -51,10 +54,11 @@ def _run(kafka, topic: str, *, seed: int, count: int, every: int, apis: set[int]
                 _, k, v = ledger.next_record()
                 ledger.sent(p.send(topic, key=k, value=v))
             p.flush(30)
+            epoch = p._sender.idempotence.producer_epoch
         finally:
             p.close(10)
         stats = proxy.stats
-    return ledger, during, stats, time.monotonic() - t0
+    return ledger, during, stats, time.monotonic() - t0, epoch
 
 
 def _check(kafka, topic: str, ledger: Ledger, during: int, stats: FaultStats, count: int,
@@ -79,8 +83,8 @@ def test_damaged_produce_responses(kafka, topic_factory) -> None:
     ``tag 0 out of order or repeated`` / ``not enough bytes`` that killed the I/O thread)."""
     topic = topic_factory(partitions=3)
     count = 16
-    ledger, during, stats, elapsed = _run(kafka, topic, seed=20240607, count=count, every=4,
-                                          apis={PRODUCE}, before_connect=False)
+    ledger, during, stats, elapsed, _ = _run(kafka, topic, seed=20240607, count=count, every=4,
+                                             apis={PRODUCE}, before_connect=False)
     assert set(stats.damaged) == {"flip", "truncate", "cut"}, stats.damaged
     assert any("header tagged fields" in line for line in stats.damage_log), stats.damage_log
     _check(kafka, topic, ledger, during, stats, count, elapsed)
@@ -91,6 +95,21 @@ def test_damaged_answers_to_any_request(kafka, topic_factory) -> None:
     too (where the damage lands depends on timing; the plan does not)."""
     topic = topic_factory(partitions=3)
     count = 12
-    ledger, during, stats, elapsed = _run(kafka, topic, seed=7, count=count, every=3,
-                                          apis=None, before_connect=True)
+    ledger, during, stats, elapsed, _ = _run(kafka, topic, seed=7, count=count, every=3,
+                                             apis=None, before_connect=True)
     _check(kafka, topic, ledger, during, stats, count, elapsed)
+
+
+def test_damage_past_the_delivery_timeout_recovers_with_an_epoch_bump(kafka, topic_factory) -> None:
+    """Answers lost to damage until batches expire on the wire: their outcome is unknown,
+    the partition's sequence uncertain, and the producer bumps its epoch (KIP-360) rather
+    than stall or reuse sequences. Failures are allowed here (delivery timeouts), doubles
+    and gaps among the acknowledged are not, and the producer works afterwards."""
+    topic = topic_factory(partitions=2)
+    count = 20
+    ledger, during, stats, elapsed, epoch = _run(
+        kafka, topic, seed=3, count=count, every=2, apis={PRODUCE}, before_connect=False,
+        kinds=("flip",), request_timeout_ms=1000, delivery_timeout_ms=1200)
+    _check(kafka, topic, ledger, during, stats, count, elapsed)
+    print(f"epoch after: {epoch}")
+    assert epoch >= 1, "no epoch bump: the lost answers never left a sequence in doubt"
