@@ -29,12 +29,18 @@ Faults, all on demand from any thread:
   stream in order, whatever follows them on the same connection) are kept back
   instead of forwarded, as on a stalled network path; ``release()`` forwards them.
   A connection closed meanwhile takes its held requests with it.
+* ``damage(count, seed, apis=...)``: damage ``count`` of the broker's next answers (to
+  those APIs, or any), about one in ``every``, as planned by a seeded generator: flip one bit, truncate the frame (its size
+  rewritten to match), or cut it (send part of it, then close). Flips hit the bytes a
+  client can check (size, correlation id, tagged-field counts): Kafka responses carry
+  no checksum, so a flipped offset or error code is a valid answer to any client.
 
 It is bounded: at most ``max_connections`` open links and ``max_buffer`` bytes
 queued per direction, and it stops itself after ``lifetime`` seconds.
 """
 from __future__ import annotations
 
+import random
 import selectors
 import socket
 import struct
@@ -68,6 +74,15 @@ class _Link:
     held: list[bytes] = field(default_factory=list)  # whole frames kept back by hold()
 
 
+@dataclass(frozen=True)
+class _Damage:
+    skip: int  # eligible frames to pass intact first
+    kind: str  # "flip" | "truncate" | "cut"
+    u: float  # where: which field to flip, or how much to keep
+    v: float  # which byte of that field
+    bit: int
+
+
 @dataclass
 class FaultStats:
     accepted: int = 0
@@ -80,6 +95,8 @@ class FaultStats:
     rewritten: int = 0
     held: int = 0
     lost_answers: int = 0  # answers withheld by lose_answer(), their links closed
+    damaged: dict[str, int] = field(default_factory=dict)  # kind -> frames damaged so
+    damage_log: list[str] = field(default_factory=list)  # one line per damaged frame
 
 
 class FaultProxy:
@@ -101,6 +118,9 @@ class FaultProxy:
         self._held_apis: set[int] = set()
         self._pending_release = False
         self._refusing = False
+        self._damage_plan: list[_Damage] = []
+        self._damage_apis: set[int] | None = None
+        self._damage_seen = 0  # eligible frames passed intact since the last damaged one
         self._stop = threading.Event()
         self.stats = FaultStats()
         # The wakeup pair lets other threads interrupt select() at once.
@@ -178,6 +198,26 @@ class FaultProxy:
             self._held_apis.clear()
             self._pending_release = True
         self._wake()
+
+    def damage(self, count: int, seed: int, every: int = 3,
+               kinds: tuple[str, ...] = ("flip", "truncate", "cut"),
+               apis: set[int] | None = None) -> None:
+        """Damage ``count`` broker-to-client frames (of ``apis``, or any), one in 1..``every``.
+
+        The plan (gaps, kinds, where to flip or cut) is drawn from ``seed`` up front, with a
+        fixed number of draws per damage, so it does not depend on the frames it meets."""
+        rng = random.Random(seed)
+        plan = [_Damage(rng.randrange(every), kinds[rng.randrange(len(kinds))], rng.random(),
+                        rng.random(), rng.randrange(8)) for _ in range(count)]
+        with self._lock:
+            self._damage_plan = plan
+            self._damage_apis = None if apis is None else set(apis)
+            self._damage_seen = 0
+
+    def damage_left(self) -> int:
+        """How many planned damages have not been applied yet."""
+        with self._lock:
+            return len(self._damage_plan)
 
     def armed(self) -> int:
         """How many armed request faults have not fired yet."""
@@ -420,7 +460,55 @@ class FaultProxy:
             api = link.apis.pop(corr, None) if corr is not None else None
             if api is not None and api[0] in (METADATA, FIND_COORDINATOR):
                 frame = self._rewrite(api[0], api[1], frame)
+            kind, frame = self._damage(api, frame)
             self._send(link, link.client, frame)
+            if kind == "cut":
+                # FIN, not RST: the client reads the partial frame, then the end of the stream.
+                self._flush(link, link.client)
+                for s in (link.client, link.upstream):
+                    self._close(s, reset=False)
+                return
+
+    def _damage(self, api: tuple[int, int] | None, frame: bytes) -> tuple[str | None, bytes]:
+        """Maybe damage one broker frame (size prefix included); returns (kind, bytes to send)."""
+        with self._lock:
+            if not self._damage_plan:
+                return None, frame
+            if self._damage_apis is not None and (api is None or api[0] not in self._damage_apis):
+                return None, frame
+            d = self._damage_plan[0]
+            if self._damage_seen < d.skip:
+                self._damage_seen += 1
+                return None, frame
+            self._damage_plan.pop(0)
+            self._damage_seen = 0
+        name = "?" if api is None else f"api {api[0]} v{api[1]}"
+        size = len(frame) - 4
+        if d.kind == "flip":
+            # Pick the field first, so the rare ones are hit as often as the size.
+            fields = [("size", 0, 4), ("correlation id", 4, 4)]
+            if api is not None and headers.response_header_version(*api) == 1:
+                fields.append(("header tagged fields", 8, 1))
+            if api is not None and headers.is_flexible(*api):
+                fields.append(("body tagged fields", len(frame) - 1, 1))
+            what, start, width = fields[int(d.u * len(fields))]
+            at = start + int(d.v * width)
+            out = bytearray(frame)
+            out[at] ^= 1 << d.bit
+            data = bytes(out)
+            detail = f"flip bit {d.bit} of byte {at}/{len(frame)} ({what})"
+        elif d.kind == "truncate":
+            keep = int(d.u * size)  # payload bytes kept: 0..size-1
+            data = keep.to_bytes(4, "big") + frame[4:4 + keep]
+            detail = f"truncate payload to {keep}/{size} bytes"
+        else:
+            keep = 1 + int(d.u * (len(frame) - 1))
+            data = frame[:keep]
+            detail = f"cut after {keep}/{len(frame)} bytes, then close"
+        with self._lock:
+            self.stats.damaged[d.kind] = self.stats.damaged.get(d.kind, 0) + 1
+            self.stats.damage_log.append(f"{d.kind} {name}: {detail}")
+        return d.kind, data
 
     def _rewrite(self, api_key: int, version: int, frame: bytes) -> bytes:
         try:

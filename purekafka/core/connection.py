@@ -8,7 +8,11 @@ order it received them, so the in-flight requests form a FIFO queue: the head of
 the queue is the only request the next response may answer. A response whose
 correlation id is not the head's means the byte stream is out of step; nothing
 after that point can be trusted, so we raise ``ConnectionProtocolError`` and the
-I/O layer closes the socket (Java's NetworkClient does the same).
+I/O layer closes the socket (Java's NetworkClient does the same). A frame size no
+response can have, and a response header that does not parse, mean the same.
+Whatever the bytes, no request is lost on the way: the responses completed before
+the damage ride on the error (``responses``), and the request whose answer was
+damaged stays in flight, for ``drain_in_flight()`` to hand back with the rest.
 
 ``Connection`` keeps that queue and the read buffer:
 
@@ -32,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from purekafka.errors import KafkaError
+from purekafka.errors import DecodeError, KafkaError
 
 __all__ = ["Connection", "ConnectionProtocolError", "InFlight", "Response"]
 
@@ -42,9 +46,16 @@ DEFAULT_MAX_RESPONSE_SIZE = 512 * 1024 * 1024
 
 
 class ConnectionProtocolError(KafkaError):
-    """The broker's byte stream is out of step (bad size or correlation id)."""
+    """The broker's byte stream cannot be parsed (bad size, correlation id or header).
+
+    ``responses``: the ones completed, by the same ``receive_data`` call, before the damage.
+    """
 
     retriable = True
+
+    def __init__(self, message: str, responses: list[Response] | None = None) -> None:
+        super().__init__(message)
+        self.responses: list[Response] = responses if responses is not None else []
 
 
 @dataclass(slots=True)
@@ -134,23 +145,31 @@ class Connection:
 
     # -- receiving -------------------------------------------------------------
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[Response]:
-        """Feed bytes read from the socket; return the responses they complete."""
+        """Feed bytes read from the socket; return the responses they complete.
+
+        Raises ``ConnectionProtocolError`` (carrying the responses completed before)
+        when the stream cannot be parsed; the connection is then unusable.
+        """
         buf = self._buf
         buf += data
         out: list[Response] = []
         pos = 0
         end = len(buf)
-        while end - pos >= 4:
-            size = int.from_bytes(buf[pos:pos + 4], "big", signed=True)
-            if size < 4 or size > self._max_size:
-                raise ConnectionProtocolError(
-                    f"node {self.node_id}: invalid response frame size {size}"
-                )
-            if end - pos - 4 < size:
-                break
-            frame = memoryview(bytes(buf[pos + 4:pos + 4 + size]))
-            pos += 4 + size
-            out.append(self._match(frame))
+        try:
+            while end - pos >= 4:
+                size = int.from_bytes(buf[pos:pos + 4], "big", signed=True)
+                if size < 4 or size > self._max_size:
+                    raise ConnectionProtocolError(
+                        f"node {self.node_id}: invalid response frame size {size}"
+                    )
+                if end - pos - 4 < size:
+                    break
+                frame = memoryview(bytes(buf[pos + 4:pos + 4 + size]))
+                out.append(self._match(frame))
+                pos += 4 + size
+        except ConnectionProtocolError as e:
+            e.responses = out
+            raise
         if pos:
             del buf[:pos]
         return out
@@ -167,8 +186,15 @@ class Connection:
                 f"node {self.node_id}: response correlation id {cid} does not match "
                 f"the oldest request in flight ({head.correlation_id})"
             )
+        try:
+            start = self._body_offset(head.api_key, head.api_version, frame)
+        except DecodeError as e:
+            # Checked before the request leaves the queue, so it is drained as lost.
+            raise ConnectionProtocolError(
+                f"node {self.node_id}: response header for correlation id {cid} "
+                f"does not parse: {e}"
+            ) from None
         self._in_flight.popleft()
-        start = self._body_offset(head.api_key, head.api_version, frame)
         return Response(head, frame[start:])
 
     # -- time and failure ------------------------------------------------------

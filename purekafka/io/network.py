@@ -21,6 +21,10 @@ connection::
 * **Timeouts.** A request older than ``request_timeout_ms`` closes its
   connection (the broker may be gone); an idle connection is closed after
   ``connections_max_idle_ms``.
+* **Damage.** A response that cannot be parsed (frame, header, or, found by the
+  caller, body) closes its connection through ``close_broken``, with a warning:
+  nothing after it on that stream can be trusted, and the requests still on it
+  are reported lost, as after any disconnect (Java does the same).
 
 Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
 ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
@@ -42,7 +46,7 @@ from typing import Any
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import Connection, ConnectionProtocolError, InFlight
 from purekafka.core.versions import negotiate
-from purekafka.errors import KafkaError
+from purekafka.errors import DecodeError, KafkaError
 from purekafka.protocol import api_versions as _av
 from purekafka.protocol.apis import API_BY_KEY
 from purekafka.protocol.headers import encode_request_frame, response_header_version
@@ -73,6 +77,9 @@ def _body_offset(api_key: int, version: int, frame: memoryview) -> int:
     if response_header_version(api_key, version) == 0:
         return 4
     # Flexible response header: correlation id, then tagged fields (almost always none).
+    if len(frame) <= 4:
+        raise DecodeError("response ends before its header's tagged fields",
+                          offset=len(frame), field="_tagged_fields")
     if frame[4] == 0:
         return 5
     from purekafka.protocol.headers import decode_response_header
@@ -177,7 +184,7 @@ class Network:
             infos = socket.getaddrinfo(n.host, n.port, 0, socket.SOCK_STREAM)
             family, _, _, _, sockaddr = infos[0]
             sock = socket.socket(family, socket.SOCK_STREAM)
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a name idna cannot encode
             log.warning("cannot resolve %s:%s for node %s: %s", n.host, n.port, node_id, e)
             self._backoff(n, now_ms)
             self._events.append(("disconnect", node_id, []))
@@ -192,7 +199,11 @@ class Network:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
         if self.receive_buffer_bytes:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
-        rc = sock.connect_ex(sockaddr)
+        try:
+            rc = sock.connect_ex(sockaddr)
+        except (OverflowError, ValueError) as e:  # a port out of range, from Metadata
+            rc = errno.EINVAL
+            log.warning("bad address %s:%s for node %s: %s", n.host, n.port, node_id, e)
         if rc not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
             sock.close()
             log.debug("connect to node %s (%s:%s) failed: %s", node_id, n.host, n.port, errno.errorcode.get(rc, rc))
@@ -285,6 +296,8 @@ class Network:
         """Wait up to ``timeout_ms`` for socket activity; return what happened."""
         now_ms = time.monotonic() * 1000.0
         timeout_ms = min(timeout_ms, self._housekeeping_delay(now_ms))
+        if self._events:
+            timeout_ms = 0.0  # news already waiting (close_broken between polls): no sleep
         timeout = None if timeout_ms == float("inf") else max(0.0, timeout_ms / 1000.0)
         try:
             ready = self.selector.select(timeout)
@@ -391,16 +404,24 @@ class Network:
             try:
                 responses = conn.receive_data(memoryview(buf)[:got])
             except ConnectionProtocolError as e:
-                self._close(n, now_ms, str(e))
+                # The answers before the damage are good; the rest go with the connection.
+                if self._deliver(n, e.responses, now_ms):
+                    self._close_broken(n, now_ms, str(e), [])
                 return
-            for resp in responses:
-                if resp.request.context is _API_VERSIONS:
-                    if not self._on_api_versions(n, resp.request, resp.body, now_ms):
-                        return
-                else:
-                    self._events.append(("response", n.node_id, resp.request, resp.body))
+            if not self._deliver(n, responses, now_ms):
+                return
             if got < len(buf):
                 break
+
+    def _deliver(self, n: _Node, responses: list[Any], now_ms: float) -> bool:
+        """Queue responses for the caller (ApiVersions is ours); False if that closed ``n``."""
+        for resp in responses:
+            if resp.request.context is _API_VERSIONS:
+                if not self._on_api_versions(n, resp.request, resp.body, now_ms):
+                    return False
+            else:
+                self._events.append(("response", n.node_id, resp.request, resp.body))
+        return True
 
     # -- ApiVersions -----------------------------------------------------------------
     def _send_api_versions(self, n: _Node, now_ms: float) -> None:
@@ -454,7 +475,26 @@ class Network:
         base = min(base, self.reconnect_backoff_max_ms)
         n.next_attempt_ms = now_ms + base * (0.8 + 0.4 * self._rand.random())
 
-    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False) -> None:
+    def close_broken(self, node_id: int, reason: str, lost: list[InFlight]) -> None:
+        """A response from ``node_id`` cannot be parsed (the caller found its body damaged):
+        close the connection, and report ``lost`` (already taken off it) with its other
+        requests in the next ``poll``."""
+        n = self._node(node_id)
+        self._close_broken(n, time.monotonic() * 1000.0, reason, lost)
+
+    def _close_broken(self, n: _Node, now_ms: float, reason: str, lost: list[InFlight]) -> None:
+        # One place for "cannot parse this response" -> "this connection is broken". A
+        # warning, not info: a broker or a network path that mangles bytes needs a human.
+        log.warning("node %s (%s:%s): closing the connection, its responses cannot be parsed: %s",
+                    n.node_id, n.host, n.port, reason)
+        if n.state == DISCONNECTED:
+            if lost:  # closed already (an earlier damaged answer): only these are news
+                self._events.append(("disconnect", n.node_id, list(lost)))
+            return
+        self._close(n, now_ms, reason, lost=lost, logged=True)
+
+    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False,
+               lost: list[InFlight] | None = None, logged: bool = False) -> None:
         if n.sock is not None:
             try:
                 self.selector.unregister(n.sock)
@@ -467,15 +507,17 @@ class Network:
         n.state = DISCONNECTED
         n.out = []
         n.versions = {}
-        reqs = [r for r in (n.conn.drain_in_flight() if n.conn is not None else [])
-                if r.context is not _API_VERSIONS]
+        # ``lost`` were answered (damaged) before the rest, so they go first, in send order.
+        reqs = list(lost or []) + [r for r in (n.conn.drain_in_flight() if n.conn is not None else [])
+                                   if r.context is not _API_VERSIONS]
         n.conn = None
         if reason is not None:
             if was != READY or failed_connect:
                 self._backoff(n, now_ms)
             else:
                 n.next_attempt_ms = now_ms + self.reconnect_backoff_ms
-            log.info("node %s (%s:%s): %s", n.node_id, n.host, n.port, reason)
+            if not logged:
+                log.info("node %s (%s:%s): %s", n.node_id, n.host, n.port, reason)
         if reason is not None or reqs:
             # An idle close is no news for the sender (a refresh would reconnect).
             self._events.append(("disconnect", n.node_id, reqs))

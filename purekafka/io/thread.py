@@ -139,11 +139,14 @@ class IOThread(threading.Thread):
             _, node, request, body = item
             try:
                 sender.on_response(node, request, body, now)
-            except KafkaError as e:
-                # An answer we cannot read: treat it as lost with its connection.
-                log.warning("node %s: unreadable response (%s); reconnecting", node, e)
-                self.network.close_node(node)
-                sender.on_disconnect(node, [request], now)
+            except Exception as e:  # noqa: BLE001 - nothing a broker sends may stop this thread
+                # A body that does not parse (DecodeError), or one that does but that a
+                # handler chokes on: either way this stream cannot be trusted. The request
+                # is then lost with its connection (outcome unknown, retried as after a
+                # disconnect), reported by the network's next poll.
+                if not isinstance(e, KafkaError):
+                    log.warning("node %s: handling a response failed", node, exc_info=True)
+                self.network.close_broken(node, f"{type(e).__name__}: {e}", [request])
         else:
             _, node, requests = item
             sender.on_disconnect(node, requests, now)
