@@ -522,11 +522,6 @@ class Network:
             # An idle close is no news for the sender (a refresh would reconnect).
             self._events.append(("disconnect", n.node_id, reqs))
 
-    def close_node(self, node_id: int) -> None:
-        n = self.nodes.get(node_id)
-        if n is not None and n.state != DISCONNECTED:
-            self._close(n, time.monotonic() * 1000.0, None)
-
     def close(self) -> None:
         """Close every socket, the selector and the wakeup pair."""
         if self.closed:
