@@ -62,12 +62,17 @@ or an unresolved partition with nothing left to settle it. The partition
 takes no new batch until the bump, and the bump waits until (a) none of its
 requests is on the wire, (b) its unfinished batches *before* the gap have
 finished under the old epoch, and (c) none of the batches from the gap on may
-already be stored (an answer that was lost or inconclusive: such a batch is
-first resent, one at a time, with its old stamp; the broker then either
-recognises it or refuses it with OOSN). A stored batch past the gap (the
-broker had no state for us and took any sequence) cancels the bump. Then the
-epoch goes up by one and the partition's unfinished batches are restamped
-from sequence 0, in order. Other partitions keep their old epoch until their
+already be stored. "May be stored" comes from an answer that was lost or
+inconclusive, and it sticks: a later refusal before the append
+(NOT_LEADER_OR_FOLLOWER, ...) proves only that that send was not stored. While
+some batch from the gap on may be stored, the *oldest* unfinished batch (the one
+the sender offers: it drains a partition's head) is resent alone with its old
+stamp. The broker recognises it (stored), stores it in order (it had no state
+for us and takes any sequence: ProducerAppendInfo.checkSequence), or answers
+OOSN, which proves that nothing from the gap on is stored: the broker stores a
+batch only right after the previous sequence. A stored batch past the gap
+cancels the bump. Then the epoch goes up by one and the partition's unfinished
+batches are restamped from sequence 0, in order. Other partitions keep their old epoch until their
 own unfinished batches are done, then restart at 0 in the new epoch. At epoch
 32767 the producer id is dropped instead and a new one is fetched.
 
