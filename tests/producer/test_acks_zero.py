@@ -11,7 +11,7 @@ import time
 import pytest
 
 from purekafka import KafkaProducer
-from readback import consume
+from readback import consume, wait_until_writable
 
 pytestmark = pytest.mark.broker
 
@@ -20,6 +20,7 @@ PARTITIONS = 3
 
 def _send_all_and_read_back(kafka, topic: str, n: int, size: int, **conf) -> float:
     """Send ``n`` keyed records of ``size`` bytes with acks=0; return flush's seconds."""
+    wait_until_writable(kafka.bootstrap, topic)
     p = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks=0, enable_idempotence=False, **conf)
     try:
         futures = [p.send(topic, key=b"k%d" % i, value=(b"%06d" % i).ljust(size, b"x"))
