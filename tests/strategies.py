@@ -226,6 +226,12 @@ def record_specs(draw: st.DrawFn, max_request_size: int, partitions: int,
                     st.integers(max_request_size // 4, max_request_size))
     for _ in range(draw(st.integers(0, max_large))):
         drafts.insert(draw(st.integers(0, len(drafts))), draft(big))
+    return finish_specs(drafts, max_request_size)
+
+
+def finish_specs(drafts: list[tuple[Any, ...]], max_request_size: int) -> list[RecordSpec]:
+    """``(key, headers, partition, value_size, compressible, seed)`` drafts to specs:
+    adds the id header and clips each value to what ``max_request_size`` lets through."""
     out = []
     for i, (key, headers, partition, n, compressible, seed) in enumerate(drafts):
         headers = (*headers, (ID_HEADER, b"%d" % i))
