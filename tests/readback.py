@@ -88,3 +88,39 @@ def consume_all(bootstrap: str, topic: str, settle: float = 3.0, isolation_level
     """Everything readable in ``topic``, to prove nothing extra is there: reads every partition
     to its end (waiting up to ``timeout`` for that), and for at least ``settle`` seconds."""
     return _read(bootstrap, topic, None, max(timeout, settle), isolation_level, extra, settle)
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Each partition's high watermark: with ``consume``, proves nothing beyond what was read exists."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"readback-{uuid.uuid4().hex}"})
+    try:
+        md = consumer.list_topics(topic, timeout=10)
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in sorted(md.topics[topic].partitions)}
+    finally:
+        consumer.close()
+
+
+def wait_until_writable(bootstrap: str, topic: str, timeout: float = 30.0) -> None:
+    """Wait until every partition's leader serves the partition (answers ListOffsets).
+
+    Metadata names a new topic's leaders some tens of milliseconds before the
+    leader has loaded the partitions. A Produce in that gap is refused; with acks=0
+    the broker can only close the connection, and neither side can tell which
+    records were lost. Tests that need every acks=0 record to arrive wait here first.
+    """
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"readback-{uuid.uuid4().hex}"})
+    deadline = time.monotonic() + timeout
+    try:
+        partitions = sorted(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+        for p in partitions:
+            while True:
+                try:
+                    consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)
+                    break
+                except KafkaException:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"{topic}-{p} not served by its leader within {timeout}s") from None
+                    time.sleep(0.05)
+    finally:
+        consumer.close()

@@ -150,3 +150,93 @@ def to_dataclass(cls: type, value: Any) -> Any:
     if missing:
         raise AssertionError(f"{cls.__name__} lacks spec fields {sorted(missing)}")
     return cls(**kwargs)
+
+
+# -- records for the producer property tests ---------------------------------------------
+
+# What send() adds to key, value and headers when it checks max_request_size
+# (purekafka.producer: batch header plus Java's worst-case record overhead, and
+# a worst-case 10 bytes of varints per header).
+SEND_OVERHEAD = 61 + 21
+HEADER_OVERHEAD = 10
+
+
+def counted_size(key: bytes | None, headers: tuple[tuple[str, bytes | None], ...]) -> int:
+    """Bytes send() counts for a record besides its value."""
+    return SEND_OVERHEAD + len(key or b"") + sum(
+        len(k.encode()) + len(v or b"") + HEADER_OVERHEAD for k, v in headers)
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordSpec:
+    """A record to send. Values are described, not drawn byte by byte: Hypothesis
+    cannot draw a megabyte, and ``value()`` rebuilds the same bytes every time."""
+
+    key: bytes | None
+    value_size: int  # -1: a null value
+    compressible: bool
+    seed: int
+    headers: tuple[tuple[str, bytes | None], ...]
+    partition: int | None
+
+    def value(self) -> bytes | None:
+        if self.value_size < 0:
+            return None
+        if self.compressible:
+            unit = b"purekafka-%d|" % self.seed
+            return (unit * (self.value_size // len(unit) + 1))[:self.value_size]
+        import random
+
+        return random.Random(self.seed).randbytes(self.value_size)
+
+    def counted_size(self) -> int:
+        """What send() checks against max_request_size."""
+        return counted_size(self.key, self.headers) + max(0, self.value_size)
+
+
+_header = st.tuples(st.sampled_from(["h", "trace-id", "ü"]), st.one_of(st.none(), st.binary(max_size=8)))
+
+
+ID_HEADER = "#"
+
+
+@st.composite
+def record_specs(draw: st.DrawFn, max_request_size: int, partitions: int,
+                 max_records: int = 40, max_large: int = 2) -> list[RecordSpec]:
+    """Records from empty to the largest value ``max_request_size`` lets through.
+
+    Most records are small or a few KB (enough of them to fill several batches
+    per partition, i.e. several drain rounds); at most ``max_large`` are near the
+    limit, one of them possibly exactly at it, so an example stays affordable.
+    Record ``i`` carries the header ``(ID_HEADER, b"i")`` last, counted in the
+    limit: with acks=0 there are no offsets, and this is how a read-back record
+    is matched to its send.
+    """
+    def draft(size: st.SearchStrategy[int]) -> tuple[Any, ...]:
+        key = draw(st.one_of(st.none(), st.binary(min_size=1, max_size=12)))
+        headers = tuple(draw(st.lists(_header, max_size=2)))
+        partition = draw(st.one_of(st.none(), st.integers(0, partitions - 1)))
+        n = draw(size) if draw(st.integers(0, 9)) else -1  # one in ten: a null value
+        return key, headers, partition, n, draw(st.booleans()), draw(st.integers(0, 2**32))
+
+    small = st.one_of(st.just(0), st.integers(0, 300), st.integers(300, 12_000))
+    drafts = [draft(small) for _ in range(draw(st.integers(1, max_records)))]
+    big = st.one_of(st.just(max_request_size),  # clipped to exactly the limit below
+                    st.integers(max_request_size - 4096, max_request_size),
+                    st.integers(max_request_size // 4, max_request_size))
+    for _ in range(draw(st.integers(0, max_large))):
+        drafts.insert(draw(st.integers(0, len(drafts))), draft(big))
+    return finish_specs(drafts, max_request_size)
+
+
+def finish_specs(drafts: list[tuple[Any, ...]], max_request_size: int) -> list[RecordSpec]:
+    """``(key, headers, partition, value_size, compressible, seed)`` drafts to specs:
+    adds the id header and clips each value to what ``max_request_size`` lets through."""
+    out = []
+    for i, (key, headers, partition, n, compressible, seed) in enumerate(drafts):
+        headers = (*headers, (ID_HEADER, b"%d" % i))
+        n = min(n, max_request_size - counted_size(key, headers))
+        if n < 0 and key is None:
+            n = 0  # a record needs a key or a value
+        out.append(RecordSpec(key, n, compressible, seed, headers, partition))
+    return out

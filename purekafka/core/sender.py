@@ -4,11 +4,14 @@ Theory of operation
 -------------------
 ``Sender`` is Java's ``Sender.runOnce`` without the thread or the sockets. The I/O
 layer calls ``run_once(now_ms)`` in its loop and feeds back what happened:
-``on_response(node, request, body, now_ms)`` for every matched response and
+``on_response(node, request, body, now_ms)`` for every matched response,
+``on_sent(node, request, now_ms)`` when a request that gets no response
+(Produce with acks=0) has been written in full, and
 ``on_disconnect(node, requests, now_ms)`` for the requests a lost connection
-took with it. The network itself is reached through the small ``Network``
-protocol below (connect, is-ready, negotiated version, send), which the I/O
-layer implements and unit tests fake.
+took with it (acks=0 ones included while not fully written). The network
+itself is reached through the small ``Network`` protocol below (connect,
+is-ready, negotiated version, send), which the I/O layer implements and unit
+tests fake.
 
 Each ``run_once``:
 
@@ -80,7 +83,9 @@ class Network(Protocol):
         self, node_id: int, api_key: int, version: int, body: bytes, now_ms: float,
         expect_response: bool, context: Any,
     ) -> InFlight:
-        """Queue a request for writing."""
+        """Queue a request for writing. One with ``expect_response=False`` must be
+        reported back through ``on_sent`` once written in full, or through
+        ``on_disconnect`` if its connection goes first."""
 
 
 @dataclass(slots=True)
@@ -388,20 +393,16 @@ class Sender:
             topic_data = list(by_topic.items())
         body = _produce.build_request(version, self.transactional_id, self.acks,
                                       self.request_timeout_ms, topic_data)
-        expect = self.acks != 0
-        if expect:
-            limit = self.delivery_timeout_ms
-            in_flight = self._in_flight
-            for b in batches:
-                in_flight[id(b)] = b
-                if b.created_ms + limit < self._in_flight_expiry:
-                    self._in_flight_expiry = b.created_ms + limit
+        # acks=0 batches are on the wire too until on_sent: a write that never
+        # finishes must still end in a delivery timeout, not a wait forever.
+        limit = self.delivery_timeout_ms
+        in_flight = self._in_flight
+        for b in batches:
+            in_flight[id(b)] = b
+            if b.created_ms + limit < self._in_flight_expiry:
+                self._in_flight_expiry = b.created_ms + limit
         self.stats_requests += 1
-        self.network.send(node, _produce.API_KEY, version, body, now_ms, expect, ctx)
-        if not expect:
-            # acks=0: the broker never answers; the record is done once written.
-            for b in batches:
-                self._complete(b, -1, -1, -1, now_ms)
+        self.network.send(node, _produce.API_KEY, version, body, now_ms, self.acks != 0, ctx)
 
     # -- feedback from the I/O layer ----------------------------------------------
     def on_response(self, node: int, request: InFlight, body: memoryview, now_ms: float) -> None:
@@ -433,6 +434,19 @@ class Sender:
         handler = getattr(ctx, "on_response", None)
         if handler is not None:  # idempotence / transaction requests carry their handler
             handler(node, request, body, now_ms)
+
+    def on_sent(self, node: int, request: InFlight, now_ms: float) -> None:
+        """``request``, which gets no response, has been written in full."""
+        ctx = request.context
+        if isinstance(ctx, _ProduceContext):
+            # acks=0: the socket taking the bytes is all the acknowledgement there is.
+            for batch in ctx.batches.values():
+                if batch.final_state is None:
+                    self._complete(batch, -1, -1, -1, now_ms)
+            return
+        handler = getattr(ctx, "on_sent", None)
+        if handler is not None:
+            handler(node, request, now_ms)
 
     def on_disconnect(self, node: int, requests: list[InFlight], now_ms: float) -> None:
         """A connection went away taking ``requests`` with it."""

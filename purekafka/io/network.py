@@ -30,8 +30,19 @@ Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
 ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 
 ``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) and returns
-what happened as ``("response", node, request, body)`` and
-``("disconnect", node, requests)`` tuples; the caller hands them to the sender.
+what happened as ``("response", node, request, body)``, ``("sent", node, request)``
+and ``("disconnect", node, requests)`` tuples; the caller hands them to the sender.
+
+* **Requests without a response** (Produce with acks=0) are done when their last
+  byte is in the kernel: ``("sent", ...)`` says so. Until then they are pending:
+  a lost connection returns them with its ``disconnect`` (so they can be retried),
+  and one stuck unwritten past ``request_timeout_ms`` closes the connection, as a
+  request waiting for its answer would. Nothing else will ever wake the loop for
+  them, so this event must never be skipped.
+* **One request on the wire at a time.** ``is_ready`` is false while a request is
+  partly written (as in Java), so the write queue holds at most what one turn of
+  the sender produced and the accumulator's memory bound is not dodged by
+  parking drained batches here.
 """
 from __future__ import annotations
 
@@ -41,6 +52,7 @@ import random
 import selectors
 import socket
 import time
+from collections import deque
 from typing import Any
 
 from purekafka.core.cluster import Cluster
@@ -87,6 +99,16 @@ def _body_offset(api_key: int, version: int, frame: memoryview) -> int:
     return decode_response_header(bytes(frame), 1)[1]
 
 
+class _Out:
+    """Bytes of one request still to write; ``request`` is set when no response will come."""
+
+    __slots__ = ("data", "request")
+
+    def __init__(self, data: memoryview, request: InFlight | None) -> None:
+        self.data = data
+        self.request = request
+
+
 class _Node:
     __slots__ = (
         "node_id", "host", "port", "sock", "state", "conn", "out", "versions",
@@ -100,7 +122,7 @@ class _Node:
         self.sock: socket.socket | None = None
         self.state = DISCONNECTED
         self.conn: Connection | None = None
-        self.out: list[bytes] = []
+        self.out: deque[_Out] = deque()
         self.versions: dict[int, int] = {}
         self.failures = 0
         self.next_attempt_ms = 0.0
@@ -164,7 +186,7 @@ class Network:
 
     def is_ready(self, node_id: int, now_ms: float) -> bool:
         n = self.nodes.get(node_id)
-        return (n is not None and n.state == READY and n.conn is not None
+        return (n is not None and n.state == READY and n.conn is not None and not n.out
                 and n.conn.in_flight_count < self.max_in_flight)
 
     def is_connected(self, node_id: int) -> bool:
@@ -214,7 +236,7 @@ class Network:
         n.state = CONNECTING
         n.conn = Connection(node_id, self.client_id, self.request_timeout_ms,
                             encode_request_frame, _body_offset)
-        n.out = []
+        n.out = deque()
         n.last_activity_ms = now_ms
         n.av_version = _av.MAX_VERSION
         self.selector.register(sock, selectors.EVENT_WRITE, n)
@@ -268,20 +290,10 @@ class Network:
         assert n.conn is not None and n.state in (READY, NEGOTIATING)
         req, frame = n.conn.send_request(api_key, version, body, now_ms, expect_response, context)
         n.last_activity_ms = now_ms
-        if not n.out:
-            # Write at once when nothing is queued: saves a selector round trip.
-            try:
-                sent = n.sock.send(frame)  # type: ignore[union-attr]
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError as e:
-                self._close(n, now_ms, f"send failed: {e}")
-                return req
-            if sent < len(frame):
-                n.out.append(frame[sent:])
-                self._want_write(n, True)
-        else:
-            n.out.append(frame)
+        n.out.append(_Out(memoryview(frame), None if expect_response else req))
+        if len(n.out) == 1:
+            # Write at once when nothing was queued: saves a selector round trip.
+            self._write(n, now_ms)
         return req
 
     # -- polling -----------------------------------------------------------------------
@@ -297,7 +309,10 @@ class Network:
         now_ms = time.monotonic() * 1000.0
         timeout_ms = min(timeout_ms, self._housekeeping_delay(now_ms))
         if self._events:
-            timeout_ms = 0.0  # news already waiting (close_broken between polls): no sleep
+            # Already news (a request written in full by send(), a failed connect, a
+            # connection closed as broken between polls): a look at the sockets, but no
+            # sleep, or the news waits for other traffic.
+            timeout_ms = 0.0
         timeout = None if timeout_ms == float("inf") else max(0.0, timeout_ms / 1000.0)
         try:
             ready = self.selector.select(timeout)
@@ -329,6 +344,10 @@ class Network:
             if n.conn is None or n.state == DISCONNECTED:
                 continue
             t = n.conn.next_timeout_ms(now_ms)
+            unwritten = self._oldest_unwritten_ms(n)
+            if unwritten is not None:
+                w = max(0.0, unwritten + self.request_timeout_ms - now_ms)
+                t = w if t is None else min(t, w)
             if t is not None:
                 delay = min(delay, t)
             elif n.state == CONNECTING:
@@ -341,14 +360,47 @@ class Network:
         for n in list(self.nodes.values()):
             if n.conn is None or n.state == DISCONNECTED:
                 continue
+            unwritten = self._oldest_unwritten_ms(n)
             if n.conn.expired(now_ms):
                 self._close(n, now_ms, f"request timed out after {self.request_timeout_ms:.0f} ms")
+            elif unwritten is not None and now_ms - unwritten >= self.request_timeout_ms:
+                self._close(n, now_ms, f"request not written within {self.request_timeout_ms:.0f} ms")
             elif n.state == CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
                 self._close(n, now_ms, "connect timed out")
             elif (n.conn.in_flight_count == 0 and not n.out
                   and now_ms - n.last_activity_ms >= self.connections_max_idle_ms):
                 log.debug("closing idle connection to node %s", n.node_id)
                 self._close(n, now_ms, None)
+
+    @staticmethod
+    def _oldest_unwritten_ms(n: _Node) -> float | None:
+        """When the oldest no-response request still being written was queued."""
+        for out in n.out:
+            if out.request is not None:
+                return out.request.sent_ms
+        return None
+
+    def _write(self, n: _Node, now_ms: float) -> None:
+        """Write queued requests until the socket is full; report no-response ones done."""
+        sock = n.sock
+        assert sock is not None
+        out = n.out
+        while out:
+            head = out[0]
+            try:
+                sent = sock.send(head.data)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as e:
+                self._close(n, now_ms, f"send failed: {e}")
+                return
+            if sent < len(head.data):
+                head.data = head.data[sent:]
+                break
+            out.popleft()
+            if head.request is not None:
+                self._events.append(("sent", n.node_id, head.request))
+        self._want_write(n, bool(out))
 
     def _want_write(self, n: _Node, on: bool) -> None:
         mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0)
@@ -369,20 +421,7 @@ class Network:
             self._want_write(n, False)
             self._send_api_versions(n, now_ms)
             return
-        while n.out:
-            chunk = n.out[0] if len(n.out) == 1 else b"".join(n.out)
-            try:
-                sent = sock.send(chunk)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError as e:
-                self._close(n, now_ms, f"send failed: {e}")
-                return
-            if sent < len(chunk):
-                n.out = [chunk[sent:]] if sent else [chunk]
-                break
-            n.out = []
-        self._want_write(n, bool(n.out))
+        self._write(n, now_ms)
 
     def _on_readable(self, n: _Node, now_ms: float) -> None:
         sock = n.sock
@@ -430,7 +469,9 @@ class Network:
         body = _av.encode_request(req, n.av_version)
         assert n.conn is not None
         _, frame = n.conn.send_request(_av.API_KEY, n.av_version, body, now_ms, True, _API_VERSIONS)
-        n.out.append(frame)
+        n.out.append(_Out(memoryview(frame), None))
+        # Written on writability, not here: this may run inside _on_readable, which
+        # must not see its socket closed under it by a failed write.
         self._want_write(n, True)
 
     def _on_api_versions(self, n: _Node, req: InFlight, body: memoryview, now_ms: float) -> bool:
@@ -505,11 +546,16 @@ class Network:
         n.registered = 0
         was = n.state
         n.state = DISCONNECTED
-        n.out = []
+        # Requests not fully written whose answer nobody waits for go back to the
+        # sender too: the broker never got them whole.
+        unwritten = [o.request for o in n.out if o.request is not None]
+        n.out = deque()
         n.versions = {}
-        # ``lost`` were answered (damaged) before the rest, so they go first, in send order.
+        # ``lost`` were answered (damaged) before the rest, so they go first, in send order;
+        # the unwritten ones (no answer expected) were sent after everything in flight.
         reqs = list(lost or []) + [r for r in (n.conn.drain_in_flight() if n.conn is not None else [])
                                    if r.context is not _API_VERSIONS]
+        reqs.extend(unwritten)
         n.conn = None
         if reason is not None:
             if was != READY or failed_connect:

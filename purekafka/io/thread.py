@@ -74,8 +74,8 @@ class IOThread(threading.Thread):
 
     def _finished(self) -> bool:
         acc = self.acc
-        # Requests still in our write buffers (acks=0 ones are already "complete")
-        # must reach the socket before it closes.
+        # acks=0 batches complete only once written, so has_incomplete covers them;
+        # waiting for the write buffers as well means closing never cuts a request.
         return acc.closing and not acc.has_incomplete() and not self.network.pending_writes()
 
     def run(self) -> None:
@@ -99,7 +99,7 @@ class IOThread(threading.Thread):
                     if events:
                         cond.notify_all()
                     if self._finished():
-                        timeout = 0.0  # done (acks=0 completes without a reply to wait for)
+                        timeout = 0.0  # done: nothing left to wait for
                     # send() reads this (under the lock) to skip needless wakeups.
                     self.poll_deadline = now + timeout
                 if events:
@@ -147,6 +147,9 @@ class IOThread(threading.Thread):
                 if not isinstance(e, KafkaError):
                     log.warning("node %s: handling a response failed", node, exc_info=True)
                 self.network.close_broken(node, f"{type(e).__name__}: {e}", [request])
+        elif item[0] == "sent":
+            _, node, request = item
+            sender.on_sent(node, request, now)
         else:
             _, node, requests = item
             sender.on_disconnect(node, requests, now)
