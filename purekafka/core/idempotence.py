@@ -26,7 +26,9 @@ How the sender uses it (the contract it is coded against):
    every queued batch with ``error``, as Java does for authorization errors,
    then carry on); ``fatal`` (``fatal_error`` is set for good).
 2. Draining a partition: a batch never sent goes out only if ``can_send(tp)``
-   (False while batches of that partition wait to be retried: they go first),
+   (False while batches of that partition wait to be retried: they go first;
+   and, until a batch of this producer id has been acknowledged there, while
+   another is unfinished: the broker may hold no state for us yet),
    and is then stamped by ``assign(tp, record_count, batch)``. A batch that is
    being retried goes out only if ``can_resend(batch)`` (normally it must be
    the oldest unfinished batch of its partition, so a retry never overtakes),
@@ -234,6 +236,8 @@ class IdempotenceState:
         # partitions waiting for an epoch bump -> the sequence where their gap starts
         self._bump: dict[TopicPartition, int] = {}
         self._restart: set[TopicPartition] = set()  # transactional: restart at 0, same epoch
+        # tp -> the producer id under which the broker acknowledged a batch there
+        self._established: dict[TopicPartition, int] = {}
         self._init_in_flight = False
         self._init_not_before = 0.0
         self._errors: list[tuple[str, KafkaError]] = []  # for the TransactionManager
@@ -341,6 +345,13 @@ class IdempotenceState:
             return False  # a new epoch must not start before the old one's batches finish
         if any(not u.on_wire for u in p.unfinished):
             return False  # batches waiting to be retried go first (Java drains the deque head)
+        if (p.unfinished or p.wire) and self._established.get(tp) != self.producer_id:
+            # Nothing of this producer id acknowledged here yet: the broker may hold no
+            # state for it, and then stores a batch at any sequence. Were the first one
+            # refused before the append (a partition not yet writable), a second pipelined
+            # behind it would be stored ahead of it. So one at a time until the first ack.
+            # (Once it has state, a new epoch must start at sequence 0: bumps are safe.)
+            return False
         # Batches given up on while on the wire still occupy the broker's window.
         ghosts = p.wire - sum(1 for t in p.unfinished if t.on_wire)
         return len(p.unfinished) + ghosts < self.max_in_flight
@@ -450,6 +461,8 @@ class IdempotenceState:
             self._tracked.pop(id(t.batch), None)
 
     def _record_ack(self, batch: Batch, base_offset: int) -> None:
+        # Any stored batch of this producer id, an older epoch's too, gives the broker state.
+        self._established[batch.tp] = batch.producer_id
         p = self._partitions.get(batch.tp)
         if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
             return  # an answer from before a reset or bump says nothing about the current run

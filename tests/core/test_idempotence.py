@@ -19,6 +19,7 @@ from purekafka.core.idempotence import (
     INT32_MAX,
     Code,
     IdempotenceState,
+    Stamp,
     decrement_sequence,
     increment_sequence,
 )
@@ -62,6 +63,13 @@ def send(s: IdempotenceState, tp=A, n: int = 10) -> FakeBatch:
     b = FakeBatch(tp, n)
     assert s.assign(tp, n, b) is b
     return b
+
+
+def warm(s: IdempotenceState, *tps) -> None:
+    """One record stored on each partition first (sequence 0): the broker then holds state
+    for the producer there, so batches may be pipelined (see ``can_send``)."""
+    for tp in tps:
+        assert s.on_acked(send(s, tp, 1), 0)
 
 
 # -- sequence arithmetic ---------------------------------------------------------------
@@ -144,7 +152,9 @@ def test_init_producer_id_other_errors_are_fatal(code: int) -> None:
 def test_sequences_are_contiguous_per_partition_and_start_at_zero() -> None:
     # RecordAccumulator.drain: sequenceNumber(tp), then incrementSequenceNumber(tp, recordCount)
     s = ready()
-    a1, a2, b1, a3 = send(s, A, 3), send(s, A, 4), send(s, B, 2), send(s, A, 1)
+    a1 = send(s, A, 3)
+    assert s.on_acked(a1, 0)  # then the broker holds state for us: pipelining is safe
+    a2, b1, a3 = send(s, A, 4), send(s, B, 2), send(s, A, 1)
     assert [a1.base_sequence, a2.base_sequence, a3.base_sequence] == [0, 3, 7]
     assert b1.base_sequence == 0 and s.next_sequence(A) == 8
     assert a1.stamp[:2] == (1000, 0)
@@ -152,14 +162,17 @@ def test_sequences_are_contiguous_per_partition_and_start_at_zero() -> None:
 
 def test_assign_without_a_batch_returns_an_unpackable_stamp() -> None:
     s = ready()
-    pid, epoch, seq = s.assign(A, 5)
+    stamp = s.assign(A, 5)
+    pid, epoch, seq = stamp
     assert (pid, epoch, seq) == (1000, 0, 0)
+    assert s.on_acked(stamp, 0)
     assert tuple(s.assign(A, 1)) == (1000, 0, 5)
 
 
 def test_at_most_five_unfinished_batches_per_partition() -> None:
     # the broker keeps metadata for five batches per producer and partition
     s = ready()
+    warm(s, A)
     batches = [send(s, A, 1) for _ in range(5)]
     assert not s.can_send(A) and s.can_send(B)
     with pytest.raises(LocalProtocolError):
@@ -170,7 +183,7 @@ def test_at_most_five_unfinished_batches_per_partition() -> None:
 
 def test_sequence_wraps_after_int32_max() -> None:
     s = ready()
-    send(s, A, INT32_MAX)  # sequences 0 .. 2**31-2
+    assert s.on_acked(send(s, A, INT32_MAX), 0)  # sequences 0 .. 2**31-2
     b = send(s, A, 3)
     assert b.base_sequence == INT32_MAX and s.next_sequence(A) == 2
 
@@ -198,6 +211,7 @@ def test_retry_goes_out_before_later_batches() -> None:
     # RecordAccumulator.shouldStopDrainBatchesForPartition: a retried batch waits
     # until it is the first in-flight sequence.
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 1), send(s, A, 1)
     assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
     assert not s.can_resend(b2)  # b1 is older and unfinished
@@ -209,19 +223,20 @@ def test_retry_goes_out_before_later_batches() -> None:
     assert s.on_acked(b1, 0)
     assert s.can_resend(b2)
     s.resend(b2)
-    assert b2.stamp == (1000, 0, 1)  # a plain retry keeps its stamp
+    assert b2.stamp == (1000, 0, 2)  # a plain retry keeps its stamp
 
 
 def test_non_retriable_error_fails_batch_and_bumps_epoch() -> None:
     # Sender.failBatch(adjustSequenceNumbers=true) -> handleFailedBatch ->
     # requestIdempotentEpochBumpForPartition (non-transactional)
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 2), send(s, A, 3)
     d = s.on_error(b1, Code.MESSAGE_TOO_LARGE, can_retry=False)
     assert d.action == "fail" and d.bump_requested
     assert s.bump_pending and not s.can_send(A) and s.can_send(B)  # only A waits
     # b2 is still on the wire with its old stamp: the bump waits for it.
-    assert s.producer_epoch == 0 and b2.stamp == (1000, 0, 2)
+    assert s.producer_epoch == 0 and b2.stamp == (1000, 0, 3)
     d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d2.action == "retry"
     assert s.producer_epoch == 1 and b2.stamp == (1000, 1, 0)  # restamped from 0
@@ -232,6 +247,7 @@ def test_non_retriable_error_fails_batch_and_bumps_epoch() -> None:
 
 def test_oosn_on_the_next_batch_bumps_epoch_and_restarts_sequences() -> None:
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
     d1 = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d1.action == "retry" and d1.bump_requested
@@ -245,12 +261,13 @@ def test_oosn_on_the_next_batch_bumps_epoch_and_restarts_sequences() -> None:
 
 def test_oosn_on_a_later_batch_retries_without_bump() -> None:
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
     d = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d.action == "retry" and not d.bump_requested and not s.bump_pending
     assert s.on_acked(b1, 0)
     s.resend(b2)
-    assert b2.stamp == (1000, 0, 5)
+    assert b2.stamp == (1000, 0, 6)
 
 
 def test_oosn_when_retries_are_exhausted_fails_and_bumps() -> None:
@@ -317,13 +334,14 @@ def test_invalid_producer_epoch_fails_batch_and_bumps_for_idempotent_producer() 
 
 def test_expired_batch_resolved_by_a_later_ack() -> None:
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
     assert s.on_error(b1, Code.REQUEST_TIMED_OUT).action == "retry"
     assert s.on_expired(b1) and s.is_unresolved(A)
     assert not s.can_send(A)
     assert s.on_acked(b2, 10)  # b2 (5..9) stored, so b1 was stored too
     assert not s.is_unresolved(A) and not s.bump_pending and s.producer_epoch == 0
-    assert send(s, A, 1).base_sequence == 10
+    assert send(s, A, 1).base_sequence == 11
 
 
 def test_expired_batch_with_nothing_after_it_bumps_epoch() -> None:
@@ -350,6 +368,7 @@ def test_expired_while_on_the_wire_holds_the_bump_until_answered() -> None:
 def test_refusal_before_append_without_retry_budget_bumps() -> None:
     # NOT_ENOUGH_REPLICAS is checked before the append: nothing stored, a real gap
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
     d = s.on_error(b1, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
     assert d.action == "fail" and d.bump_requested and not s.is_unresolved(A)
@@ -359,6 +378,7 @@ def test_refusal_before_append_without_retry_budget_bumps() -> None:
 
 def test_retriable_error_without_retry_budget_marks_unresolved() -> None:
     s = ready()
+    warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
     d = s.on_error(b1, Code.REQUEST_TIMED_OUT, can_retry=False)
     assert d.action == "fail" and s.is_unresolved(A)
@@ -395,10 +415,11 @@ def test_epoch_exhausted_fetches_a_new_producer_id() -> None:
 def test_split_batches_take_over_the_sequence_range() -> None:
     # RecordAccumulator.splitAndReenqueue: split batches keep the big batch's sequences
     s = ready()
+    warm(s, A)
     big, after = send(s, A, 10), send(s, A, 2)
     parts = [FakeBatch(A, 4), FakeBatch(A, 6)]
     s.on_split(big, parts)
-    assert [p.stamp for p in parts] == [(1000, 0, 0), (1000, 0, 4)]
+    assert [p.stamp for p in parts] == [(1000, 0, 1), (1000, 0, 5)]
     assert s.unfinished(A) == [parts[0], parts[1], after]
     assert s.can_resend(parts[0]) and not s.can_resend(parts[1])
 
@@ -420,11 +441,12 @@ def test_transactional_rejected_batch_shifts_later_sequences_down() -> None:
     # TxnPartitionEntry.adjustSequencesDueToFailedBatch
     s = IdempotenceState(transactional=True)
     s.set_producer(5, 0, reset_sequences=True)
+    warm(s, A)
     b1, b2 = send(s, A, 3), send(s, A, 4)
     assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
     d = s.on_error(b1, Code.INVALID_RECORD, can_retry=False)
     assert d.action == "fail"
-    assert b2.stamp == (5, 0, 0) and s.next_sequence(A) == 4
+    assert b2.stamp == (5, 0, 1) and s.next_sequence(A) == 5
 
 
 def test_transactional_unknown_producer_id_after_retention_restarts_at_zero() -> None:
@@ -695,6 +717,17 @@ def _values(tag: str, n: int) -> list[bytes]:
     return [f"{tag}-{i}".encode() for i in range(n)]
 
 
+def _warm_wire(s: IdempotenceState, wire, topic: str, tp) -> list[bytes]:
+    """Store one record of ours on the partition first, so that the state pipelines there
+    (``can_send`` sends one batch at a time until the broker holds state for us)."""
+    from eos_wire import batch_bytes
+
+    b = s.assign(tp, 1)
+    p = wire.produce(topic, tp[1], batch_bytes(b, _values("warm", 1), key=b"k"))
+    assert p.error_code == 0 and s.on_acked(b, p.base_offset), p
+    return _values("warm", 1)
+
+
 @pytest.mark.broker
 def test_broker_accepts_our_sequences_and_deduplicates_a_resend(kafka, topic_factory) -> None:
     from eos_wire import Wire, batch_bytes
@@ -909,7 +942,7 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.wire)
     @rule(fate=st.sampled_from(["ok", "ok", "ok", "ok", "request lost", "answer lost", "timeout",
-                                "reject", "not leader"]),
+                                "reject", "not leader", "not ready"]),
           retry_budget=st.sampled_from([True, True, True, False]))
     def deliver(self, fate, retry_budget) -> None:
         b, stamp, _ = self.wire.pop(0)  # one connection: first sent, first processed
@@ -923,6 +956,11 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
             for other in [w for w in self.wire if w[0].tp == b.tp]:
                 self.wire.remove(other)
                 self._outcome(other[0], Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+            return
+        if fate == "not ready":
+            # Refused before the append, this request only: a partition just created, whose
+            # leader takes writes a moment later (the requests behind it may be stored).
+            self._outcome(b, Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
             return
         code, offset = self.broker[b.tp].append(*stamp, b.record_count, b.uid, reject=(fate == "reject"))
         if fate == "answer lost":
@@ -1061,20 +1099,46 @@ def test_regression_reorder_long_interleaving() -> None:
     """)
 
 
-def test_regression_written_twice_after_probe_refused_before_append() -> None:
-    """The partition's first batch is refused, so the broker takes the next at any sequence;
-    that one's answer is lost, and its probe meets NOT_LEADER. Before the fix the probe's
-    answer cleared "may be stored" and the bump restamped a stored batch: written twice."""
+def test_regression_refusal_before_append_keeps_may_be_stored() -> None:
+    """A refusal before the append (NOT_LEADER_OR_FOLLOWER) proves only that that send was
+    not stored, not an earlier one whose answer was lost. Before the fix it cleared "may be
+    stored", the bump restamped the batch, and a broker that had stored it (one that lost
+    its state for the producer takes any sequence) wrote it twice. The same shape, in the
+    model, was the machine's "written twice" failure."""
+    s = ready()
+    warm(s, A)
+    b1, b2 = send(s, A, 1), send(s, A, 1)
+    assert s.on_error(b1, Code.INVALID_RECORD).action == "fail"  # refused for sure: a gap
+    assert s.on_error(b2, Code.NETWORK_EXCEPTION).action == "retry"  # may be stored
+    s.resend(b2)  # the probe, with its old stamp ...
+    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"  # ... refused before the append
+    assert s.bump_pending and s.producer_epoch == 0 and b2.stamp == (1000, 0, 2)
+    assert s.can_resend(b2)  # probed again, still with its old stamp
+    s.resend(b2)
+    assert s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"  # absent: now bump
+    assert s.producer_epoch == 1 and b2.stamp == (1000, 1, 0)
+
+
+def test_regression_first_batch_refused_before_append_never_overtaken() -> None:
+    """On a partition with nothing of ours acknowledged, the broker may hold no state for us
+    and store a batch at any sequence: a second batch pipelined behind a first refused
+    before the append (a partition just created) would be stored ahead of it. The model's
+    "not ready" fate found it; now one batch goes at a time until the first ack."""
     m = _replay("""
-        start(near_wrap=False)
         make(n=1, p=0)
         make(n=1, p=0)
-        deliver(fate='reject', retry_budget=True)
-        deliver(fate='answer lost', retry_budget=True)
-        resend(i=0)
-        deliver(fate='not leader', retry_budget=True)
+        deliver(fate='not ready', retry_budget=True)
+        deliver(fate='ok', retry_budget=True)
     """)
-    assert len(m.broker[TPS[0]].log) == 1
+    assert m.broker[TPS[0]].log == sorted(m.broker[TPS[0]].log)
+    s = ready()
+    b0 = send(s, A, 1)
+    assert not s.can_send(A)  # alone until acknowledged
+    assert s.on_error(b0, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert not s.can_send(A)
+    s.resend(b0)
+    assert s.on_acked(b0, 0)
+    assert s.can_send(A) and send(s, A, 1) and s.can_send(A)  # then pipelined
 
 
 _eo_base = settings()
@@ -1099,6 +1163,7 @@ def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_
         s = IdempotenceState()
         wire.init_idempotent(s)
         epoch0 = s.producer_epoch
+        warm = _warm_wire(s, wire, topic, tp)
         b0, b1, b2 = s.assign(tp, 2), s.assign(tp, 2), s.assign(tp, 2)  # pipelined
         p0 = wire.produce(topic, 0, batch_bytes(b0, _values("b0", 2), key=b"k"))
         p1 = wire.produce(topic, 0, batch_bytes(b1, _values("b1", 2), key=None))
@@ -1124,7 +1189,7 @@ def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_
     finally:
         wire.close()
     got = consume_all(kafka.bootstrap, topic)
-    assert [r.value for r in got] == _values("b0", 2) + _values("b2", 2)
+    assert [r.value for r in got] == warm + _values("b0", 2) + _values("b2", 2)
 
 
 def _drain_heads(s: IdempotenceState, wire, topic: str, tp, content: dict, max_sends: int = 20) -> list[str]:
@@ -1168,6 +1233,7 @@ def test_broker_probe_at_the_gap_is_the_oldest_batch_not_the_first_maybe_stored(
     try:
         s = IdempotenceState()
         wire.init_idempotent(s)
+        warm = _warm_wire(s, wire, topic, tp)
         batches = [s.assign(tp, 2) for _ in range(4)]
         keys = [b"k", None, b"k", b"k"]  # b1 has a null key: refused by the compacted topic
         content = {id(b): (_values(f"b{i}", 2), keys[i]) for i, b in enumerate(batches)}
@@ -1186,39 +1252,41 @@ def test_broker_probe_at_the_gap_is_the_oldest_batch_not_the_first_maybe_stored(
     assert steps[0] == "b2-0 OUT_OF_ORDER_SEQUENCE_NUMBER", steps  # the probe, with the old stamp
     assert s.epoch_bumps == 1 and b2.producer_epoch == b0.producer_epoch + 1 and b2.base_sequence == 0
     got = consume_all(kafka.bootstrap, topic)
-    assert [r.value for r in got] == _values("b0", 2) + _values("b2", 2) + _values("b3", 2)
+    assert [r.value for r in got] == warm + _values("b0", 2) + _values("b2", 2) + _values("b3", 2)
 
 
 @pytest.mark.broker
-def test_broker_maybe_stored_stays_maybe_after_a_refusal_before_append(kafka, topic_factory) -> None:
-    """a0, the partition's first batch, is refused for sure, so the broker keeps no state for
-    the producer and takes a1 at sequence 2 (ProducerAppendInfo.checkSequence accepts any
-    sequence then); a1's answer is lost. Its probe then meets NOT_LEADER_OR_FOLLOWER (a
-    refusal before the append). Before the fix that answer cleared "may be stored", the bump
-    restamped a1 to the new epoch at sequence 0, and the broker stored it a second time. Now
-    it stays "may be stored": the next probe is recognised as a duplicate, and no bump is needed."""
+def test_broker_without_state_takes_any_sequence_so_the_first_batch_goes_alone(kafka, topic_factory) -> None:
+    """The broker rule behind ``can_send``'s first-batch guard, on the real broker: with no
+    state for a producer on a partition it stores a batch at any sequence
+    (ProducerAppendInfo.checkSequence), so a batch pipelined behind one refused before the
+    append would be stored first. The state therefore sends one batch at a time to such a
+    partition until the first is acknowledged, then pipelines."""
     from eos_wire import Wire, batch_bytes
     from readback import consume_all
 
-    topic = topic_factory(config={"cleanup.policy": "compact"})
-    tp = (topic, 0)
+    topic = topic_factory(partitions=2)
     wire = Wire(kafka.bootstrap)
     try:
         s = IdempotenceState()
         wire.init_idempotent(s)
-        a0, a1 = s.assign(tp, 2), s.assign(tp, 2)
-        content = {id(a0): (_values("a0", 2), None), id(a1): (_values("a1", 2), b"k")}
-        p0 = wire.produce(topic, 0, batch_bytes(a0, _values("a0", 2), key=None))
-        p1 = wire.produce(topic, 0, batch_bytes(a1, _values("a1", 2), key=b"k"))
-        assert p0.error_code == Code.INVALID_RECORD and p1.error_code == 0, (p0, p1)
-        assert s.on_error(a0, p0.error_code).action == "fail"
-        assert s.on_error(a1, Code.NETWORK_EXCEPTION).action == "retry"  # stored, answer lost
-        s.resend(a1)  # the probe, with its old stamp ...
-        assert s.on_error(a1, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"  # ... refused before the append
-        steps = _drain_heads(s, wire, topic, tp, content)
+        # Partition 1: what a pipelined second batch would meet if the first was refused.
+        ahead = Stamp((topic, 1), 2)
+        ahead.producer_id, ahead.producer_epoch, ahead.base_sequence = s.producer_id, s.producer_epoch, 2
+        p = wire.produce(topic, 1, batch_bytes(ahead, _values("seq2", 2)))
+        assert p.error_code == 0, p  # stored, with sequences 0 and 1 never seen
+        # Partition 0: the state holds the second batch back until the first is stored.
+        tp = (topic, 0)
+        b0 = s.assign(tp, 2)
+        assert not s.can_send(tp)
+        p0 = wire.produce(topic, 0, batch_bytes(b0, _values("b0", 2)))
+        assert p0.error_code == 0 and s.on_acked(b0, p0.base_offset)
+        b1, b2 = s.assign(tp, 2), s.assign(tp, 2)  # now pipelined
+        for i, b in ((1, b1), (2, b2)):
+            pb = wire.produce(topic, 0, batch_bytes(b, _values(f"b{i}", 2)))
+            assert pb.error_code == 0 and s.on_acked(b, pb.base_offset), pb
     finally:
         wire.close()
-    assert steps == [f"a1-0 stored at {p1.base_offset}"], steps  # recognised: the original offset
-    assert s.epoch_bumps == 0
     got = consume_all(kafka.bootstrap, topic)
-    assert [r.value for r in got] == _values("a1", 2)
+    assert [r.value for r in got if r.partition == 0] == _values("b0", 2) + _values("b1", 2) + _values("b2", 2)
+    assert [r.value for r in got if r.partition == 1] == _values("seq2", 2)
