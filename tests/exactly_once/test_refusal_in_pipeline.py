@@ -64,6 +64,9 @@ def test_producer_refused_batch_mid_pipeline_then_lost_answers(kafka, topic_fact
                                  retry_backoff_ms=20, reconnect_backoff_ms=20)
         try:
             producer.partitions_for(topic)
+            # One record first: until the broker holds state for the producer on the
+            # partition, the producer sends it one batch at a time (IdempotenceState.can_send).
+            producer.send(topic, key=b"k", value=b"warm", partition=0).get(10)
             proxy.hold(PRODUCE)
             futures = []
             for i in range(5):
@@ -85,8 +88,8 @@ def test_producer_refused_batch_mid_pipeline_then_lost_answers(kafka, topic_fact
     for i in (0, 2, 3, 4):
         assert futures[i].exception is None, (i, futures[i].exception)
     got = consume_all(kafka.bootstrap, topic)
-    assert [r.value for r in got] == [b"b0", b"b2", b"b3", b"b4"]
-    assert [r.offset for r in got] == [futures[i].value.offset for i in (0, 2, 3, 4)]
+    assert [r.value for r in got] == [b"warm", b"b0", b"b2", b"b3", b"b4"]
+    assert [r.offset for r in got[1:]] == [futures[i].value.offset for i in (0, 2, 3, 4)]
     assert elapsed < 10, elapsed
 
 
