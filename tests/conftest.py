@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -20,6 +21,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A suite started as a background job (`make test &`, nohup) inherits SIGINT ignored, and so
+# would every child it starts: the tests that stop a tool with Ctrl-C would then wait for
+# ever. A handled signal is reset to its default in a child at exec, so handle it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 KAFKA_LOCAL = ROOT / "tools" / "kafka_local.py"
 
 # `make test` (profile "default") is derandomized and keeps no example database, so every
