@@ -436,17 +436,16 @@ class Sender:
             handler(node, request, body, now_ms)
 
     def on_sent(self, node: int, request: InFlight, now_ms: float) -> None:
-        """``request``, which gets no response, has been written in full."""
+        """``request``, which gets no response, has been written in full.
+
+        Only acks=0 Produce requests go without a response; the socket taking the
+        bytes is all the acknowledgement there is.
+        """
         ctx = request.context
         if isinstance(ctx, _ProduceContext):
-            # acks=0: the socket taking the bytes is all the acknowledgement there is.
             for batch in ctx.batches.values():
                 if batch.final_state is None:
                     self._complete(batch, -1, -1, -1, now_ms)
-            return
-        handler = getattr(ctx, "on_sent", None)
-        if handler is not None:
-            handler(node, request, now_ms)
 
     def on_disconnect(self, node: int, requests: list[InFlight], now_ms: float) -> None:
         """A connection went away taking ``requests`` with it."""
