@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from purekafka.console import READER_DEFAULTS, LineFormat, UsageError, iter_lines, unescape
 from purekafka.record import CompressionType, read_batches
-from readback import consume, consume_all
+from tests.support.readback import consume, consume_all
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -720,7 +720,7 @@ def _values(tag: str, n: int) -> list[bytes]:
 def _warm_wire(s: IdempotenceState, wire, topic: str, tp) -> list[bytes]:
     """Store one record of ours on the partition first, so that the state pipelines there
     (``can_send`` sends one batch at a time until the broker holds state for us)."""
-    from eos_wire import batch_bytes
+    from tests.support.eos_wire import batch_bytes
 
     b = s.assign(tp, 1)
     p = wire.produce(topic, tp[1], batch_bytes(b, _values("warm", 1), key=b"k"))
@@ -730,8 +730,8 @@ def _warm_wire(s: IdempotenceState, wire, topic: str, tp) -> list[bytes]:
 
 @pytest.mark.broker
 def test_broker_accepts_our_sequences_and_deduplicates_a_resend(kafka, topic_factory) -> None:
-    from eos_wire import Wire, batch_bytes
-    from readback import consume_all
+    from tests.support.eos_wire import Wire, batch_bytes
+    from tests.support.readback import consume_all
 
     topic = topic_factory()
     tp = (topic, 0)
@@ -765,8 +765,8 @@ def test_broker_accepts_our_sequences_and_deduplicates_a_resend(kafka, topic_fac
 def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
     """Java's recovery paths, each answered by the real broker: a lost request, an
     expired batch (local epoch bump, KIP-360) and OOSN after an unresolved gap."""
-    from eos_wire import Wire, batch_bytes
-    from readback import consume_all
+    from tests.support.eos_wire import Wire, batch_bytes
+    from tests.support.readback import consume_all
 
     topic = topic_factory()
     tp = (topic, 0)
@@ -1153,8 +1153,8 @@ def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_
     compacted topic); b2 meets the gap. Java would restamp b0 with the new epoch and
     write it twice; here b0 is first resent with its old stamp (the broker recognises
     it), and only b2 moves to the new epoch."""
-    from eos_wire import Wire, batch_bytes
-    from readback import consume_all
+    from tests.support.eos_wire import Wire, batch_bytes
+    from tests.support.readback import consume_all
 
     topic = topic_factory(config={"cleanup.policy": "compact"})
     tp = (topic, 0)
@@ -1196,7 +1196,7 @@ def _drain_heads(s: IdempotenceState, wire, topic: str, tp, content: dict, max_s
     """Resend the partition's unfinished batches to the real broker as the sender does: only
     the oldest one is ever offered (``Accumulator.drain`` looks at a partition's head). Returns
     what happened; fails if the head may not go while batches are unfinished (a stall)."""
-    from eos_wire import batch_bytes
+    from tests.support.eos_wire import batch_bytes
 
     seen = []
     for _ in range(max_sends):
@@ -1224,8 +1224,8 @@ def test_broker_probe_at_the_gap_is_the_oldest_batch_not_the_first_maybe_stored(
     b3 probed first while the sender only offers b2, the oldest: the partition stalled until
     the delivery timeout (the one-minute stall of issue [green], item 5). Now b2 goes first;
     its OOSN proves nothing from the gap on is stored, and the bump restamps b2 and b3."""
-    from eos_wire import Wire, batch_bytes
-    from readback import consume_all
+    from tests.support.eos_wire import Wire, batch_bytes
+    from tests.support.readback import consume_all
 
     topic = topic_factory(config={"cleanup.policy": "compact"})
     tp = (topic, 0)
@@ -1262,8 +1262,8 @@ def test_broker_without_state_takes_any_sequence_so_the_first_batch_goes_alone(k
     (ProducerAppendInfo.checkSequence), so a batch pipelined behind one refused before the
     append would be stored first. The state therefore sends one batch at a time to such a
     partition until the first is acknowledged, then pipelines."""
-    from eos_wire import Wire, batch_bytes
-    from readback import consume_all
+    from tests.support.eos_wire import Wire, batch_bytes
+    from tests.support.readback import consume_all
 
     topic = topic_factory(partitions=2)
     wire = Wire(kafka.bootstrap)

@@ -831,7 +831,7 @@ def _committed_offset(bootstrap: str, group: str, topic: str, partition: int) ->
 
 
 def _produce_in_txn(wire, tm: TransactionManager, topic: str, partition: int, values: list[bytes]) -> None:
-    from eos_wire import batch_bytes
+    from tests.support.eos_wire import batch_bytes
 
     tp = (topic, partition)
     tm.maybe_add_partition(tp)
@@ -856,8 +856,8 @@ def _produce_in_txn(wire, tm: TransactionManager, topic: str, partition: int, va
 
 
 def _run_transactions(kafka, topic_factory, tv: int) -> None:
-    from eos_wire import Wire
-    from readback import consume_all
+    from tests.support.eos_wire import Wire
+    from tests.support.readback import consume_all
 
     topic = topic_factory(partitions=2)
     source = topic_factory()  # offsets of a (pretend) consumed topic go to the group
@@ -930,7 +930,7 @@ def test_broker_transactions_tv1(kafka, topic_factory) -> None:
 @pytest.mark.broker
 @pytest.mark.parametrize("tv", [0, 2])
 def test_broker_fencing_is_fatal(kafka, topic_factory, tv: int) -> None:
-    from eos_wire import Wire
+    from tests.support.eos_wire import Wire
 
     topic = topic_factory()
     wire = Wire(kafka.bootstrap)

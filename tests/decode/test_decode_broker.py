@@ -22,7 +22,7 @@ from pathlib import Path
 
 import confluent_kafka
 import pytest
-from readback import consume
+from tests.support.readback import consume
 
 from purekafka.decode import main
 from purekafka.decode.frames import Message

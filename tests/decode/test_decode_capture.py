@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from capture_builder import Pkt, ip_tcp, link_frame, write_pcap, write_pcapng
+from tests.support.capture_builder import Pkt, ip_tcp, link_frame, write_pcap, write_pcapng
 from hypothesis import given
 from hypothesis import strategies as st
 

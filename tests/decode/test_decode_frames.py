@@ -7,7 +7,7 @@ import struct
 import uuid
 
 import pytest
-import strategies
+from tests.support import strategies
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -92,8 +92,8 @@ def test_bodies_match_kafkas_message_classes(java, name):
 @pytest.mark.broker
 def test_fresh_purekafka_and_confluent_traffic_matches_kafkas_message_classes(java, kafka, topic_factory, tmp_path):
     import confluent_kafka
-    from readback import consume
-    from test_decode_broker import RunningProxy
+    from tests.support.readback import consume
+    from tests.decode.test_decode_broker import RunningProxy
 
     from purekafka import KafkaProducer
 

@@ -5,7 +5,7 @@ import io
 import json
 import struct
 
-from capture_builder import Pkt, ip_tcp, write_pcap
+from tests.support.capture_builder import Pkt, ip_tcp, write_pcap
 
 from purekafka.decode import main
 from purekafka.protocol import headers, specs

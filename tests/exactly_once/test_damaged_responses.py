@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from eo_failure import Ledger, idempotent_figures
+from tests.support.eo_failure import Ledger, idempotent_figures
 from purekafka import KafkaProducer
 from purekafka.errors import KafkaError
-from readback import consume_all
-from tcp_proxy import PRODUCE, FaultProxy, FaultStats
+from tests.support.readback import consume_all
+from tests.support.tcp_proxy import PRODUCE, FaultProxy, FaultStats
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eo_failure import check, key_bytes, make_value, parse_value
-from readback import ConsumedRecord
+from tests.support.eo_failure import check, key_bytes, make_value, parse_value
+from tests.support.readback import ConsumedRecord
 
 
 def _rec(partition: int, offset: int, index: int, key: int = 0, seq: int = 0) -> ConsumedRecord:

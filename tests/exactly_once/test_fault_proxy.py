@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from eo_failure import Ledger, idempotent_figures
+from tests.support.eo_failure import Ledger, idempotent_figures
 from purekafka import KafkaProducer
-from readback import consume, consume_all
-from tcp_proxy import PRODUCE, FaultProxy
+from tests.support.readback import consume, consume_all
+from tests.support.tcp_proxy import PRODUCE, FaultProxy
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 

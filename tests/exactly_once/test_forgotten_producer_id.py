@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import start_cluster
-from eo_failure import Ledger, idempotent_figures
+from tests.support.kafka import start_cluster
+from tests.support.eo_failure import Ledger, idempotent_figures
 from purekafka import KafkaProducer
-from readback import consume_all
+from tests.support.readback import consume_all
 
 from kafka import KafkaAdminClient
 from kafka.structs import TopicPartition

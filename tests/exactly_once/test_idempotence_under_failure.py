@@ -16,11 +16,11 @@ import time
 
 import pytest
 
-from eo_failure import Chaos, Ledger, check, idempotent_figures, send_during
+from tests.support.eo_failure import Chaos, Ledger, check, idempotent_figures, send_during
 from purekafka import KafkaProducer
 from purekafka.errors import KafkaError
-from readback import consume, consume_all
-from tcp_proxy import PRODUCE, FaultProxy
+from tests.support.readback import consume, consume_all
+from tests.support.tcp_proxy import PRODUCE, FaultProxy
 
 pytestmark = [pytest.mark.cluster, pytest.mark.broker]
 

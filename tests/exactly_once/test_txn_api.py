@@ -12,7 +12,7 @@ from kafka.structs import ConsumerGroupMetadata, OffsetAndMetadata, TopicPartiti
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
-from readback import consume, consume_all
+from tests.support.readback import consume, consume_all
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 

@@ -20,11 +20,11 @@ from typing import Iterator
 import pytest
 from confluent_kafka import Consumer, TopicPartition as CkTopicPartition
 
-from conftest import LocalKafka, start_cluster
+from tests.support.kafka import LocalKafka, start_cluster
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
 from purekafka.record import read_batches
-from readback import consume
+from tests.support.readback import consume
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
 

@@ -17,12 +17,12 @@ import time
 
 import pytest
 
-from eo_failure import Ledger, TxnChaos, check, txn_state_partition
+from tests.support.eo_failure import Ledger, TxnChaos, check, txn_state_partition
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
 from purekafka.core.txn_requests import CoordinatorType
-from readback import consume, consume_all
-from tcp_proxy import PRODUCE, FaultProxy
+from tests.support.readback import consume, consume_all
+from tests.support.tcp_proxy import PRODUCE, FaultProxy
 
 pytestmark = [pytest.mark.cluster, pytest.mark.broker]
 

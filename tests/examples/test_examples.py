@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from example_support import json_values, librdkafka_partitions, run_example, segment_batches
+from tests.support.example_support import json_values, librdkafka_partitions, run_example, segment_batches
 from purekafka.record import CompressionType
-from readback import consume, consume_all
+from tests.support.readback import consume, consume_all
 
 pytestmark = pytest.mark.broker
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from example_support import run_example, segment_batches
-from readback import consume_all
+from tests.support.example_support import run_example, segment_batches
+from tests.support.readback import consume_all
 
 pytestmark = pytest.mark.broker
 

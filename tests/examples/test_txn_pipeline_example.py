@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from example_support import run_example
-from readback import consume_all
+from tests.support.example_support import run_example
+from tests.support.readback import consume_all
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 

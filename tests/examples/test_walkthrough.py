@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from example_support import EXAMPLES, ROOT
-from readback import consume_all
+from tests.support.example_support import EXAMPLES, ROOT
+from tests.support.readback import consume_all
 
 pytestmark = pytest.mark.broker
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KAFKA_LOCAL, LocalKafka, kafka_local, start_cluster, unique_name
+from tests.support.kafka import KAFKA_LOCAL, LocalKafka, kafka_local, start_cluster, unique_name
 
 
 def _jvms_for(directory: Path) -> list[int]:

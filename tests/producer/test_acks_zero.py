@@ -11,7 +11,7 @@ import time
 import pytest
 
 from purekafka import KafkaProducer
-from readback import consume, wait_until_writable
+from tests.support.readback import consume, wait_until_writable
 
 pytestmark = pytest.mark.broker
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from purekafka import KafkaProducer
-from readback import consume
+from tests.support.readback import consume
 
 pytestmark = [pytest.mark.cluster, pytest.mark.broker]
 

@@ -10,8 +10,8 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
-from broker_pause import paused
-from readback import consume
+from tests.support.broker_pause import paused
+from tests.support.readback import consume
 
 
 def _dead_address() -> str:
@@ -341,7 +341,7 @@ def test_batch_on_the_wire_fails_at_delivery_timeout_then_producer_recovers(kafk
     # KIP-91: delivery_timeout_ms bounds the wait even while the request is stalled
     # in flight (its request timeout would come later); the late answer must not
     # block the partition's sequences afterwards.
-    from tcp_proxy import PRODUCE, FaultProxy
+    from tests.support.tcp_proxy import PRODUCE, FaultProxy
 
     topic = topic_factory()
     with FaultProxy(kafka.addresses) as proxy:

@@ -16,8 +16,8 @@ import pytest
 import purekafka.record.batch as record_batch
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
-from readback import consume, consume_all
-from tcp_proxy import PRODUCE, FaultProxy
+from tests.support.readback import consume, consume_all
+from tests.support.tcp_proxy import PRODUCE, FaultProxy
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 

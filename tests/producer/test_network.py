@@ -7,7 +7,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka.protocol import apis
-from readback import consume
+from tests.support.readback import consume
 
 pytestmark = pytest.mark.broker
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from kafka.partitioner.default import murmur2 as kp_murmur2
 
 from purekafka import KafkaProducer
-from readback import consume, end_offsets, wait_until_writable
-from strategies import ID_HEADER, RecordSpec, finish_specs, record_specs
+from tests.support.readback import consume, end_offsets, wait_until_writable
+from tests.support.strategies import ID_HEADER, RecordSpec, finish_specs, record_specs
 
 pytestmark = pytest.mark.broker
 

@@ -8,7 +8,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
-from readback import consume
+from tests.support.readback import consume
 
 pytestmark = pytest.mark.broker
 

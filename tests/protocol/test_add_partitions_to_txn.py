@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import strategies
-import txn_java
+from tests.support import strategies
+from tests.support import txn_java
 from purekafka.errors import DecodeError, LocalProtocolError
 from purekafka.protocol import add_partitions_to_txn as m
 from purekafka.protocol.add_partitions_to_txn import (

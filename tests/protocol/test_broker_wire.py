@@ -277,7 +277,7 @@ def test_produce_every_version_read_back(conn, broker_versions, topic_factory, k
     answered at that version and read back by confluent-kafka."""
     from purekafka.protocol import produce
     from purekafka.record.batch import RecordBatchBuilder
-    from readback import consume
+    from tests.support.readback import consume
 
     topic = topic_factory(partitions=2)
     meta = conn.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False), 12)

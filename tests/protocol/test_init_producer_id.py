@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import strategies
-import txn_java
+from tests.support import strategies
+from tests.support import txn_java
 from purekafka.errors import DecodeError, LocalProtocolError, UnsupportedVersionError
 from purekafka.protocol import init_producer_id as m
 from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProducerIdResponse

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import strategies
+from tests.support import strategies
 from purekafka.protocol import headers, primitives, specs
 from purekafka.protocol.apis import API_BY_KEY
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import strategies
+from tests.support import strategies
 from purekafka.errors import DecodeError, LocalProtocolError, UnsupportedVersionError
 from purekafka.protocol import specs
 from purekafka.protocol.apis import API_BY_KEY

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import kafka_local
+from tests.support.kafka import kafka_local
 from purekafka import errors
 from purekafka.protocol import api_versions, metadata, sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
 from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
-from txn_broker_client import Conn
+from tests.support.txn_broker_client import Conn
 
 pytestmark = pytest.mark.broker
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import strategies
+from tests.support import strategies
 from purekafka.errors import DecodeError, LocalProtocolError, UnsupportedVersionError
 from purekafka.protocol import headers, specs
 

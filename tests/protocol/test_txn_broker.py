@@ -14,7 +14,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-import readback
+from tests.support import readback
 from purekafka import errors
 from purekafka.protocol import (
     add_offsets_to_txn,
@@ -29,7 +29,7 @@ from purekafka.protocol import (
 )
 from purekafka.protocol.add_partitions_to_txn import AddPartitionsToTxnRequest, AddPartitionsToTxnTopic
 from purekafka.record.batch import RecordBatchBuilder
-from txn_broker_client import Conn, addr, until_ok
+from tests.support.txn_broker_client import Conn, addr, until_ok
 
 pytestmark = pytest.mark.broker
 

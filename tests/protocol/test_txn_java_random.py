@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import strategies
-import txn_java
+from tests.support import strategies
+from tests.support import txn_java
 from purekafka.protocol import (
     add_offsets_to_txn,
     add_partitions_to_txn,

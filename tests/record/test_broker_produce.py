@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from readback import consume
-from record_broker import NONE, Broker, Conn, build, connect, init_pid, produce_one, topic_ref
-from record_strategies import small_payloads
+from tests.support.readback import consume
+from tests.support.record_broker import NONE, Broker, Conn, build, connect, init_pid, produce_one, topic_ref
+from tests.support.record_strategies import small_payloads
 
 from purekafka.record import CompressionType, patch_producer_state
 

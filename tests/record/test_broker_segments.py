@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from readback import consume
-from record_broker import (
+from tests.support.readback import consume
+from tests.support.record_broker import (
     NONE,
     Broker,
     build,

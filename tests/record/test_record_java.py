@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from record_strategies import codec_and_level, producer_fields, record_lists
+from tests.support.record_strategies import codec_and_level, producer_fields, record_lists
 
 from purekafka.record import RecordBatchBuilder, read_batches
 from purekafka.record.varint import encode_varlong

@@ -7,7 +7,7 @@ import pytest
 from crc32c import crc32c
 from hypothesis import given
 from hypothesis import strategies as st
-from record_strategies import codec_and_level, producer_fields, record_lists
+from tests.support.record_strategies import codec_and_level, producer_fields, record_lists
 
 from purekafka.errors import DecodeError, LocalProtocolError
 from purekafka.record import CompressionType, ControlRecord, RecordBatchBuilder, patch_producer_state, read_batches
