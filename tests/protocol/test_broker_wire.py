@@ -1,21 +1,22 @@
 """purekafka.protocol against the real Apache Kafka broker, over a plain socket.
 
-Only purekafka.protocol is used to build and read the messages; the broker
-is started by tools/kafka_local.py (the ``kafka`` fixture).
+Only purekafka.protocol is used to build and read the messages (through the shared
+``tests.support.wire_client``); the broker is started by tools/kafka_local.py (the
+``kafka`` fixture).
 """
 from __future__ import annotations
 
-import itertools
-import socket
-import struct
 import time
 import uuid
+from typing import Iterator
 
 import pytest
 
 from purekafka.errors import UnsupportedVersionError
-from purekafka.protocol import api_versions, find_coordinator, headers, metadata
+from purekafka.protocol import api_versions, find_coordinator, metadata
 from purekafka.protocol.apis import API_BY_KEY
+
+from tests.support.wire_client import WireClient
 
 pytestmark = pytest.mark.broker
 
@@ -27,47 +28,10 @@ UNKNOWN_TOPIC_OR_PARTITION = 3
 NONE = 0
 
 
-class Conn:
-    """A blocking socket speaking whole frames; just enough for these tests."""
-
-    _ids = itertools.count(1)
-
-    def __init__(self, addr: tuple[str, int]) -> None:
-        self.sock = socket.create_connection(addr, timeout=30)
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def _recv_exact(self, n: int) -> bytes:
-        chunks = []
-        while n:
-            chunk = self.sock.recv(n)
-            if not chunk:
-                raise ConnectionError("broker closed the connection")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
-
-    def raw(self, api_key: int, version: int, body: bytes, header_version: int | None = None) -> bytes:
-        """Send one request; return the response body after checking the correlation id."""
-        corr = next(self._ids)
-        self.sock.sendall(headers.encode_request_frame(api_key, version, corr, "purekafka-wire-test", body))
-        size = struct.unpack(">i", self._recv_exact(4))[0]
-        frame = self._recv_exact(size)
-        hv = headers.response_header_version(api_key, version) if header_version is None else header_version
-        got, off = headers.decode_response_header(frame, hv)
-        assert got == corr
-        return frame[off:]
-
-    def call(self, mod, msg, version: int):
-        return mod.decode_response(self.raw(mod.API_KEY, version, mod.encode_request(msg, version)), version)
-
-
 @pytest.fixture(scope="module")
-def conn(kafka):
-    c = Conn(kafka.addresses[0])
-    yield c
-    c.close()
+def conn(kafka) -> Iterator[WireClient]:
+    with WireClient(kafka.addresses[0], client_id="purekafka-wire-test") as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +72,9 @@ def test_version_negotiation_picks_max_common(broker_versions) -> None:
 def test_api_versions_too_new_gets_v0_error_body(kafka) -> None:
     # A version the broker does not know: it answers in a v0 body with response header v0,
     # error UNSUPPORTED_VERSION and its ApiVersions range, so a client can retry lower.
-    c = Conn(kafka.addresses[0])
-    try:
+    with WireClient(kafka.addresses[0], client_id="purekafka-wire-test") as c:
         body = api_versions.encode_request(api_versions.ApiVersionsRequest("purekafka", "0.1.0"), 4)
-        out = c.raw(18, 42, body, header_version=0)
-    finally:
-        c.close()
+        out = c.call_raw(18, 42, body, response_header_version=0)
     resp = api_versions.decode_response(out, 0)
     assert resp.error_code == UNSUPPORTED_VERSION
     assert 18 in resp.versions()
@@ -257,7 +218,7 @@ def _produce_until_stored(conn, version: int, topic: str, topic_id, ref, batches
             body = produce.encode_request(produce.ProduceRequest(None, -1, 30_000, [produce.TopicProduceData(
                 name=topic, topic_id=topic_id,
                 partition_data=[produce.PartitionProduceData(p, r) for p, r in parts])]), version)
-        resp = produce.decode_response(conn.raw(0, version, body), version)
+        resp = produce.decode_response(conn.call_raw(0, version, body), version)
         (t,) = resp.responses
         for p in t.partition_responses:
             assert p.index in pending, (version, p)

@@ -1,4 +1,4 @@
-"""A blocking one-socket driver that plays the sender's part for the exactly-once core.
+"""A one-socket driver (a ``WireClient``) that plays the sender's part for the exactly-once core.
 
 The broker tests of ``IdempotenceState`` and ``TransactionManager`` use it to send
 what those state machines ask for to the real broker (single node, so it is also
@@ -7,19 +7,17 @@ purekafka.protocol and purekafka.record only.
 """
 from __future__ import annotations
 
-import itertools
-import socket
-import struct
 import time
 import uuid
 from typing import Any
 
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.transactions import TransactionManager
-from purekafka.protocol import api_versions, init_producer_id, metadata, produce
-from purekafka.protocol import headers as protocol_headers
+from purekafka.protocol import init_producer_id, metadata, produce
 from purekafka.protocol.apis import api_module
 from purekafka.record import RecordBatchBuilder
+
+from tests.support.wire_client import WireClient
 
 NOT_READY = {3, 6, 100}  # UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID
 
@@ -28,52 +26,13 @@ def now_ms() -> float:
     return time.monotonic() * 1000.0
 
 
-class Wire:
-    """One connection, with the broker's API versions and finalized features."""
-
-    _ids = itertools.count(1)
+class Wire(WireClient):
+    """A negotiated ``WireClient`` to the first bootstrap broker, playing the sender's part."""
 
     def __init__(self, bootstrap: str) -> None:
-        host, port = bootstrap.rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=30)
-        v = api_versions.MAX_VERSION
-        resp = self.call(api_versions, v, api_versions.ApiVersionsRequest("purekafka-eos-test", "0"))
-        self.versions = resp.versions()
-        self.features = {f.name: f.max_version_level for f in resp.finalized_features}
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def _exact(self, n: int) -> bytes:
-        parts = []
-        while n:
-            chunk = self.sock.recv(n)
-            if not chunk:
-                raise ConnectionError("broker closed the connection")
-            parts.append(chunk)
-            n -= len(chunk)
-        return b"".join(parts)
-
-    def call_raw(self, module: Any, version: int, body: bytes) -> Any:
-        corr = next(self._ids)
-        self.sock.sendall(protocol_headers.encode_request_frame(module.API_KEY, version, corr, "eos-test", body))
-        (size,) = struct.unpack(">i", self._exact(4))
-        frame = self._exact(size)
-        got, off = protocol_headers.decode_response_header(
-            frame, protocol_headers.response_header_version(module.API_KEY, version))
-        assert got == corr
-        return module.decode_response(frame[off:], version)
-
-    def call(self, module: Any, version: int, msg: Any) -> Any:
-        return self.call_raw(module, version, module.encode_request(msg, version))
-
-    def version(self, api_key: int, lo: int = 0, hi: int = 32767) -> int:
-        """The highest version both sides speak within lo..hi."""
-        mod = api_module(api_key)
-        b_lo, b_hi = self.versions[api_key]
-        v = min(hi, b_hi, mod.MAX_VERSION)
-        assert v >= max(lo, b_lo, mod.MIN_VERSION), f"no common version of API {api_key} in {lo}..{hi}"
-        return v
+        host, port = bootstrap.split(",")[0].rsplit(":", 1)
+        super().__init__((host, int(port)), client_id="purekafka-eos-test")
+        self.negotiate()
 
     # -- the sender's part ----------------------------------------------------------------
     def init_idempotent(self, state: IdempotenceState) -> None:
@@ -82,8 +41,8 @@ class Wire:
         while state.needs_producer_id(None) or not state.has_producer_id:
             assert time.monotonic() < deadline
             req = state.init_producer_id_request()
-            v = self.version(init_producer_id.API_KEY)
-            d = state.handle_init_producer_id_response(self.call(init_producer_id, v, req), now_ms())
+            v = self.version(init_producer_id)
+            d = state.handle_init_producer_id_response(self.call(init_producer_id, req, v), now_ms())
             assert d.action in ("ok", "retry"), d
             if d.action == "retry":
                 time.sleep(0.1)
@@ -100,15 +59,16 @@ class Wire:
                     return sent
                 time.sleep(max(delay, 1.0) / 1000.0)
                 continue
-            v = self.version(req.api_key, req.min_version, req.max_version)
-            resp = self.call(api_module(req.api_key), v, req.build(v))
+            module = api_module(req.api_key)
+            v = self.version(module, cap=req.max_version, floor=req.min_version)
+            resp = self.call_body(module, v, req.build(v))
             sent.append(req.kind)
             tm.handle_response(req, resp, now_ms())
         raise AssertionError(f"transaction requests did not settle: {sent}")
 
     def topic_id(self, topic: str) -> uuid.UUID:
-        v = self.version(metadata.API_KEY)
-        resp = self.call(metadata, v, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False))
+        v = self.version(metadata)
+        resp = self.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False), v)
         [t] = resp.topics
         assert t.error_code == 0, t
         return t.topic_id
@@ -116,12 +76,12 @@ class Wire:
     def produce(self, topic: str, partition: int, batch: bytes, *, transactional_id: str | None = None,
                 lo: int = 0, hi: int = 32767) -> Any:
         """One batch to one partition at acks=all; the partition's answer (retried while not ready)."""
-        v = self.version(produce.API_KEY, lo, hi)
+        v = self.version(produce, cap=hi, floor=lo)
         ref: str | uuid.UUID = self.topic_id(topic) if v >= 13 else topic
         body = produce.build_request(v, transactional_id, -1, 30_000, [(ref, [(partition, batch)])])
         deadline = time.monotonic() + 15
         while True:
-            [t] = self.call_raw(produce, v, body).responses
+            [t] = self.call_body(produce, v, body).responses
             [p] = t.partition_responses
             if p.error_code in NOT_READY and time.monotonic() < deadline:
                 time.sleep(0.1)

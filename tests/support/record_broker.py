@@ -1,18 +1,16 @@
-"""Just enough of a client for the record broker tests: one blocking socket, whole frames,
-and only purekafka.protocol / purekafka.record to build and read messages."""
+"""Just enough of a client for the record broker tests: a ``WireClient`` with the versions
+they use, and only purekafka.protocol / purekafka.record to build and read messages."""
 from __future__ import annotations
 
-import itertools
-import socket
-import struct
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from purekafka.protocol import api_versions, end_txn, find_coordinator, init_producer_id, metadata, produce
-from purekafka.protocol import headers as protocol_headers
+from purekafka.protocol import end_txn, find_coordinator, init_producer_id, metadata, produce
 from purekafka.record import RecordBatchBuilder
+
+from tests.support.wire_client import WireClient
 
 NONE = 0
 # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
@@ -24,40 +22,8 @@ NOT_READY = {3, 6, 51, 100}
 Rec = tuple[int, "bytes | None", "bytes | None", list]
 
 
-class Conn:
-    """One blocking socket that sends whole frames and reads whole responses."""
-
-    _ids = itertools.count(1)
-
-    def __init__(self, addr: tuple[str, int]) -> None:
-        self.sock = socket.create_connection(addr, timeout=30)
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def _exact(self, n: int) -> bytes:
-        parts = []
-        while n:
-            chunk = self.sock.recv(n)
-            if not chunk:
-                raise ConnectionError("broker closed the connection")
-            parts.append(chunk)
-            n -= len(chunk)
-        return b"".join(parts)
-
-    def send(self, api_key: int, version: int, body: bytes) -> int:
-        corr = next(self._ids)
-        self.sock.sendall(protocol_headers.encode_request_frame(api_key, version, corr, "purekafka-record-test", body))
-        return corr
-
-    def call(self, module: Any, version: int, body: bytes) -> Any:
-        corr = self.send(module.API_KEY, version, body)
-        (size,) = struct.unpack(">i", self._exact(4))
-        frame = self._exact(size)
-        got, off = protocol_headers.decode_response_header(
-            frame, protocol_headers.response_header_version(module.API_KEY, version))
-        assert got == corr
-        return module.decode_response(frame[off:], version)
+# A plain connection (no ApiVersions first): produce_one(conn=...) sends on a fresh one.
+Conn = WireClient
 
 
 @dataclass
@@ -76,19 +42,10 @@ class Broker:
 
 
 def connect(addr: tuple[str, int]) -> Broker:
-    conn = Conn(addr)
-    req = api_versions.ApiVersionsRequest("purekafka", "0.1.0")
-    versions = conn.call(api_versions, api_versions.MAX_VERSION,
-                         api_versions.encode_request(req, api_versions.MAX_VERSION)).versions()
-
-    def pick(module: Any) -> int:
-        lo, hi = versions[module.API_KEY]
-        v = min(hi, module.MAX_VERSION)
-        assert v >= max(lo, module.MIN_VERSION), module
-        return v
-
-    return Broker(conn, pick(produce), pick(metadata), pick(init_producer_id), pick(end_txn),
-                  pick(find_coordinator))
+    conn = Conn(addr, client_id="purekafka-record-test")
+    conn.negotiate()
+    return Broker(conn, conn.version(produce), conn.version(metadata), conn.version(init_producer_id),
+                  conn.version(end_txn), conn.version(find_coordinator))
 
 
 def retry_while(codes: set[int], call: Any, timeout: float = 30.0) -> Any:
@@ -110,7 +67,7 @@ def wait_for_transaction_coordinator(b: Broker, transactional_id: str) -> None:
     body = find_coordinator.encode_request(req, v)
 
     def once() -> Any:
-        resp = b.conn.call(find_coordinator, v, body)
+        resp = b.conn.call_body(find_coordinator, v, body)
         return resp.coordinators[0] if v >= 4 else resp
 
     found = retry_while(COORDINATOR_NOT_READY, once, timeout=60)
@@ -120,7 +77,7 @@ def wait_for_transaction_coordinator(b: Broker, transactional_id: str) -> None:
 def init_pid(b: Broker, transactional_id: str | None = None) -> Any:
     req = init_producer_id.InitProducerIdRequest(transactional_id=transactional_id, transaction_timeout_ms=60_000)
     body = init_producer_id.encode_request(req, b.init_producer_id)
-    resp = retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call(init_producer_id, b.init_producer_id, body))
+    resp = retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call_body(init_producer_id, b.init_producer_id, body))
     assert resp.error_code == NONE and resp.producer_id >= 0, resp
     return resp
 
@@ -128,7 +85,7 @@ def init_pid(b: Broker, transactional_id: str | None = None) -> Any:
 def end_transaction(b: Broker, transactional_id: str, pid: int, epoch: int, commit: bool) -> Any:
     req = end_txn.EndTxnRequest(transactional_id, pid, epoch, commit)
     body = end_txn.encode_request(req, b.end_txn)
-    return retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call(end_txn, b.end_txn, body))
+    return retry_while(COORDINATOR_NOT_READY, lambda: b.conn.call_body(end_txn, b.end_txn, body))
 
 
 def topic_ref(b: Broker, topic: str) -> str | uuid.UUID:
@@ -136,7 +93,7 @@ def topic_ref(b: Broker, topic: str) -> str | uuid.UUID:
     if b.produce < 13:
         return topic
     req = metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False)
-    resp = b.conn.call(metadata, b.metadata, metadata.encode_request(req, b.metadata))
+    resp = b.conn.call(metadata, req, b.metadata)
     [t] = resp.topics
     assert t.error_code == NONE and t.partitions[0].leader_id >= 0
     return t.topic_id
@@ -161,7 +118,7 @@ def produce_one(b: Broker, ref: str | uuid.UUID, batch: bytes, acks: int, partit
         return None
 
     def once() -> Any:
-        [topic] = conn.call(produce, b.produce, body).responses
+        [topic] = conn.call_body(produce, b.produce, body).responses
         [part] = topic.partition_responses
         return part
 
