@@ -61,7 +61,7 @@ class Wire(WireClient):
                 continue
             module = api_module(req.api_key)
             v = self.version(module, cap=req.max_version, floor=req.min_version)
-            resp = self.call_body(module, v, req.build(v))
+            resp = self.call(module, req.build(v), v)
             sent.append(req.kind)
             tm.handle_response(req, resp, now_ms())
         raise AssertionError(f"transaction requests did not settle: {sent}")
