@@ -138,7 +138,8 @@ def _is_type_checking(test: ast.expr) -> bool:
             or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
 
 
-def _run_time_imports(nodes: Iterable[ast.AST], deferred: bool = False) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+def _run_time_imports(nodes: Iterable[ast.AST],
+                      deferred: bool = False) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
     """Import statements that can run, with whether each sits inside a function."""
     for node in nodes:
         if isinstance(node, ast.If) and _is_type_checking(node.test):
@@ -262,7 +263,8 @@ def test_cycle_finder_names_the_cycle(tmp_path: Path) -> None:
         "b.py": "from .sub.c import thing\n",
         "sub/__init__.py": "from purekafka.sub import c\n",
         "sub/c.py": "def thing():\n    from ..a import x\n",
-        "d.py": "from typing import TYPE_CHECKING\nimport purekafka.a\nif TYPE_CHECKING:\n    from purekafka import d2\n",
+        "d.py": ("from typing import TYPE_CHECKING\nimport purekafka.a\n"
+                 "if TYPE_CHECKING:\n    from purekafka import d2\n"),
         "d2.py": "import purekafka.d as d\n",
     }
     for name, text in files.items():

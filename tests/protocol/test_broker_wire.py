@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -16,7 +16,11 @@ from purekafka.errors import UnsupportedVersionError
 from purekafka.protocol import api_versions, find_coordinator, metadata
 from purekafka.protocol.apis import API_BY_KEY
 
+from tests.support.kafka import LocalKafka
 from tests.support.wire_client import WireClient
+
+Versions = dict[int, tuple[int, int]]  # api key -> the broker's (min, max)
+TopicFactory = Callable[..., str]
 
 pytestmark = pytest.mark.broker
 
@@ -29,19 +33,20 @@ NONE = 0
 
 
 @pytest.fixture(scope="module")
-def conn(kafka) -> Iterator[WireClient]:
+def conn(kafka: LocalKafka) -> Iterator[WireClient]:
     with WireClient(kafka.addresses[0], client_id="purekafka-wire-test") as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def broker_versions(conn) -> dict[int, tuple[int, int]]:
+def broker_versions(conn: WireClient) -> Versions:
     resp = conn.call(api_versions, api_versions.ApiVersionsRequest("purekafka", "0.1.0"), api_versions.MAX_VERSION)
     assert resp.error_code == NONE
-    return resp.versions()
+    versions: Versions = resp.versions()
+    return versions
 
 
-def test_api_versions_answer(conn, broker_versions) -> None:
+def test_api_versions_answer(conn: WireClient, broker_versions: Versions) -> None:
     # The producer's APIs are all there, and ApiVersions itself spans our versions.
     for key in (0, 3, 10, 18, 22, 24, 25, 26, 28, 17, 36):
         assert key in broker_versions, key
@@ -58,7 +63,7 @@ def test_api_versions_answer(conn, broker_versions) -> None:
             assert "metadata.version" in {f.name for f in resp.supported_features}
 
 
-def test_version_negotiation_picks_max_common(broker_versions) -> None:
+def test_version_negotiation_picks_max_common(broker_versions: Versions) -> None:
     for key, mod in API_BY_KEY.items():
         theirs = broker_versions.get(key)
         picked = api_versions.pick_version((mod.MIN_VERSION, mod.MAX_VERSION), theirs)
@@ -69,7 +74,7 @@ def test_version_negotiation_picks_max_common(broker_versions) -> None:
     assert api_versions.pick_version((3, 5), None) is None
 
 
-def test_api_versions_too_new_gets_v0_error_body(kafka) -> None:
+def test_api_versions_too_new_gets_v0_error_body(kafka: LocalKafka) -> None:
     # A version the broker does not know: it answers in a v0 body with response header v0,
     # error UNSUPPORTED_VERSION and its ApiVersions range, so a client can retry lower.
     with WireClient(kafka.addresses[0], client_id="purekafka-wire-test") as c:
@@ -83,7 +88,8 @@ def test_api_versions_too_new_gets_v0_error_body(kafka) -> None:
     assert again == resp
 
 
-def test_metadata_every_version(conn, broker_versions, topic_factory, kafka) -> None:
+def test_metadata_every_version(conn: WireClient, broker_versions: Versions, topic_factory: TopicFactory,
+                                kafka: LocalKafka) -> None:
     topic = topic_factory(partitions=3)
     lo, hi = broker_versions[3]
     lo = max(lo, metadata.MIN_VERSION)
@@ -118,7 +124,8 @@ def test_metadata_every_version(conn, broker_versions, topic_factory, kafka) -> 
     assert len(topic_ids) == 1
 
 
-def test_metadata_by_topic_id_and_unknown_topic(conn, broker_versions, topic_factory) -> None:
+def test_metadata_by_topic_id_and_unknown_topic(conn: WireClient, broker_versions: Versions,
+                                                topic_factory: TopicFactory) -> None:
     topic = topic_factory()
     by_name = conn.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False), 12)
     tid = by_name.topics[0].topic_id
@@ -130,7 +137,7 @@ def test_metadata_by_topic_id_and_unknown_topic(conn, broker_versions, topic_fac
     assert missing.topics[0].error_code == UNKNOWN_TOPIC_OR_PARTITION
 
 
-def test_metadata_all_topics(conn, topic_factory) -> None:
+def test_metadata_all_topics(conn: WireClient, topic_factory: TopicFactory) -> None:
     topic = topic_factory()
     resp = conn.call(metadata, metadata.MetadataRequest(topics=None), 12)
     assert topic in {t.name for t in resp.topics}
@@ -138,7 +145,8 @@ def test_metadata_all_topics(conn, topic_factory) -> None:
     assert empty.topics == []
 
 
-def _find(conn, key: str, key_type: int, version: int, timeout: float = 60.0):
+def _find(conn: WireClient, key: str, key_type: int, version: int,
+          timeout: float = 60.0) -> tuple[int, int, str, int]:
     """FindCoordinator, retried while the coordinator's internal topic comes up."""
     deadline = time.monotonic() + timeout
     while True:
@@ -160,7 +168,8 @@ def _find(conn, key: str, key_type: int, version: int, timeout: float = 60.0):
 
 
 @pytest.mark.parametrize("key_type", [find_coordinator.KEY_TYPE_GROUP, find_coordinator.KEY_TYPE_TRANSACTION])
-def test_find_coordinator_every_version(conn, broker_versions, kafka, key_type: int) -> None:
+def test_find_coordinator_every_version(conn: WireClient, broker_versions: Versions, kafka: LocalKafka,
+                                       key_type: int) -> None:
     lo, hi = broker_versions[10]
     lo = max(lo, find_coordinator.MIN_VERSION, 1 if key_type else 0)
     hi = min(hi, find_coordinator.MAX_VERSION)
@@ -177,7 +186,7 @@ def test_find_coordinator_every_version(conn, broker_versions, kafka, key_type: 
     assert len(seen) == 1
 
 
-def test_find_coordinator_batched_keys(conn) -> None:
+def test_find_coordinator_batched_keys(conn: WireClient) -> None:
     _find(conn, "purekafka-warmup", 0, 4)
     keys = [f"purekafka-batch-{i}" for i in range(5)]
     resp = conn.call(find_coordinator, find_coordinator.FindCoordinatorRequest(key_type=0, coordinator_keys=keys), 6)
@@ -195,8 +204,9 @@ def test_unsupported_module_version_is_refused_locally() -> None:
 NOT_STORED = {3, 5, 6, 100}  # UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID
 
 
-def _produce_until_stored(conn, version: int, topic: str, topic_id, ref, batches: dict[int, bytes],
-                          timeout: float = 15.0):
+def _produce_until_stored(conn: WireClient, version: int, topic: str, topic_id: uuid.UUID,
+                          ref: str | uuid.UUID, batches: dict[int, bytes],
+                          timeout: float = 15.0) -> tuple[Any, dict[int, Any]]:
     """Produce ``batches`` (partition -> batch) and resend only the partitions whose answer says
     nothing was stored, until each has a final answer; returns the last topic response and
     partition -> final partition response.
@@ -233,7 +243,8 @@ def _produce_until_stored(conn, version: int, topic: str, topic_id, ref, batches
         time.sleep(0.2)
 
 
-def test_produce_every_version_read_back(conn, broker_versions, topic_factory, kafka) -> None:
+def test_produce_every_version_read_back(conn: WireClient, broker_versions: Versions, topic_factory: TopicFactory,
+                                        kafka: LocalKafka) -> None:
     """One batch per Produce version (names up to v12, topic id at v13), via both encoders,
     answered at that version and read back by confluent-kafka."""
     from purekafka.protocol import produce
@@ -272,4 +283,4 @@ def test_produce_every_version_read_back(conn, broker_versions, topic_factory, k
     got = consume(kafka.bootstrap, topic, len(expected))
     assert sorted((r.partition, r.value) for r in got) == sorted(expected)
     assert all(r.key == b"k" for r in got)
-    assert {int(dict(r.headers)["version"]) for r in got} == set(range(lo, hi + 1))
+    assert {int(dict(r.headers)["version"] or b"") for r in got} == set(range(lo, hi + 1))

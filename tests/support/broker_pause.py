@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import signal
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 
-def broker_pids(kafka) -> list[int]:
+def broker_pids(kafka: Any) -> list[int]:
     cluster = getattr(kafka, "_cluster", None)
     if cluster is None:
         raise AssertionError("pausing needs the broker started by the tests (unset PUREKAFKA_BOOTSTRAP)")
@@ -20,7 +20,7 @@ def broker_pids(kafka) -> list[int]:
 
 
 @contextmanager
-def paused(kafka) -> Iterator[None]:
+def paused(kafka: Any) -> Iterator[None]:
     pids = broker_pids(kafka)
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)

@@ -240,7 +240,7 @@ class Chaos:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                leader = self.cluster.metadata([self.topic]).leaders[self.topic][partition]
+                leader: int = self.cluster.metadata([self.topic]).leaders[self.topic][partition]
                 if leader >= 0:
                     return leader
             except Exception:  # noqa: BLE001 - metadata from a node that is just going away

@@ -71,7 +71,8 @@ class Wire(WireClient):
         resp = self.call(metadata, metadata.MetadataRequest([metadata.MetadataRequestTopic(name=topic)], False), v)
         [t] = resp.topics
         assert t.error_code == 0, t
-        return t.topic_id
+        topic_id: uuid.UUID = t.topic_id
+        return topic_id
 
     def produce(self, topic: str, partition: int, batch: bytes, *, transactional_id: str | None = None,
                 lo: int = 0, hi: int = 32767) -> Any:

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from confluent_kafka import Producer
 
@@ -41,14 +42,14 @@ def load_example(name: str) -> ModuleType:
     return module
 
 
-def create_example_topics(kafka, name: str, prefix: str) -> None:
+def create_example_topics(kafka: Any, name: str, prefix: str) -> None:
     module = load_example(name)
     configs = getattr(module, "TOPIC_CONFIG", {})
     for topic, partitions in module.TOPICS.items():
         kafka.create_topic(prefix + topic, partitions, 1, configs.get(topic))
 
 
-def run_example(kafka, name: str, timeout: float = 60) -> ExampleRun:
+def run_example(kafka: Any, name: str, timeout: float = 60) -> ExampleRun:
     """Create the example's topics under a fresh prefix, run it, require exit status 0."""
     prefix = f"ex-{uuid.uuid4().hex[:10]}-"
     create_example_topics(kafka, name, prefix)
@@ -58,7 +59,7 @@ def run_example(kafka, name: str, timeout: float = 60) -> ExampleRun:
     return ExampleRun(prefix, proc.stdout, proc.stderr)
 
 
-def librdkafka_partitions(kafka, keys: list[bytes], partitions: int) -> dict[bytes, int]:
+def librdkafka_partitions(kafka: Any, keys: list[bytes], partitions: int) -> dict[bytes, int]:
     """Where librdkafka's Java-compatible ``murmur2_random`` partitioner puts each key.
 
     Produces the keys to a scratch topic with the same partition count and reads the
@@ -68,7 +69,7 @@ def librdkafka_partitions(kafka, keys: list[bytes], partitions: int) -> dict[byt
     producer = Producer({"bootstrap.servers": kafka.bootstrap, "partitioner": "murmur2_random"})
     out: dict[bytes, int] = {}
 
-    def report(err, msg) -> None:
+    def report(err: Any, msg: Any) -> None:
         assert err is None, err
         out[msg.key()] = msg.partition()
 
@@ -80,7 +81,7 @@ def librdkafka_partitions(kafka, keys: list[bytes], partitions: int) -> dict[byt
     return out
 
 
-def segment_batches(kafka, topic: str, partition: int = 0) -> list[RecordBatch] | None:
+def segment_batches(kafka: Any, topic: str, partition: int = 0) -> list[RecordBatch] | None:
     """Every batch in the broker's log for one partition, or None when the broker's data
     directory is not ours to read (PUREKAFKA_BOOTSTRAP)."""
     if kafka.dir is None:
@@ -93,5 +94,5 @@ def segment_batches(kafka, topic: str, partition: int = 0) -> list[RecordBatch] 
     return batches
 
 
-def json_values(records) -> list:
+def json_values(records: Any) -> list[Any]:
     return [json.loads(r.value) for r in records]

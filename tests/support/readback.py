@@ -4,8 +4,11 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,14 @@ class ConsumedRecord:
     timestamp_type: int  # librdkafka's numbering: 1 = CreateTime, 2 = LogAppendTime
 
 
+def _known(value: T | None) -> T:
+    # A consumed message (not an error) always carries its topic, partition and offset.
+    assert value is not None
+    return value
+
+
 def _read(bootstrap: str, topic: str, count: int | None, timeout: float, isolation_level: str,
-          extra: dict | None, settle: float = 0.0) -> list[ConsumedRecord]:
+          extra: dict[str, Any] | None, settle: float = 0.0) -> list[ConsumedRecord]:
     """Read all partitions from the beginning until ``count`` arrived or ``timeout`` passed.
 
     With ``count`` None: until every partition has been read to its end (its high watermark,
@@ -53,14 +62,16 @@ def _read(bootstrap: str, topic: str, count: int | None, timeout: float, isolati
 
         while more() and time.monotonic() < deadline:
             for msg in consumer.consume(num_messages=10000, timeout=0.2):
-                if msg.error():
-                    if msg.error().code() == KafkaError._PARTITION_EOF:
-                        at_end.add(msg.partition())
+                error = msg.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        at_end.add(_known(msg.partition()))
                         continue
-                    raise KafkaException(msg.error())
+                    raise KafkaException(error)
                 ts_type, ts = msg.timestamp()
-                out.append(ConsumedRecord(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                                          list(msg.headers() or []), ts, ts_type))
+                hdrs: Any = msg.headers() or []  # librdkafka hands record headers back as a list
+                out.append(ConsumedRecord(_known(msg.topic()), _known(msg.partition()), _known(msg.offset()),
+                                          msg.key(), msg.value(), list(hdrs), ts, ts_type))
         if count is None and len(at_end) < len(partitions):
             raise AssertionError(f"partitions {sorted(set(partitions) - at_end)} of {topic} not read to their "
                                  f"end within {timeout}s ({len(out)} records read)")
@@ -71,7 +82,7 @@ def _read(bootstrap: str, topic: str, count: int | None, timeout: float, isolati
 
 
 def consume(bootstrap: str, topic: str, count: int, timeout: float = 30.0,
-            isolation_level: str = "read_committed", extra: dict | None = None) -> list[ConsumedRecord]:
+            isolation_level: str = "read_committed", extra: dict[str, Any] | None = None) -> list[ConsumedRecord]:
     """Read every partition of ``topic`` from the beginning until ``count`` records arrived.
 
     Returns them sorted by (partition, offset). Raises AssertionError on timeout, saying how
@@ -84,7 +95,7 @@ def consume(bootstrap: str, topic: str, count: int, timeout: float = 30.0,
 
 
 def consume_all(bootstrap: str, topic: str, settle: float = 3.0, isolation_level: str = "read_committed",
-                extra: dict | None = None, timeout: float = 60.0) -> list[ConsumedRecord]:
+                extra: dict[str, Any] | None = None, timeout: float = 60.0) -> list[ConsumedRecord]:
     """Everything readable in ``topic``, to prove nothing extra is there: reads every partition
     to its end (waiting up to ``timeout`` for that), and for at least ``settle`` seconds."""
     return _read(bootstrap, topic, None, max(timeout, settle), isolation_level, extra, settle)

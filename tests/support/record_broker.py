@@ -19,7 +19,7 @@ COORDINATOR_NOT_READY = {14, 15, 16, 51}
 # CONCURRENT_TRANSACTIONS (the previous transaction's markers are still being written).
 NOT_READY = {3, 6, 51, 100}
 
-Rec = tuple[int, "bytes | None", "bytes | None", list]
+Rec = tuple[int, "bytes | None", "bytes | None", list[Any]]
 
 
 # A plain connection (no ApiVersions first): produce_one(conn=...) sends on a fresh one.
@@ -96,7 +96,8 @@ def topic_ref(b: Broker, topic: str) -> str | uuid.UUID:
     resp = b.conn.call(metadata, req, b.metadata)
     [t] = resp.topics
     assert t.error_code == NONE and t.partitions[0].leader_id >= 0
-    return t.topic_id
+    topic_id: uuid.UUID = t.topic_id
+    return topic_id
 
 
 def build(specs: list[Rec], now_ms: int, codec: int, **fields: Any) -> tuple[bytes, list[Rec]]:

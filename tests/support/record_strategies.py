@@ -19,7 +19,7 @@ _large = st.tuples(st.integers(8185, 8200), st.binary(min_size=1, max_size=8)).m
     lambda t: (t[1] * t[0])[:t[0]])
 payloads = st.one_of(st.none(), st.binary(max_size=80), _large)
 small_payloads = st.one_of(st.none(), st.binary(max_size=80))
-header_keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+header_keys = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 headers = st.lists(st.tuples(header_keys, st.one_of(st.none(), st.binary(max_size=24))), max_size=4)
 records = st.tuples(timestamps, small_payloads, payloads, headers)
 record_lists = st.lists(records, min_size=1, max_size=40)

@@ -29,7 +29,7 @@ INT_RANGES = {
 # Tags no struct in our specs knows, so preserved unknown tags never collide.
 UNKNOWN_TAGS = st.dictionaries(st.integers(20, 300), st.binary(max_size=8), max_size=2)
 
-small_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+small_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 
 def int_values(t: str) -> st.SearchStrategy[int]:
@@ -69,7 +69,8 @@ def _field_value(f: dict[str, Any], version: int, flex: bool, depth: int) -> st.
     return base
 
 
-def struct_value(fields: list[dict[str, Any]], version: int, flex: bool, depth: int = 0) -> st.SearchStrategy[dict]:
+def struct_value(fields: list[dict[str, Any]], version: int, flex: bool,
+                 depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
     """A full struct dict valid at ``version``: absent fields hold their defaults."""
     parts: dict[str, st.SearchStrategy[Any]] = {}
     for f in fields:
@@ -82,7 +83,7 @@ def struct_value(fields: list[dict[str, Any]], version: int, flex: bool, depth: 
     return st.fixed_dictionaries(parts)
 
 
-def message(api: int | str, kind: str, version: int) -> st.SearchStrategy[dict]:
+def message(api: int | str, kind: str, version: int) -> st.SearchStrategy[dict[str, Any]]:
     """A message (as a full dict) that is valid at ``version``."""
     spec = specs.message_spec(api, kind)
     flex = specs.in_range(version, spec["flexible_versions"])
@@ -105,14 +106,14 @@ def _any_value(f: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
     return st.one_of(*choices)
 
 
-def any_struct(fields: list[dict[str, Any]], depth: int = 0) -> st.SearchStrategy[dict]:
+def any_struct(fields: list[dict[str, Any]], depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
     """A struct with any field set or not, valid or not for a given version."""
     parts = {f["name"]: _any_value(f, depth) for f in fields}
     parts["unknown_tags"] = st.one_of(st.just({}), UNKNOWN_TAGS)
     return st.fixed_dictionaries(parts)
 
 
-def any_message(api: int | str, kind: str) -> st.SearchStrategy[dict]:
+def any_message(api: int | str, kind: str) -> st.SearchStrategy[dict[str, Any]]:
     """A message that some versions can carry and others cannot."""
     return any_struct(specs.message_spec(api, kind)["fields"])
 
@@ -137,11 +138,11 @@ def to_dataclass(cls: type, value: Any) -> Any:
             continue
         v = value[f.name]
         hint = _unwrap(hints[f.name])
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             v = to_dataclass(hint, v)
         elif typing.get_origin(hint) is list and v is not None:
             (elem,) = typing.get_args(hint)
-            if dataclasses.is_dataclass(elem):
+            if isinstance(elem, type) and dataclasses.is_dataclass(elem):
                 v = [to_dataclass(elem, x) for x in v]
             else:
                 v = list(v)

@@ -47,6 +47,7 @@ import struct
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from purekafka.decode.rewrite import FIND_COORDINATOR, METADATA, rewrite_addresses
 from purekafka.protocol import headers
@@ -114,7 +115,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._pending_drop_all = False
         # [kind, api key, requests of that API to let pass first], taken in order
-        self._armed: list[list] = []
+        self._armed: list[list[Any]] = []
         self._held_apis: set[int] = set()
         self._pending_release = False
         self._refusing = False
@@ -275,13 +276,13 @@ class FaultProxy:
                     elif sock in self._listeners:
                         self._accept(sock)
                     else:
-                        link = self._links.get(sock)
-                        if link is None:
+                        peer = self._links.get(sock)
+                        if peer is None:
                             continue
                         if events & selectors.EVENT_WRITE:
-                            self._flush(link, sock)
+                            self._flush(peer, sock)
                         if events & selectors.EVENT_READ and sock in self._links:
-                            self._read(link, sock)
+                            self._read(peer, sock)
         finally:
             self._close_all()
 
@@ -438,7 +439,7 @@ class FaultProxy:
                         armed[2] -= 1
                         return None
                     del self._armed[i]
-                    return kind
+                    return str(kind)
         return None
 
     def _broker_frames(self, link: _Link) -> None:

@@ -112,4 +112,5 @@ def client_facts(java: Any) -> dict[str, int]:
     (line,) = java.run("TxnProtocolGolden", input=b"facts\n").decode().splitlines()
     status, _, rest = line.partition(" ")
     assert status == "OK", line
-    return json.loads(rest)
+    facts: dict[str, int] = json.loads(rest)
+    return facts
