@@ -1,6 +1,6 @@
 """Imports point one way, and the sans-I/O core never touches sockets, threads or the clock.
 
-Layers, lowest first: errors; protocol and record; partitioner and config; core; io;
+Layers, lowest first: errors and structs; protocol and record; partitioner and config; core; io;
 producer, console, decode and cli. A module may import only from its own layer or below.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ PKG = Path(__file__).resolve().parent.parent / "purekafka"
 
 LAYERS = {
     "purekafka.errors": 0,
+    "purekafka.structs": 0,  # plain value types (TopicPartition); import nothing of ours
     "purekafka.protocol": 1,
     "purekafka.record": 1,
     "purekafka.partitioner": 2,

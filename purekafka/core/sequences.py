@@ -7,14 +7,13 @@ classes come from the one error table there. Sequences are 31-bit and wrap to 0 
 from __future__ import annotations
 
 from purekafka.errors import ErrorCode, KafkaError, for_code
+from purekafka.structs import TopicPartition
 
 __all__ = [
     "EPOCH_MAX", "FATAL_BATCH_CODES", "INT32_MAX", "MAX_IN_FLIGHT_PER_PARTITION", "NO_OFFSET", "NO_PRODUCER_EPOCH",
     "NO_PRODUCER_ID", "NO_SEQUENCE", "TopicPartition", "broker_error", "decrement_sequence",
     "increment_sequence", "is_retriable", "maybe_written", "seq_after",
 ]
-
-TopicPartition = tuple[str, int]
 
 NO_PRODUCER_ID = -1
 NO_PRODUCER_EPOCH = -1
