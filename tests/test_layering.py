@@ -1,6 +1,6 @@
 """Imports point one way, and the sans-I/O core never touches sockets, threads or the clock.
 
-Layers, lowest first: errors and structs; protocol and record; partitioner and config; core; io;
+Layers, lowest first: errors; protocol and record; partitioner and config; core; io;
 producer, console, decode and cli. A module may import only from its own layer or below.
 """
 from __future__ import annotations
