@@ -27,7 +27,9 @@ def test_equal_to_the_plain_pair_the_core_uses(topic: str, partition: int) -> No
     assert (tp.topic, tp.partition) == tp == (topic, partition)
     assert hash(tp) == hash((topic, partition))
     # Maps keyed by either find the other: the hot path keeps building plain tuples.
-    assert {tp: 1}[(topic, partition)] == 1 and {(topic, partition): 2}[tp] == 2
+    by_tp: dict[tuple[str, int], int] = {tp: 1}
+    by_pair: dict[tuple[str, int], int] = {(topic, partition): 2}
+    assert by_tp[(topic, partition)] == 1 and by_pair[tp] == 2
     assert pickle.loads(pickle.dumps(tp)) == tp
     assert repr(tp) == f"TopicPartition(topic={topic!r}, partition={partition})"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -108,21 +108,21 @@ def ready_pair() -> tuple[SocketNetwork, Peer]:
 
 
 @pytest.fixture
-def pair():
+def pair() -> Iterator[tuple[SocketNetwork, Peer]]:
     net, peer = ready_pair()
     yield net, peer
     net.close()
     peer.close()
 
 
-def test_negotiates_the_versions_both_sides_know(pair) -> None:
+def test_negotiates_the_versions_both_sides_know(pair: tuple[SocketNetwork, Peer]) -> None:
     net, _ = pair
     assert net.api_version(NODE, produce.API_KEY) == min(produce.MAX_VERSION, 9)
     assert net.api_version(NODE, metadata.API_KEY) == min(metadata.MAX_VERSION, 12)
     assert net.is_connected(NODE)
 
 
-def test_an_answer_is_a_response_event_with_its_request_and_body(pair) -> None:
+def test_an_answer_is_a_response_event_with_its_request_and_body(pair: tuple[SocketNetwork, Peer]) -> None:
     net, peer = pair
     version = net.api_version(NODE, metadata.API_KEY)
     assert version is not None
@@ -144,7 +144,7 @@ def test_an_answer_is_a_response_event_with_its_request_and_body(pair) -> None:
         event.node = 5  # type: ignore[misc]  # frozen: a driver cannot alter what it reported
 
 
-def test_a_request_without_an_answer_is_sent_once_written(pair) -> None:
+def test_a_request_without_an_answer_is_sent_once_written(pair: tuple[SocketNetwork, Peer]) -> None:
     net, peer = pair
     version = net.api_version(NODE, produce.API_KEY)
     assert version is not None
@@ -153,12 +153,13 @@ def test_a_request_without_an_answer_is_sent_once_written(pair) -> None:
     events = net.poll(5_000)  # written in send(): the news must not wait out the timeout
     assert time.monotonic() - t0 < 1.0
     assert events == [Sent(NODE, req)] and type(events[0]) is Sent
-    assert net.nodes[NODE].conn is not None and net.nodes[NODE].conn.in_flight_count == 0
+    conn = net.nodes[NODE].conn
+    assert conn is not None and conn.in_flight_count == 0  # nothing waits for an answer
     pump(net, peer, lambda _: bool(peer.buf))
     assert peer.request() == (produce.API_KEY, version, req.correlation_id, b"fire and forget")
 
 
-def test_a_lost_connection_returns_its_in_flight_requests_oldest_first(pair) -> None:
+def test_a_lost_connection_returns_its_in_flight_requests_oldest_first(pair: tuple[SocketNetwork, Peer]) -> None:
     net, peer = pair
     now = time.monotonic() * 1000.0
     reqs = [net.send(NODE, metadata.API_KEY, 1, b"%d" % i, now, True, i) for i in range(3)]
