@@ -6,9 +6,11 @@ encoder), a ``DecodeError`` is the peer's (bytes that do not parse).
 The client-side names and the broker error classes carry kafka-python's names, so an
 ``except`` clause written for kafka-python keeps working when the import changes.
 
-Broker error codes come from one table (the ``_define`` rows at the end of this module):
-code, kafka-python class name, Kafka's own name (as in Java's ``Errors`` enum),
-flags and Kafka's description. Each row is an assignment, so every class is a real module
+Broker error codes have one vocabulary, ``ErrorCode``: an ``IntEnum`` of every code by
+Kafka's own name (as in Java's ``Errors`` enum), which the rest of purekafka compares
+against instead of bare numbers. One table (the ``_define`` rows at the end of this
+module) gives each ``ErrorCode`` its kafka-python class name, flags and Kafka's
+description. Each row is an assignment, so every class is a real module
 attribute that ``from purekafka.errors import MessageSizeTooLargeError`` and type checkers
 can see, while the class itself is made by ``_define`` from the row (no hand-written class
 per code). Flags: ``r`` retriable, ``m`` invalid metadata (refresh metadata before
@@ -21,6 +23,7 @@ kafka-python used some older spellings there (``"NOT_LEADER_FOR_PARTITION"``).
 """
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Final
 
 
@@ -199,6 +202,154 @@ class IncompatibleBrokerVersion(UnsupportedVersionError):
 # ---------------------------------------------------------------------------------------
 # The broker error-code table.
 
+class ErrorCode(IntEnum):
+    """Every broker error code of the table below, by Kafka's name (Java's ``Errors``).
+
+    The one vocabulary for codes: compare a response's ``error_code`` with
+    ``ErrorCode.NOT_LEADER_OR_FOLLOWER``, never with a bare number. A code missing
+    here (a newer broker) is still an ``int`` and still has a class (``for_code``).
+    """
+
+    UNKNOWN_SERVER_ERROR = -1
+    NONE = 0
+    OFFSET_OUT_OF_RANGE = 1
+    CORRUPT_MESSAGE = 2
+    UNKNOWN_TOPIC_OR_PARTITION = 3
+    INVALID_FETCH_SIZE = 4
+    LEADER_NOT_AVAILABLE = 5
+    NOT_LEADER_OR_FOLLOWER = 6
+    REQUEST_TIMED_OUT = 7
+    BROKER_NOT_AVAILABLE = 8
+    REPLICA_NOT_AVAILABLE = 9
+    MESSAGE_TOO_LARGE = 10
+    STALE_CONTROLLER_EPOCH = 11
+    OFFSET_METADATA_TOO_LARGE = 12
+    NETWORK_EXCEPTION = 13
+    COORDINATOR_LOAD_IN_PROGRESS = 14
+    COORDINATOR_NOT_AVAILABLE = 15
+    NOT_COORDINATOR = 16
+    INVALID_TOPIC_EXCEPTION = 17
+    RECORD_LIST_TOO_LARGE = 18
+    NOT_ENOUGH_REPLICAS = 19
+    NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
+    INVALID_REQUIRED_ACKS = 21
+    ILLEGAL_GENERATION = 22
+    INCONSISTENT_GROUP_PROTOCOL = 23
+    INVALID_GROUP_ID = 24
+    UNKNOWN_MEMBER_ID = 25
+    INVALID_SESSION_TIMEOUT = 26
+    REBALANCE_IN_PROGRESS = 27
+    INVALID_COMMIT_OFFSET_SIZE = 28
+    TOPIC_AUTHORIZATION_FAILED = 29
+    GROUP_AUTHORIZATION_FAILED = 30
+    CLUSTER_AUTHORIZATION_FAILED = 31
+    INVALID_TIMESTAMP = 32
+    UNSUPPORTED_SASL_MECHANISM = 33
+    ILLEGAL_SASL_STATE = 34
+    UNSUPPORTED_VERSION = 35
+    TOPIC_ALREADY_EXISTS = 36
+    INVALID_PARTITIONS = 37
+    INVALID_REPLICATION_FACTOR = 38
+    INVALID_REPLICA_ASSIGNMENT = 39
+    INVALID_CONFIG = 40
+    NOT_CONTROLLER = 41
+    INVALID_REQUEST = 42
+    UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
+    POLICY_VIOLATION = 44
+    OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+    DUPLICATE_SEQUENCE_NUMBER = 46
+    INVALID_PRODUCER_EPOCH = 47
+    INVALID_TXN_STATE = 48
+    INVALID_PRODUCER_ID_MAPPING = 49
+    INVALID_TRANSACTION_TIMEOUT = 50
+    CONCURRENT_TRANSACTIONS = 51
+    TRANSACTION_COORDINATOR_FENCED = 52
+    TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
+    SECURITY_DISABLED = 54
+    OPERATION_NOT_ATTEMPTED = 55
+    KAFKA_STORAGE_ERROR = 56
+    LOG_DIR_NOT_FOUND = 57
+    SASL_AUTHENTICATION_FAILED = 58
+    UNKNOWN_PRODUCER_ID = 59
+    REASSIGNMENT_IN_PROGRESS = 60
+    DELEGATION_TOKEN_AUTH_DISABLED = 61
+    DELEGATION_TOKEN_NOT_FOUND = 62
+    DELEGATION_TOKEN_OWNER_MISMATCH = 63
+    DELEGATION_TOKEN_REQUEST_NOT_ALLOWED = 64
+    DELEGATION_TOKEN_AUTHORIZATION_FAILED = 65
+    DELEGATION_TOKEN_EXPIRED = 66
+    INVALID_PRINCIPAL_TYPE = 67
+    NON_EMPTY_GROUP = 68
+    GROUP_ID_NOT_FOUND = 69
+    FETCH_SESSION_ID_NOT_FOUND = 70
+    INVALID_FETCH_SESSION_EPOCH = 71
+    LISTENER_NOT_FOUND = 72
+    TOPIC_DELETION_DISABLED = 73
+    FENCED_LEADER_EPOCH = 74
+    UNKNOWN_LEADER_EPOCH = 75
+    UNSUPPORTED_COMPRESSION_TYPE = 76
+    STALE_BROKER_EPOCH = 77
+    OFFSET_NOT_AVAILABLE = 78
+    MEMBER_ID_REQUIRED = 79
+    PREFERRED_LEADER_NOT_AVAILABLE = 80
+    GROUP_MAX_SIZE_REACHED = 81
+    FENCED_INSTANCE_ID = 82
+    ELIGIBLE_LEADERS_NOT_AVAILABLE = 83
+    ELECTION_NOT_NEEDED = 84
+    NO_REASSIGNMENT_IN_PROGRESS = 85
+    GROUP_SUBSCRIBED_TO_TOPIC = 86
+    INVALID_RECORD = 87
+    UNSTABLE_OFFSET_COMMIT = 88
+    THROTTLING_QUOTA_EXCEEDED = 89
+    PRODUCER_FENCED = 90
+    RESOURCE_NOT_FOUND = 91
+    DUPLICATE_RESOURCE = 92
+    UNACCEPTABLE_CREDENTIAL = 93
+    INCONSISTENT_VOTER_SET = 94
+    INVALID_UPDATE_VERSION = 95
+    FEATURE_UPDATE_FAILED = 96
+    PRINCIPAL_DESERIALIZATION_FAILURE = 97
+    SNAPSHOT_NOT_FOUND = 98
+    POSITION_OUT_OF_RANGE = 99
+    UNKNOWN_TOPIC_ID = 100
+    DUPLICATE_BROKER_REGISTRATION = 101
+    BROKER_ID_NOT_REGISTERED = 102
+    INCONSISTENT_TOPIC_ID = 103
+    INCONSISTENT_CLUSTER_ID = 104
+    TRANSACTIONAL_ID_NOT_FOUND = 105
+    FETCH_SESSION_TOPIC_ID_ERROR = 106
+    INELIGIBLE_REPLICA = 107
+    NEW_LEADER_ELECTED = 108
+    OFFSET_MOVED_TO_TIERED_STORAGE = 109
+    FENCED_MEMBER_EPOCH = 110
+    UNRELEASED_INSTANCE_ID = 111
+    UNSUPPORTED_ASSIGNOR = 112
+    STALE_MEMBER_EPOCH = 113
+    MISMATCHED_ENDPOINT_TYPE = 114
+    UNSUPPORTED_ENDPOINT_TYPE = 115
+    UNKNOWN_CONTROLLER_ID = 116
+    UNKNOWN_SUBSCRIPTION_ID = 117
+    TELEMETRY_TOO_LARGE = 118
+    INVALID_REGISTRATION = 119
+    TRANSACTION_ABORTABLE = 120
+    INVALID_RECORD_STATE = 121
+    SHARE_SESSION_NOT_FOUND = 122
+    INVALID_SHARE_SESSION_EPOCH = 123
+    FENCED_STATE_EPOCH = 124
+    INVALID_VOTER_KEY = 125
+    DUPLICATE_VOTER = 126
+    VOTER_NOT_FOUND = 127
+    INVALID_REGULAR_EXPRESSION = 128
+    REBOOTSTRAP_REQUIRED = 129
+    STREAMS_INVALID_TOPOLOGY = 130
+    STREAMS_INVALID_TOPOLOGY_EPOCH = 131
+    STREAMS_TOPOLOGY_FENCED = 132
+    SHARE_SESSION_LIMIT_REACHED = 133
+    GROUP_DELETION_FAILED = 134
+    STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED = 135
+    CONTROLLER_ID_NOT_REGISTERED = 136
+
+
 _BY_CODE: dict[int, type[BrokerResponseError]] = {}
 _BY_NAME: dict[str, type[BrokerResponseError]] = {}
 _UNRECOGNIZED: dict[int, type[BrokerResponseError]] = {}
@@ -211,20 +362,21 @@ _BASES: Final = {
 }
 
 
-def _define(code: int, class_name: str, name: str, flags: str, description: str
+def _define(code: ErrorCode, class_name: str, flags: str, description: str
             ) -> type[BrokerResponseError]:
     """Make (or, for code 35, adopt) the class of one table row and register it."""
     cls: type[BrokerResponseError]
+    name = code.name
     if code == UnsupportedVersionError.errno:
         # Adopted so that the codec's own UnsupportedVersionError is also code 35.
         cls = UnsupportedVersionError
         cls.description = description
     else:
         cls = type(class_name, _BASES[flags], {
-            "errno": code,
+            "errno": int(code),
             "message": name,
             "description": description,
-            "__doc__": f"Kafka error {code} {name}: {description}",
+            "__doc__": f"Kafka error {int(code)} {name}: {description}",
             "__module__": __name__,
             "__qualname__": class_name,
         })
@@ -277,312 +429,312 @@ def broker_error_codes() -> dict[int, type[BrokerResponseError]]:
 # One row per code of Kafka 4.x ``org.apache.kafka.common.protocol.Errors``; names and
 # descriptions are Kafka's, class names kafka-python's (codes past 127 are named here in
 # the same style). Code 35 adopts the UnsupportedVersionError class defined above.
-UnknownError = _define(-1, "UnknownError", "UNKNOWN_SERVER_ERROR", "",
+UnknownError = _define(ErrorCode.UNKNOWN_SERVER_ERROR, "UnknownError", "",
     "The server experienced an unexpected error when processing the request.")
-NoError = _define(0, "NoError", "NONE", "", "NONE")
-OffsetOutOfRangeError = _define(1, "OffsetOutOfRangeError", "OFFSET_OUT_OF_RANGE", "",
+NoError = _define(ErrorCode.NONE, "NoError", "", "NONE")
+OffsetOutOfRangeError = _define(ErrorCode.OFFSET_OUT_OF_RANGE, "OffsetOutOfRangeError", "",
     "The requested offset is not within the range of offsets maintained by the server.")
-CorruptRecordError = _define(2, "CorruptRecordError", "CORRUPT_MESSAGE", "r",
+CorruptRecordError = _define(ErrorCode.CORRUPT_MESSAGE, "CorruptRecordError", "r",
     "This message has failed its CRC checksum, exceeds the valid size, has a null key for a "
     "compacted topic, or is otherwise corrupt.")
-UnknownTopicOrPartitionError = _define(3, "UnknownTopicOrPartitionError", "UNKNOWN_TOPIC_OR_PARTITION", "rm",
+UnknownTopicOrPartitionError = _define(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "UnknownTopicOrPartitionError", "rm",
     "This server does not host this topic-partition.")
-InvalidFetchRequestError = _define(4, "InvalidFetchRequestError", "INVALID_FETCH_SIZE", "",
+InvalidFetchRequestError = _define(ErrorCode.INVALID_FETCH_SIZE, "InvalidFetchRequestError", "",
     "The requested fetch size is invalid.")
-LeaderNotAvailableError = _define(5, "LeaderNotAvailableError", "LEADER_NOT_AVAILABLE", "rm",
+LeaderNotAvailableError = _define(ErrorCode.LEADER_NOT_AVAILABLE, "LeaderNotAvailableError", "rm",
     "There is no leader for this topic-partition as we are in the middle of a leadership "
     "election.")
-NotLeaderForPartitionError = _define(6, "NotLeaderForPartitionError", "NOT_LEADER_OR_FOLLOWER", "rm",
+NotLeaderForPartitionError = _define(ErrorCode.NOT_LEADER_OR_FOLLOWER, "NotLeaderForPartitionError", "rm",
     "For requests intended only for the leader, this error indicates that the broker is not the"
     " current leader. For requests intended for any replica, this error indicates that the "
     "broker is not a replica of the topic partition.")
-RequestTimedOutError = _define(7, "RequestTimedOutError", "REQUEST_TIMED_OUT", "r", "The request timed out.")
-BrokerNotAvailableError = _define(8, "BrokerNotAvailableError", "BROKER_NOT_AVAILABLE", "",
+RequestTimedOutError = _define(ErrorCode.REQUEST_TIMED_OUT, "RequestTimedOutError", "r", "The request timed out.")
+BrokerNotAvailableError = _define(ErrorCode.BROKER_NOT_AVAILABLE, "BrokerNotAvailableError", "",
     "The broker is not available.")
-ReplicaNotAvailableError = _define(9, "ReplicaNotAvailableError", "REPLICA_NOT_AVAILABLE", "rm",
+ReplicaNotAvailableError = _define(ErrorCode.REPLICA_NOT_AVAILABLE, "ReplicaNotAvailableError", "rm",
     "The replica is not available for the requested topic-partition. Produce/Fetch requests and"
     " other requests intended only for the leader or follower return NOT_LEADER_OR_FOLLOWER if "
     "the broker is not a replica of the topic-partition.")
-MessageSizeTooLargeError = _define(10, "MessageSizeTooLargeError", "MESSAGE_TOO_LARGE", "",
+MessageSizeTooLargeError = _define(ErrorCode.MESSAGE_TOO_LARGE, "MessageSizeTooLargeError", "",
     "The request included a message larger than the max message size the server will accept.")
-StaleControllerEpochError = _define(11, "StaleControllerEpochError", "STALE_CONTROLLER_EPOCH", "",
+StaleControllerEpochError = _define(ErrorCode.STALE_CONTROLLER_EPOCH, "StaleControllerEpochError", "",
     "The controller moved to another broker.")
-OffsetMetadataTooLargeError = _define(12, "OffsetMetadataTooLargeError", "OFFSET_METADATA_TOO_LARGE", "",
+OffsetMetadataTooLargeError = _define(ErrorCode.OFFSET_METADATA_TOO_LARGE, "OffsetMetadataTooLargeError", "",
     "The metadata field of the offset request was too large.")
-NetworkExceptionError = _define(13, "NetworkExceptionError", "NETWORK_EXCEPTION", "rm",
+NetworkExceptionError = _define(ErrorCode.NETWORK_EXCEPTION, "NetworkExceptionError", "rm",
     "The server disconnected before a response was received.")
-CoordinatorLoadInProgressError = _define(14, "CoordinatorLoadInProgressError", "COORDINATOR_LOAD_IN_PROGRESS", "r",
+CoordinatorLoadInProgressError = _define(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, "CoordinatorLoadInProgressError", "r",
     "The coordinator is loading and hence can't process requests.")
-CoordinatorNotAvailableError = _define(15, "CoordinatorNotAvailableError", "COORDINATOR_NOT_AVAILABLE", "r",
+CoordinatorNotAvailableError = _define(ErrorCode.COORDINATOR_NOT_AVAILABLE, "CoordinatorNotAvailableError", "r",
     "The coordinator is not available.")
-NotCoordinatorError = _define(16, "NotCoordinatorError", "NOT_COORDINATOR", "r",
+NotCoordinatorError = _define(ErrorCode.NOT_COORDINATOR, "NotCoordinatorError", "r",
     "This is not the correct coordinator.")
-InvalidTopicError = _define(17, "InvalidTopicError", "INVALID_TOPIC_EXCEPTION", "",
+InvalidTopicError = _define(ErrorCode.INVALID_TOPIC_EXCEPTION, "InvalidTopicError", "",
     "The request attempted to perform an operation on an invalid topic.")
-RecordListTooLargeError = _define(18, "RecordListTooLargeError", "RECORD_LIST_TOO_LARGE", "",
+RecordListTooLargeError = _define(ErrorCode.RECORD_LIST_TOO_LARGE, "RecordListTooLargeError", "",
     "The request included message batch larger than the configured segment size on the server.")
-NotEnoughReplicasError = _define(19, "NotEnoughReplicasError", "NOT_ENOUGH_REPLICAS", "r",
+NotEnoughReplicasError = _define(ErrorCode.NOT_ENOUGH_REPLICAS, "NotEnoughReplicasError", "r",
     "Messages are rejected since there are fewer in-sync replicas than required.")
-NotEnoughReplicasAfterAppendError = _define(20, "NotEnoughReplicasAfterAppendError", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "r",
+NotEnoughReplicasAfterAppendError = _define(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "NotEnoughReplicasAfterAppendError", "r",
     "Messages are written to the log, but to fewer in-sync replicas than required.")
-InvalidRequiredAcksError = _define(21, "InvalidRequiredAcksError", "INVALID_REQUIRED_ACKS", "",
+InvalidRequiredAcksError = _define(ErrorCode.INVALID_REQUIRED_ACKS, "InvalidRequiredAcksError", "",
     "Produce request specified an invalid value for required acks.")
-IllegalGenerationError = _define(22, "IllegalGenerationError", "ILLEGAL_GENERATION", "",
+IllegalGenerationError = _define(ErrorCode.ILLEGAL_GENERATION, "IllegalGenerationError", "",
     "Specified group generation id is not valid.")
-InconsistentGroupProtocolError = _define(23, "InconsistentGroupProtocolError", "INCONSISTENT_GROUP_PROTOCOL", "",
+InconsistentGroupProtocolError = _define(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "InconsistentGroupProtocolError", "",
     "The group member's supported protocols are incompatible with those of existing members or "
     "first group member tried to join with empty protocol type or empty protocol list.")
-InvalidGroupIdError = _define(24, "InvalidGroupIdError", "INVALID_GROUP_ID", "", "The group id is invalid.")
-UnknownMemberIdError = _define(25, "UnknownMemberIdError", "UNKNOWN_MEMBER_ID", "",
+InvalidGroupIdError = _define(ErrorCode.INVALID_GROUP_ID, "InvalidGroupIdError", "", "The group id is invalid.")
+UnknownMemberIdError = _define(ErrorCode.UNKNOWN_MEMBER_ID, "UnknownMemberIdError", "",
     "The coordinator is not aware of this member.")
-InvalidSessionTimeoutError = _define(26, "InvalidSessionTimeoutError", "INVALID_SESSION_TIMEOUT", "",
+InvalidSessionTimeoutError = _define(ErrorCode.INVALID_SESSION_TIMEOUT, "InvalidSessionTimeoutError", "",
     "The session timeout is not within the range allowed by the broker (as configured by "
     "group.min.session.timeout.ms and group.max.session.timeout.ms).")
-RebalanceInProgressError = _define(27, "RebalanceInProgressError", "REBALANCE_IN_PROGRESS", "",
+RebalanceInProgressError = _define(ErrorCode.REBALANCE_IN_PROGRESS, "RebalanceInProgressError", "",
     "The group is rebalancing, so a rejoin is needed.")
-InvalidCommitOffsetSizeError = _define(28, "InvalidCommitOffsetSizeError", "INVALID_COMMIT_OFFSET_SIZE", "",
+InvalidCommitOffsetSizeError = _define(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, "InvalidCommitOffsetSizeError", "",
     "The committing offset data size is not valid.")
-TopicAuthorizationFailedError = _define(29, "TopicAuthorizationFailedError", "TOPIC_AUTHORIZATION_FAILED", "a",
+TopicAuthorizationFailedError = _define(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "TopicAuthorizationFailedError", "a",
     "Topic authorization failed.")
-GroupAuthorizationFailedError = _define(30, "GroupAuthorizationFailedError", "GROUP_AUTHORIZATION_FAILED", "a",
+GroupAuthorizationFailedError = _define(ErrorCode.GROUP_AUTHORIZATION_FAILED, "GroupAuthorizationFailedError", "a",
     "Group authorization failed.")
-ClusterAuthorizationFailedError = _define(31, "ClusterAuthorizationFailedError", "CLUSTER_AUTHORIZATION_FAILED", "a",
+ClusterAuthorizationFailedError = _define(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "ClusterAuthorizationFailedError", "a",
     "Cluster authorization failed.")
-InvalidTimestampError = _define(32, "InvalidTimestampError", "INVALID_TIMESTAMP", "",
+InvalidTimestampError = _define(ErrorCode.INVALID_TIMESTAMP, "InvalidTimestampError", "",
     "The timestamp of the message is out of acceptable range.")
-UnsupportedSaslMechanismError = _define(33, "UnsupportedSaslMechanismError", "UNSUPPORTED_SASL_MECHANISM", "",
+UnsupportedSaslMechanismError = _define(ErrorCode.UNSUPPORTED_SASL_MECHANISM, "UnsupportedSaslMechanismError", "",
     "The broker does not support the requested SASL mechanism.")
-IllegalSaslStateError = _define(34, "IllegalSaslStateError", "ILLEGAL_SASL_STATE", "",
+IllegalSaslStateError = _define(ErrorCode.ILLEGAL_SASL_STATE, "IllegalSaslStateError", "",
     "Request is not valid given the current SASL state.")
-_define(35, "UnsupportedVersionError", "UNSUPPORTED_VERSION", "",
+_define(ErrorCode.UNSUPPORTED_VERSION, "UnsupportedVersionError", "",
     "The version of API is not supported.")
-TopicAlreadyExistsError = _define(36, "TopicAlreadyExistsError", "TOPIC_ALREADY_EXISTS", "",
+TopicAlreadyExistsError = _define(ErrorCode.TOPIC_ALREADY_EXISTS, "TopicAlreadyExistsError", "",
     "Topic with this name already exists.")
-InvalidPartitionsError = _define(37, "InvalidPartitionsError", "INVALID_PARTITIONS", "",
+InvalidPartitionsError = _define(ErrorCode.INVALID_PARTITIONS, "InvalidPartitionsError", "",
     "Number of partitions is below 1.")
-InvalidReplicationFactorError = _define(38, "InvalidReplicationFactorError", "INVALID_REPLICATION_FACTOR", "",
+InvalidReplicationFactorError = _define(ErrorCode.INVALID_REPLICATION_FACTOR, "InvalidReplicationFactorError", "",
     "Replication factor is below 1 or larger than the number of available brokers.")
-InvalidReplicationAssignmentError = _define(39, "InvalidReplicationAssignmentError", "INVALID_REPLICA_ASSIGNMENT", "",
+InvalidReplicationAssignmentError = _define(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "InvalidReplicationAssignmentError", "",
     "Replica assignment is invalid.")
-InvalidConfigurationError = _define(40, "InvalidConfigurationError", "INVALID_CONFIG", "",
+InvalidConfigurationError = _define(ErrorCode.INVALID_CONFIG, "InvalidConfigurationError", "",
     "Configuration is invalid.")
-NotControllerError = _define(41, "NotControllerError", "NOT_CONTROLLER", "r",
+NotControllerError = _define(ErrorCode.NOT_CONTROLLER, "NotControllerError", "r",
     "This is not the correct controller for this cluster.")
-InvalidRequestError = _define(42, "InvalidRequestError", "INVALID_REQUEST", "",
+InvalidRequestError = _define(ErrorCode.INVALID_REQUEST, "InvalidRequestError", "",
     "This most likely occurs because of a request being malformed by the client library or the "
     "message was sent to an incompatible broker. See the broker logs for more details.")
-UnsupportedForMessageFormatError = _define(43, "UnsupportedForMessageFormatError", "UNSUPPORTED_FOR_MESSAGE_FORMAT", "",
+UnsupportedForMessageFormatError = _define(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, "UnsupportedForMessageFormatError", "",
     "The message format version on the broker does not support the request.")
-PolicyViolationError = _define(44, "PolicyViolationError", "POLICY_VIOLATION", "",
+PolicyViolationError = _define(ErrorCode.POLICY_VIOLATION, "PolicyViolationError", "",
     "Request parameters do not satisfy the configured policy.")
-OutOfOrderSequenceNumberError = _define(45, "OutOfOrderSequenceNumberError", "OUT_OF_ORDER_SEQUENCE_NUMBER", "",
+OutOfOrderSequenceNumberError = _define(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "OutOfOrderSequenceNumberError", "",
     "The broker received an out of order sequence number.")
-DuplicateSequenceNumberError = _define(46, "DuplicateSequenceNumberError", "DUPLICATE_SEQUENCE_NUMBER", "",
+DuplicateSequenceNumberError = _define(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, "DuplicateSequenceNumberError", "",
     "The broker received a duplicate sequence number.")
-InvalidProducerEpochError = _define(47, "InvalidProducerEpochError", "INVALID_PRODUCER_EPOCH", "",
+InvalidProducerEpochError = _define(ErrorCode.INVALID_PRODUCER_EPOCH, "InvalidProducerEpochError", "",
     "Producer attempted to produce with an old epoch.")
-InvalidTxnStateError = _define(48, "InvalidTxnStateError", "INVALID_TXN_STATE", "",
+InvalidTxnStateError = _define(ErrorCode.INVALID_TXN_STATE, "InvalidTxnStateError", "",
     "The producer attempted a transactional operation in an invalid state.")
-InvalidProducerIdMappingError = _define(49, "InvalidProducerIdMappingError", "INVALID_PRODUCER_ID_MAPPING", "",
+InvalidProducerIdMappingError = _define(ErrorCode.INVALID_PRODUCER_ID_MAPPING, "InvalidProducerIdMappingError", "",
     "The producer attempted to use a producer id which is not currently assigned to its "
     "transactional id.")
-InvalidTransactionTimeoutError = _define(50, "InvalidTransactionTimeoutError", "INVALID_TRANSACTION_TIMEOUT", "",
+InvalidTransactionTimeoutError = _define(ErrorCode.INVALID_TRANSACTION_TIMEOUT, "InvalidTransactionTimeoutError", "",
     "The transaction timeout is larger than the maximum value allowed by the broker (as "
     "configured by transaction.max.timeout.ms).")
-ConcurrentTransactionsError = _define(51, "ConcurrentTransactionsError", "CONCURRENT_TRANSACTIONS", "r",
+ConcurrentTransactionsError = _define(ErrorCode.CONCURRENT_TRANSACTIONS, "ConcurrentTransactionsError", "r",
     "The producer attempted to update a transaction while another concurrent operation on the "
     "same transaction was ongoing.")
-TransactionCoordinatorFencedError = _define(52, "TransactionCoordinatorFencedError", "TRANSACTION_COORDINATOR_FENCED", "",
+TransactionCoordinatorFencedError = _define(ErrorCode.TRANSACTION_COORDINATOR_FENCED, "TransactionCoordinatorFencedError", "",
     "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the "
     "current coordinator for a given producer.")
-TransactionalIdAuthorizationFailedError = _define(53, "TransactionalIdAuthorizationFailedError", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "a",
+TransactionalIdAuthorizationFailedError = _define(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "TransactionalIdAuthorizationFailedError", "a",
     "Transactional Id authorization failed.")
-SecurityDisabledError = _define(54, "SecurityDisabledError", "SECURITY_DISABLED", "",
+SecurityDisabledError = _define(ErrorCode.SECURITY_DISABLED, "SecurityDisabledError", "",
     "Security features are disabled.")
-OperationNotAttemptedError = _define(55, "OperationNotAttemptedError", "OPERATION_NOT_ATTEMPTED", "",
+OperationNotAttemptedError = _define(ErrorCode.OPERATION_NOT_ATTEMPTED, "OperationNotAttemptedError", "",
     "The broker did not attempt to execute this operation. This may happen for batched RPCs "
     "where some operations in the batch failed, causing the broker to respond without trying "
     "the rest.")
-KafkaStorageError = _define(56, "KafkaStorageError", "KAFKA_STORAGE_ERROR", "rm",
+KafkaStorageError = _define(ErrorCode.KAFKA_STORAGE_ERROR, "KafkaStorageError", "rm",
     "Disk error when trying to access log file on the disk.")
-LogDirNotFoundError = _define(57, "LogDirNotFoundError", "LOG_DIR_NOT_FOUND", "",
+LogDirNotFoundError = _define(ErrorCode.LOG_DIR_NOT_FOUND, "LogDirNotFoundError", "",
     "The user-specified log directory is not found in the broker config.")
-SaslAuthenticationFailedError = _define(58, "SaslAuthenticationFailedError", "SASL_AUTHENTICATION_FAILED", "",
+SaslAuthenticationFailedError = _define(ErrorCode.SASL_AUTHENTICATION_FAILED, "SaslAuthenticationFailedError", "",
     "SASL Authentication failed.")
-UnknownProducerIdError = _define(59, "UnknownProducerIdError", "UNKNOWN_PRODUCER_ID", "",
+UnknownProducerIdError = _define(ErrorCode.UNKNOWN_PRODUCER_ID, "UnknownProducerIdError", "",
     "This exception is raised by the broker if it could not locate the producer metadata "
     "associated with the producerId in question. This could happen if, for instance, the "
     "producer's records were deleted because their retention time had elapsed. Once the last "
     "records of the producerId are removed, the producer's metadata is removed from the broker,"
     " and future appends by the producer will return this exception.")
-ReassignmentInProgressError = _define(60, "ReassignmentInProgressError", "REASSIGNMENT_IN_PROGRESS", "",
+ReassignmentInProgressError = _define(ErrorCode.REASSIGNMENT_IN_PROGRESS, "ReassignmentInProgressError", "",
     "A partition reassignment is in progress.")
-DelegationTokenAuthDisabledError = _define(61, "DelegationTokenAuthDisabledError", "DELEGATION_TOKEN_AUTH_DISABLED", "",
+DelegationTokenAuthDisabledError = _define(ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED, "DelegationTokenAuthDisabledError", "",
     "Delegation Token feature is not enabled.")
-DelegationTokenNotFoundError = _define(62, "DelegationTokenNotFoundError", "DELEGATION_TOKEN_NOT_FOUND", "",
+DelegationTokenNotFoundError = _define(ErrorCode.DELEGATION_TOKEN_NOT_FOUND, "DelegationTokenNotFoundError", "",
     "Delegation Token is not found on server.")
-DelegationTokenOwnerMismatchError = _define(63, "DelegationTokenOwnerMismatchError", "DELEGATION_TOKEN_OWNER_MISMATCH", "",
+DelegationTokenOwnerMismatchError = _define(ErrorCode.DELEGATION_TOKEN_OWNER_MISMATCH, "DelegationTokenOwnerMismatchError", "",
     "Specified Principal is not valid Owner/Renewer.")
-DelegationTokenRequestNotAllowedError = _define(64, "DelegationTokenRequestNotAllowedError", "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED", "",
+DelegationTokenRequestNotAllowedError = _define(ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED, "DelegationTokenRequestNotAllowedError", "",
     "Delegation Token requests are not allowed on PLAINTEXT/1-way SSL channels and on "
     "delegation token authenticated channels.")
-DelegationTokenAuthorizationFailedError = _define(65, "DelegationTokenAuthorizationFailedError", "DELEGATION_TOKEN_AUTHORIZATION_FAILED", "a",
+DelegationTokenAuthorizationFailedError = _define(ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED, "DelegationTokenAuthorizationFailedError", "a",
     "Delegation Token authorization failed.")
-DelegationTokenExpiredError = _define(66, "DelegationTokenExpiredError", "DELEGATION_TOKEN_EXPIRED", "",
+DelegationTokenExpiredError = _define(ErrorCode.DELEGATION_TOKEN_EXPIRED, "DelegationTokenExpiredError", "",
     "Delegation Token is expired.")
-InvalidPrincipalTypeError = _define(67, "InvalidPrincipalTypeError", "INVALID_PRINCIPAL_TYPE", "",
+InvalidPrincipalTypeError = _define(ErrorCode.INVALID_PRINCIPAL_TYPE, "InvalidPrincipalTypeError", "",
     "Supplied principalType is not supported.")
-NonEmptyGroupError = _define(68, "NonEmptyGroupError", "NON_EMPTY_GROUP", "", "The group is not empty.")
-GroupIdNotFoundError = _define(69, "GroupIdNotFoundError", "GROUP_ID_NOT_FOUND", "",
+NonEmptyGroupError = _define(ErrorCode.NON_EMPTY_GROUP, "NonEmptyGroupError", "", "The group is not empty.")
+GroupIdNotFoundError = _define(ErrorCode.GROUP_ID_NOT_FOUND, "GroupIdNotFoundError", "",
     "The group id does not exist.")
-FetchSessionIdNotFoundError = _define(70, "FetchSessionIdNotFoundError", "FETCH_SESSION_ID_NOT_FOUND", "r",
+FetchSessionIdNotFoundError = _define(ErrorCode.FETCH_SESSION_ID_NOT_FOUND, "FetchSessionIdNotFoundError", "r",
     "The fetch session ID was not found.")
-InvalidFetchSessionEpochError = _define(71, "InvalidFetchSessionEpochError", "INVALID_FETCH_SESSION_EPOCH", "r",
+InvalidFetchSessionEpochError = _define(ErrorCode.INVALID_FETCH_SESSION_EPOCH, "InvalidFetchSessionEpochError", "r",
     "The fetch session epoch is invalid.")
-ListenerNotFoundError = _define(72, "ListenerNotFoundError", "LISTENER_NOT_FOUND", "rm",
+ListenerNotFoundError = _define(ErrorCode.LISTENER_NOT_FOUND, "ListenerNotFoundError", "rm",
     "There is no listener on the leader broker that matches the listener on which metadata "
     "request was processed.")
-TopicDeletionDisabledError = _define(73, "TopicDeletionDisabledError", "TOPIC_DELETION_DISABLED", "",
+TopicDeletionDisabledError = _define(ErrorCode.TOPIC_DELETION_DISABLED, "TopicDeletionDisabledError", "",
     "Topic deletion is disabled.")
-FencedLeaderEpochError = _define(74, "FencedLeaderEpochError", "FENCED_LEADER_EPOCH", "rm",
+FencedLeaderEpochError = _define(ErrorCode.FENCED_LEADER_EPOCH, "FencedLeaderEpochError", "rm",
     "The leader epoch in the request is older than the epoch on the broker.")
-UnknownLeaderEpochError = _define(75, "UnknownLeaderEpochError", "UNKNOWN_LEADER_EPOCH", "r",
+UnknownLeaderEpochError = _define(ErrorCode.UNKNOWN_LEADER_EPOCH, "UnknownLeaderEpochError", "r",
     "The leader epoch in the request is newer than the epoch on the broker.")
-UnsupportedCompressionTypeError = _define(76, "UnsupportedCompressionTypeError", "UNSUPPORTED_COMPRESSION_TYPE", "",
+UnsupportedCompressionTypeError = _define(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "UnsupportedCompressionTypeError", "",
     "The requesting client does not support the compression type of given partition.")
-StaleBrokerEpochError = _define(77, "StaleBrokerEpochError", "STALE_BROKER_EPOCH", "",
+StaleBrokerEpochError = _define(ErrorCode.STALE_BROKER_EPOCH, "StaleBrokerEpochError", "",
     "Broker epoch has changed.")
-OffsetNotAvailableError = _define(78, "OffsetNotAvailableError", "OFFSET_NOT_AVAILABLE", "r",
+OffsetNotAvailableError = _define(ErrorCode.OFFSET_NOT_AVAILABLE, "OffsetNotAvailableError", "r",
     "The leader high watermark has not caught up from a recent leader election so the offsets "
     "cannot be guaranteed to be monotonically increasing.")
-MemberIdRequiredError = _define(79, "MemberIdRequiredError", "MEMBER_ID_REQUIRED", "",
+MemberIdRequiredError = _define(ErrorCode.MEMBER_ID_REQUIRED, "MemberIdRequiredError", "",
     "The group member needs to have a valid member id before actually entering a consumer "
     "group.")
-PreferredLeaderNotAvailableError = _define(80, "PreferredLeaderNotAvailableError", "PREFERRED_LEADER_NOT_AVAILABLE", "rm",
+PreferredLeaderNotAvailableError = _define(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "PreferredLeaderNotAvailableError", "rm",
     "The preferred leader was not available.")
-GroupMaxSizeReachedError = _define(81, "GroupMaxSizeReachedError", "GROUP_MAX_SIZE_REACHED", "",
+GroupMaxSizeReachedError = _define(ErrorCode.GROUP_MAX_SIZE_REACHED, "GroupMaxSizeReachedError", "",
     "The group has reached its maximum size.")
-FencedInstanceIdError = _define(82, "FencedInstanceIdError", "FENCED_INSTANCE_ID", "",
+FencedInstanceIdError = _define(ErrorCode.FENCED_INSTANCE_ID, "FencedInstanceIdError", "",
     "The broker rejected this static consumer since another consumer with the same "
     "group.instance.id has registered with a different member.id.")
-EligibleLeadersNotAvailableError = _define(83, "EligibleLeadersNotAvailableError", "ELIGIBLE_LEADERS_NOT_AVAILABLE", "rm",
+EligibleLeadersNotAvailableError = _define(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "EligibleLeadersNotAvailableError", "rm",
     "Eligible topic partition leaders are not available.")
-ElectionNotNeededError = _define(84, "ElectionNotNeededError", "ELECTION_NOT_NEEDED", "rm",
+ElectionNotNeededError = _define(ErrorCode.ELECTION_NOT_NEEDED, "ElectionNotNeededError", "rm",
     "Leader election not needed for topic partition.")
-NoReassignmentInProgressError = _define(85, "NoReassignmentInProgressError", "NO_REASSIGNMENT_IN_PROGRESS", "",
+NoReassignmentInProgressError = _define(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, "NoReassignmentInProgressError", "",
     "No partition reassignment is in progress.")
-GroupSubscribedToTopicError = _define(86, "GroupSubscribedToTopicError", "GROUP_SUBSCRIBED_TO_TOPIC", "",
+GroupSubscribedToTopicError = _define(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, "GroupSubscribedToTopicError", "",
     "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed "
     "to it.")
-InvalidRecordError = _define(87, "InvalidRecordError", "INVALID_RECORD", "",
+InvalidRecordError = _define(ErrorCode.INVALID_RECORD, "InvalidRecordError", "",
     "This record has failed the validation on broker and hence will be rejected.")
-UnstableOffsetCommitError = _define(88, "UnstableOffsetCommitError", "UNSTABLE_OFFSET_COMMIT", "r",
+UnstableOffsetCommitError = _define(ErrorCode.UNSTABLE_OFFSET_COMMIT, "UnstableOffsetCommitError", "r",
     "There are unstable offsets that need to be cleared.")
-ThrottlingQuotaExceededError = _define(89, "ThrottlingQuotaExceededError", "THROTTLING_QUOTA_EXCEEDED", "r",
+ThrottlingQuotaExceededError = _define(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "ThrottlingQuotaExceededError", "r",
     "The throttling quota has been exceeded.")
-ProducerFencedError = _define(90, "ProducerFencedError", "PRODUCER_FENCED", "",
+ProducerFencedError = _define(ErrorCode.PRODUCER_FENCED, "ProducerFencedError", "",
     "There is a newer producer with the same transactionalId which fences the current one.")
-ResourceNotFoundError = _define(91, "ResourceNotFoundError", "RESOURCE_NOT_FOUND", "",
+ResourceNotFoundError = _define(ErrorCode.RESOURCE_NOT_FOUND, "ResourceNotFoundError", "",
     "A request illegally referred to a resource that does not exist.")
-DuplicateResourceError = _define(92, "DuplicateResourceError", "DUPLICATE_RESOURCE", "",
+DuplicateResourceError = _define(ErrorCode.DUPLICATE_RESOURCE, "DuplicateResourceError", "",
     "A request illegally referred to the same resource twice.")
-UnacceptableCredentialError = _define(93, "UnacceptableCredentialError", "UNACCEPTABLE_CREDENTIAL", "",
+UnacceptableCredentialError = _define(ErrorCode.UNACCEPTABLE_CREDENTIAL, "UnacceptableCredentialError", "",
     "Requested credential would not meet criteria for acceptability.")
-InconsistentVoterSetError = _define(94, "InconsistentVoterSetError", "INCONSISTENT_VOTER_SET", "",
+InconsistentVoterSetError = _define(ErrorCode.INCONSISTENT_VOTER_SET, "InconsistentVoterSetError", "",
     "Indicates that the either the sender or recipient of a voter-only request is not one of "
     "the expected voters.")
-InvalidUpdateVersionError = _define(95, "InvalidUpdateVersionError", "INVALID_UPDATE_VERSION", "",
+InvalidUpdateVersionError = _define(ErrorCode.INVALID_UPDATE_VERSION, "InvalidUpdateVersionError", "",
     "The given update version was invalid.")
-FeatureUpdateFailedError = _define(96, "FeatureUpdateFailedError", "FEATURE_UPDATE_FAILED", "",
+FeatureUpdateFailedError = _define(ErrorCode.FEATURE_UPDATE_FAILED, "FeatureUpdateFailedError", "",
     "Unable to update finalized features due to an unexpected server error.")
-PrincipalDeserializationFailureError = _define(97, "PrincipalDeserializationFailureError", "PRINCIPAL_DESERIALIZATION_FAILURE", "",
+PrincipalDeserializationFailureError = _define(ErrorCode.PRINCIPAL_DESERIALIZATION_FAILURE, "PrincipalDeserializationFailureError", "",
     "Request principal deserialization failed during forwarding. This indicates an internal "
     "error on the broker cluster security setup.")
-SnapshotNotFoundError = _define(98, "SnapshotNotFoundError", "SNAPSHOT_NOT_FOUND", "",
+SnapshotNotFoundError = _define(ErrorCode.SNAPSHOT_NOT_FOUND, "SnapshotNotFoundError", "",
     "Requested snapshot was not found.")
-PositionOutOfRangeError = _define(99, "PositionOutOfRangeError", "POSITION_OUT_OF_RANGE", "",
+PositionOutOfRangeError = _define(ErrorCode.POSITION_OUT_OF_RANGE, "PositionOutOfRangeError", "",
     "Requested position is not greater than or equal to zero, and less than the size of the "
     "snapshot.")
-UnknownTopicIdError = _define(100, "UnknownTopicIdError", "UNKNOWN_TOPIC_ID", "rm",
+UnknownTopicIdError = _define(ErrorCode.UNKNOWN_TOPIC_ID, "UnknownTopicIdError", "rm",
     "This server does not host this topic ID.")
-DuplicateBrokerRegistrationError = _define(101, "DuplicateBrokerRegistrationError", "DUPLICATE_BROKER_REGISTRATION", "",
+DuplicateBrokerRegistrationError = _define(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "DuplicateBrokerRegistrationError", "",
     "This broker ID is already in use.")
-BrokerIdNotRegisteredError = _define(102, "BrokerIdNotRegisteredError", "BROKER_ID_NOT_REGISTERED", "",
+BrokerIdNotRegisteredError = _define(ErrorCode.BROKER_ID_NOT_REGISTERED, "BrokerIdNotRegisteredError", "",
     "The given broker ID was not registered.")
-InconsistentTopicIdError = _define(103, "InconsistentTopicIdError", "INCONSISTENT_TOPIC_ID", "rm",
+InconsistentTopicIdError = _define(ErrorCode.INCONSISTENT_TOPIC_ID, "InconsistentTopicIdError", "rm",
     "The log's topic ID did not match the topic ID in the request.")
-InconsistentClusterIdError = _define(104, "InconsistentClusterIdError", "INCONSISTENT_CLUSTER_ID", "",
+InconsistentClusterIdError = _define(ErrorCode.INCONSISTENT_CLUSTER_ID, "InconsistentClusterIdError", "",
     "The clusterId in the request does not match that found on the server.")
-TransactionalIdNotFoundError = _define(105, "TransactionalIdNotFoundError", "TRANSACTIONAL_ID_NOT_FOUND", "",
+TransactionalIdNotFoundError = _define(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, "TransactionalIdNotFoundError", "",
     "The transactionalId could not be found.")
-FetchSessionTopicIdError = _define(106, "FetchSessionTopicIdError", "FETCH_SESSION_TOPIC_ID_ERROR", "r",
+FetchSessionTopicIdError = _define(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR, "FetchSessionTopicIdError", "r",
     "The fetch session encountered inconsistent topic ID usage.")
-IneligibleReplicaError = _define(107, "IneligibleReplicaError", "INELIGIBLE_REPLICA", "",
+IneligibleReplicaError = _define(ErrorCode.INELIGIBLE_REPLICA, "IneligibleReplicaError", "",
     "The new ISR contains at least one ineligible replica.")
-NewLeaderElectedError = _define(108, "NewLeaderElectedError", "NEW_LEADER_ELECTED", "",
+NewLeaderElectedError = _define(ErrorCode.NEW_LEADER_ELECTED, "NewLeaderElectedError", "",
     "The AlterPartition request successfully updated the partition state but the leader has "
     "changed.")
-OffsetMovedToTieredStorageError = _define(109, "OffsetMovedToTieredStorageError", "OFFSET_MOVED_TO_TIERED_STORAGE", "",
+OffsetMovedToTieredStorageError = _define(ErrorCode.OFFSET_MOVED_TO_TIERED_STORAGE, "OffsetMovedToTieredStorageError", "",
     "The requested offset is moved to tiered storage.")
-FencedMemberEpochError = _define(110, "FencedMemberEpochError", "FENCED_MEMBER_EPOCH", "",
+FencedMemberEpochError = _define(ErrorCode.FENCED_MEMBER_EPOCH, "FencedMemberEpochError", "",
     "The member epoch is fenced by the group coordinator. The member must abandon all its "
     "partitions and rejoin.")
-UnreleasedInstanceIdError = _define(111, "UnreleasedInstanceIdError", "UNRELEASED_INSTANCE_ID", "",
+UnreleasedInstanceIdError = _define(ErrorCode.UNRELEASED_INSTANCE_ID, "UnreleasedInstanceIdError", "",
     "The instance ID is still used by another member in the consumer group. That member must "
     "leave first.")
-UnsupportedAssignorError = _define(112, "UnsupportedAssignorError", "UNSUPPORTED_ASSIGNOR", "",
+UnsupportedAssignorError = _define(ErrorCode.UNSUPPORTED_ASSIGNOR, "UnsupportedAssignorError", "",
     "The assignor or its version range is not supported by the consumer group.")
-StaleMemberEpochError = _define(113, "StaleMemberEpochError", "STALE_MEMBER_EPOCH", "",
+StaleMemberEpochError = _define(ErrorCode.STALE_MEMBER_EPOCH, "StaleMemberEpochError", "",
     "The member epoch is stale. The member must retry after receiving its updated member epoch "
     "via the ConsumerGroupHeartbeat API.")
-MismatchedEndpointTypeError = _define(114, "MismatchedEndpointTypeError", "MISMATCHED_ENDPOINT_TYPE", "",
+MismatchedEndpointTypeError = _define(ErrorCode.MISMATCHED_ENDPOINT_TYPE, "MismatchedEndpointTypeError", "",
     "The request was sent to an endpoint of the wrong type.")
-UnsupportedEndpointTypeError = _define(115, "UnsupportedEndpointTypeError", "UNSUPPORTED_ENDPOINT_TYPE", "",
+UnsupportedEndpointTypeError = _define(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, "UnsupportedEndpointTypeError", "",
     "This endpoint type is not supported yet.")
-UnknownControllerIdError = _define(116, "UnknownControllerIdError", "UNKNOWN_CONTROLLER_ID", "",
+UnknownControllerIdError = _define(ErrorCode.UNKNOWN_CONTROLLER_ID, "UnknownControllerIdError", "",
     "This controller ID is not known.")
-UnknownSubscriptionIdError = _define(117, "UnknownSubscriptionIdError", "UNKNOWN_SUBSCRIPTION_ID", "",
+UnknownSubscriptionIdError = _define(ErrorCode.UNKNOWN_SUBSCRIPTION_ID, "UnknownSubscriptionIdError", "",
     "Client sent a push telemetry request with an invalid or outdated subscription ID.")
-TelemetryTooLargeError = _define(118, "TelemetryTooLargeError", "TELEMETRY_TOO_LARGE", "",
+TelemetryTooLargeError = _define(ErrorCode.TELEMETRY_TOO_LARGE, "TelemetryTooLargeError", "",
     "Client sent a push telemetry request larger than the maximum size the broker will accept.")
-InvalidRegistrationError = _define(119, "InvalidRegistrationError", "INVALID_REGISTRATION", "",
+InvalidRegistrationError = _define(ErrorCode.INVALID_REGISTRATION, "InvalidRegistrationError", "",
     "The controller has considered the broker registration to be invalid.")
-TransactionAbortableError = _define(120, "TransactionAbortableError", "TRANSACTION_ABORTABLE", "",
+TransactionAbortableError = _define(ErrorCode.TRANSACTION_ABORTABLE, "TransactionAbortableError", "",
     "The server encountered an error with the transaction. The client can abort the transaction"
     " to continue using this transactional ID.")
-InvalidRecordStateError = _define(121, "InvalidRecordStateError", "INVALID_RECORD_STATE", "",
+InvalidRecordStateError = _define(ErrorCode.INVALID_RECORD_STATE, "InvalidRecordStateError", "",
     "The record state is invalid. The acknowledgement of delivery could not be completed.")
-ShareSessionNotFoundError = _define(122, "ShareSessionNotFoundError", "SHARE_SESSION_NOT_FOUND", "r",
+ShareSessionNotFoundError = _define(ErrorCode.SHARE_SESSION_NOT_FOUND, "ShareSessionNotFoundError", "r",
     "The share session was not found.")
-InvalidShareSessionEpochError = _define(123, "InvalidShareSessionEpochError", "INVALID_SHARE_SESSION_EPOCH", "r",
+InvalidShareSessionEpochError = _define(ErrorCode.INVALID_SHARE_SESSION_EPOCH, "InvalidShareSessionEpochError", "r",
     "The share session epoch is invalid.")
-FencedStateEpochError = _define(124, "FencedStateEpochError", "FENCED_STATE_EPOCH", "",
+FencedStateEpochError = _define(ErrorCode.FENCED_STATE_EPOCH, "FencedStateEpochError", "",
     "The coordinator rejected the request because the state epoch did not match.")
-InvalidVoterKeyError = _define(125, "InvalidVoterKeyError", "INVALID_VOTER_KEY", "",
+InvalidVoterKeyError = _define(ErrorCode.INVALID_VOTER_KEY, "InvalidVoterKeyError", "",
     "The voter key doesn't match the receiving replica's key.")
-DuplicateVoterError = _define(126, "DuplicateVoterError", "DUPLICATE_VOTER", "",
+DuplicateVoterError = _define(ErrorCode.DUPLICATE_VOTER, "DuplicateVoterError", "",
     "The voter is already part of the set of voters.")
-VoterNotFoundError = _define(127, "VoterNotFoundError", "VOTER_NOT_FOUND", "",
+VoterNotFoundError = _define(ErrorCode.VOTER_NOT_FOUND, "VoterNotFoundError", "",
     "The voter is not part of the set of voters.")
-InvalidRegularExpressionError = _define(128, "InvalidRegularExpressionError", "INVALID_REGULAR_EXPRESSION", "",
+InvalidRegularExpressionError = _define(ErrorCode.INVALID_REGULAR_EXPRESSION, "InvalidRegularExpressionError", "",
     "The regular expression is not valid.")
-RebootstrapRequiredError = _define(129, "RebootstrapRequiredError", "REBOOTSTRAP_REQUIRED", "",
+RebootstrapRequiredError = _define(ErrorCode.REBOOTSTRAP_REQUIRED, "RebootstrapRequiredError", "",
     "Client metadata is stale. The client should rebootstrap to obtain new metadata.")
-StreamsInvalidTopologyError = _define(130, "StreamsInvalidTopologyError", "STREAMS_INVALID_TOPOLOGY", "",
+StreamsInvalidTopologyError = _define(ErrorCode.STREAMS_INVALID_TOPOLOGY, "StreamsInvalidTopologyError", "",
     "The supplied topology is invalid.")
-StreamsInvalidTopologyEpochError = _define(131, "StreamsInvalidTopologyEpochError", "STREAMS_INVALID_TOPOLOGY_EPOCH", "",
+StreamsInvalidTopologyEpochError = _define(ErrorCode.STREAMS_INVALID_TOPOLOGY_EPOCH, "StreamsInvalidTopologyEpochError", "",
     "The supplied topology epoch is invalid.")
-StreamsTopologyFencedError = _define(132, "StreamsTopologyFencedError", "STREAMS_TOPOLOGY_FENCED", "",
+StreamsTopologyFencedError = _define(ErrorCode.STREAMS_TOPOLOGY_FENCED, "StreamsTopologyFencedError", "",
     "The supplied topology epoch is outdated.")
-ShareSessionLimitReachedError = _define(133, "ShareSessionLimitReachedError", "SHARE_SESSION_LIMIT_REACHED", "r",
+ShareSessionLimitReachedError = _define(ErrorCode.SHARE_SESSION_LIMIT_REACHED, "ShareSessionLimitReachedError", "r",
     "The limit of share sessions has been reached.")
-GroupDeletionFailedError = _define(134, "GroupDeletionFailedError", "GROUP_DELETION_FAILED", "",
+GroupDeletionFailedError = _define(ErrorCode.GROUP_DELETION_FAILED, "GroupDeletionFailedError", "",
     "DeleteGroups could not complete; see the error message on the per-group result for "
     "details.")
-StreamsTopologyDescriptionUpdateFailedError = _define(135, "StreamsTopologyDescriptionUpdateFailedError", "STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED", "",
+StreamsTopologyDescriptionUpdateFailedError = _define(ErrorCode.STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED, "StreamsTopologyDescriptionUpdateFailedError", "",
     "The broker could not process the topology description update; see the error message for "
     "details.")
-ControllerIdNotRegisteredError = _define(136, "ControllerIdNotRegisteredError", "CONTROLLER_ID_NOT_REGISTERED", "",
+ControllerIdNotRegisteredError = _define(ErrorCode.CONTROLLER_ID_NOT_REGISTERED, "ControllerIdNotRegisteredError", "",
     "The given controller ID was not registered.")
 
 
@@ -601,5 +753,5 @@ __all__ = [
     "NodeNotReadyError", "TooManyInFlightRequests", "StaleMetadata", "SerializationError",
     "TransactionAbortedError", "BrokerResponseError", "AuthorizationError",
     "IncompatibleBrokerVersion", "CorruptRecordException", "NotLeaderOrFollowerError",
-    "UnknownServerError", "for_code", "for_name", "error_name", "broker_error_codes",
+    "UnknownServerError", "ErrorCode", "for_code", "for_name", "error_name", "broker_error_codes",
 ] + sorted({cls.__name__ for cls in _BY_CODE.values()} - {"UnsupportedVersionError"})

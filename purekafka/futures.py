@@ -13,12 +13,11 @@ from typing import Any, Callable
 
 from purekafka import errors as Errors
 from purekafka.core.sender import BatchResult
+from purekafka.structs import TopicPartition
 
 __all__ = ["FutureRecordMetadata", "RecordMetadata", "TopicPartition", "deliver"]
 
 log = logging.getLogger("purekafka.producer")
-
-TopicPartition = namedtuple("TopicPartition", ["topic", "partition"])
 
 RecordMetadata = namedtuple("RecordMetadata", [
     "topic", "partition", "topic_partition", "offset", "timestamp", "log_start_offset",

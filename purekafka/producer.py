@@ -33,7 +33,7 @@ from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.txn_requests import GroupMetadata
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
-from purekafka.io.network import Network
+from purekafka.io.network import SocketNetwork
 from purekafka.io.thread import IOThread
 from purekafka.partitioner import BuiltInPartitioner, default_partition, make_partitioner
 from purekafka.record import CompressionType, RecordBatchBuilder
@@ -98,7 +98,7 @@ class KafkaProducer:
             buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
             retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
             random=rng.random)
-        self._network = Network(
+        self._network = SocketNetwork(
             bootstrap, self._cluster, client_id=cfg.client_id or _default_client_id(),
             request_timeout_ms=cfg.request_timeout_ms,
             max_in_flight=cfg.max_in_flight_requests_per_connection,

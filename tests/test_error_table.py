@@ -36,12 +36,14 @@ def test_table_matches_kafka_errors_enum(java):
         assert (cls.errno, cls.message) == (code, name)
         assert pe.error_name(code) == name
         assert pe.for_name(name) is cls
+        assert pe.ErrorCode(code).name == name and pe.ErrorCode[name] == code
         assert cls.retriable is (retriable == "true"), name
         assert cls.invalid_metadata is (invalid_md == "true"), name
         assert issubclass(cls, pe.AuthorizationError) is (authz == "true"), name
         assert cls.description == description, name
     # Nothing invented: every code we know, Java knows.
     assert set(table()) == java_codes
+    assert {int(c) for c in pe.ErrorCode} == java_codes
 
 
 def test_kafka_python_broker_error_names_and_codes():
@@ -159,3 +161,77 @@ def test_for_code_never_loses_a_code(code):
 def test_for_name_unknown():
     with pytest.raises(KeyError, match="NO_SUCH_ERROR"):
         pe.for_name("NO_SUCH_ERROR")
+
+
+# ---------------------------------------------------------------------------------------
+# ErrorCode: the one vocabulary of codes.
+
+def test_error_code_enum_and_table_agree():
+    assert {int(c) for c in pe.ErrorCode} == set(table())
+    for member in pe.ErrorCode:
+        cls = pe.for_code(member)
+        assert (cls.errno, cls.message) == (int(member), member.name)
+        assert pe.error_name(member) == member.name
+        assert pe.for_name(member.name) is cls
+        assert type(cls.errno) is int  # the table's errno stays a plain int
+    assert pe.ErrorCode.NOT_LEADER_OR_FOLLOWER == 6 and pe.ErrorCode.NONE == 0
+    assert pe.ErrorCode.UNSUPPORTED_VERSION == pe.UnsupportedVersionError.errno
+    assert "ErrorCode" in pe.__all__
+
+
+@given(st.integers(-(2**15), 2**15 - 1))
+def test_error_code_members_are_the_ints_on_the_wire(code):
+    # Responses carry plain ints: they must compare, hash and look up as the members do.
+    if code in table():
+        member = pe.ErrorCode(code)
+        assert member == code and hash(member) == hash(code)
+        assert code in frozenset({member}) and {member: 1}[code] == 1
+    else:
+        with pytest.raises(ValueError):
+            pe.ErrorCode(code)
+
+
+def _bare_code_comparisons(path):
+    """``x.error_code == 3``-style comparisons of an error code with a number literal."""
+    import ast
+
+    def is_code(node):
+        name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+        return name in ("code", "error_code", "errno") or name.endswith("_code") and "error" in name
+
+    def is_number(node):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(is_number(e) for e in node.elts)
+        if isinstance(node, ast.UnaryOp):
+            node = node.operand
+        return isinstance(node, ast.Constant) and type(node.value) is int
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Compare) and all(
+                isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops):
+            sides = [node.left, *node.comparators]
+            if any(is_code(s) for s in sides) and any(is_number(s) for s in sides):
+                found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_no_module_compares_error_codes_with_bare_numbers():
+    # Where broker answers are interpreted: the core, the sockets and the facade. (The
+    # codecs only check fields against their defaults; pcap "codes" are option tags.)
+    from pathlib import Path
+
+    root = Path(pe.__file__).parent
+    paths = [*(root / "core").glob("*.py"), *(root / "io").glob("*.py"),
+             *root.glob("*.py")]
+    found = [hit for path in sorted(paths) if path.name != "errors.py"
+             for hit in _bare_code_comparisons(path)]
+    assert len(paths) > 15
+    assert found == [], "compare with purekafka.errors.ErrorCode members instead"
+
+
+def test_the_bare_number_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("if resp.error_code != 0:\n    pass\nok = code in (74, 75)\n"
+                   "fine = n == 3\nalso = code >= 0\n")
+    assert _bare_code_comparisons(bad) == ["bad.py:1", "bad.py:3"]

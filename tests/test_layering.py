@@ -17,6 +17,7 @@ PKG = Path(__file__).resolve().parent.parent / "purekafka"
 
 LAYERS = {
     "purekafka.errors": 0,
+    "purekafka.structs": 0,  # plain value types (TopicPartition); import nothing of ours
     "purekafka.protocol": 1,
     "purekafka.record": 1,
     "purekafka.partitioner": 2,

@@ -26,15 +26,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from purekafka.errors import ErrorCode
 from purekafka.protocol.primitives import ZERO_UUID
 
 __all__ = ["Broker", "Cluster", "PartitionInfo", "TopicInfo"]
 
-# Error codes this module needs to tell apart (Kafka's numbering).
-_NONE = 0
-_UNKNOWN_TOPIC_OR_PARTITION = 3
-_LEADER_NOT_AVAILABLE = 5
-_RETRIABLE_TOPIC_ERRORS = frozenset({_UNKNOWN_TOPIC_OR_PARTITION, _LEADER_NOT_AVAILABLE, 7, 9, 56})
+# Topic errors after which the topic stays wanted and metadata is asked for again.
+_RETRIABLE_TOPIC_ERRORS = frozenset({
+    ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT,
+    ErrorCode.REPLICA_NOT_AVAILABLE, ErrorCode.KAFKA_STORAGE_ERROR,
+})
 
 NULL_TOPIC_ID = ZERO_UUID
 
@@ -155,13 +156,13 @@ class Cluster:
             name = t.name
             if name is None:
                 continue
-            if t.error_code != _NONE:
+            if t.error_code != ErrorCode.NONE:
                 if t.error_code in _RETRIABLE_TOPIC_ERRORS:
                     self._need_update = True
                 else:
                     errors[name] = t.error_code
                 # A retriable topic error keeps the last known partitions usable.
-                if name in self.topics and t.error_code != _UNKNOWN_TOPIC_OR_PARTITION:
+                if name in self.topics and t.error_code != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
                     topics[name] = self.topics[name]
                 continue
             parts = sorted(

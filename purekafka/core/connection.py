@@ -20,8 +20,9 @@ damaged stays in flight, for ``drain_in_flight()`` to hand back with the rest.
   header and size prefix, records the request as in flight (unless no response
   is expected: Produce with acks=0) and returns the bytes to write.
 * ``receive_data(data)`` takes whatever the socket produced (any split, any
-  merge of frames) and returns the completed ``Response`` objects, each paired
-  with the ``InFlight`` entry (and its opaque ``context``) it answers. Bodies are
+  merge of frames) and returns the completed ``core.events.Response`` events, each
+  naming its node and the ``InFlight`` entry (and its opaque ``context``) it
+  answers, ready for the driver to hand on. Bodies are
   returned undecoded, after the response header: decoding depends on the API
   and version, which the caller holds.
 * ``expired(now_ms)`` reports whether the oldest in-flight request has waited
@@ -33,11 +34,12 @@ Time is passed in as float milliseconds (``now_ms``); nothing here reads a clock
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable
 
+from purekafka.core.events import InFlight, Response
 from purekafka.errors import DecodeError, KafkaError
 
+# InFlight and Response live in core.events (the driver seam); re-exported as before.
 __all__ = ["Connection", "ConnectionProtocolError", "InFlight", "Response"]
 
 # A frame larger than this is not a Kafka response but a stream out of step (or a
@@ -56,26 +58,6 @@ class ConnectionProtocolError(KafkaError):
     def __init__(self, message: str, responses: list[Response] | None = None) -> None:
         super().__init__(message)
         self.responses: list[Response] = responses if responses is not None else []
-
-
-@dataclass(slots=True)
-class InFlight:
-    """A request written to the broker and waiting for its response."""
-
-    correlation_id: int
-    api_key: int
-    api_version: int
-    sent_ms: float
-    expect_response: bool
-    context: Any = None
-
-
-@dataclass(slots=True)
-class Response:
-    """A response frame matched to the request it answers; ``body`` follows the header."""
-
-    request: InFlight
-    body: memoryview
 
 
 HeaderEncoder = Callable[[int, int, int, "str | None", bytes], bytes]
@@ -195,7 +177,7 @@ class Connection:
                 f"does not parse: {e}"
             ) from None
         self._in_flight.popleft()
-        return Response(head, frame[start:])
+        return Response(self.node_id, head, frame[start:])
 
     # -- time and failure ------------------------------------------------------
     def expired(self, now_ms: float) -> bool:

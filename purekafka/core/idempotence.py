@@ -105,7 +105,6 @@ from purekafka.core.sequences import (
     NO_PRODUCER_EPOCH,
     NO_PRODUCER_ID,
     NO_SEQUENCE,
-    Code,
     TopicPartition,
     broker_error,
     decrement_sequence,
@@ -114,14 +113,13 @@ from purekafka.core.sequences import (
     maybe_written,
     seq_after,
 )
-from purekafka.errors import KafkaError, KafkaTimeoutError, LocalProtocolError
+from purekafka.errors import ErrorCode, KafkaError, KafkaTimeoutError, LocalProtocolError
 from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProducerIdResponse
 
 __all__ = [
     "MAX_IN_FLIGHT_PER_PARTITION",
     "NO_SEQUENCE",
     "Batch",
-    "Code",
     "Decision",
     "IdempotenceState",
     "InitDecision",
@@ -280,7 +278,7 @@ class IdempotenceState:
         """Adopt the id, or classify the error as Java's InitProducerIdHandler does."""
         self._init_in_flight = False
         code = resp.error_code
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             if resp.producer_id < 0 or resp.producer_epoch < 0:
                 return self._fatal(KafkaError(
                     f"InitProducerId returned an invalid producer id {resp.producer_id} "
@@ -293,7 +291,7 @@ class IdempotenceState:
         if is_retriable(code):
             self._init_not_before = now + self.retry_backoff_ms
             return InitDecision("retry", err)
-        if code in (Code.CLUSTER_AUTHORIZATION_FAILED, Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
+        if code in (ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
             # Java: abortable, then Sender.shouldHandleAuthorizationError fails the
             # batches and returns to UNINITIALIZED so a later send tries again.
             self._init_not_before = now + self.retry_backoff_ms
@@ -530,11 +528,11 @@ class IdempotenceState:
         bumps_before = len(self._bump)
         if can_retry and self._retry_allowed(t, error_code, log_start_offset):
             requested = len(self._bump) > bumps_before or batch.tp in self._bump
-            if error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER:
+            if error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
                 self._absent_from_gap(t)
             self._settle()
             return Decision("retry", None, requested)
-        if error_code == Code.DUPLICATE_SEQUENCE_NUMBER:
+        if error_code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
             # The broker already has it but no longer the offset (Sender.completeBatch).
             self._record_ack(batch, NO_OFFSET)
             self._finish(t)
@@ -542,7 +540,7 @@ class IdempotenceState:
             return Decision("succeed")
         tp = batch.tp
         requested = False
-        oosn = error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional
+        oosn = error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional
         if oosn:
             # Asked while the batch is still the oldest unfinished one, so that its
             # absence clears the batches behind it.
@@ -553,7 +551,7 @@ class IdempotenceState:
             self._errors.append(("abortable", err))
         if oosn:
             pass
-        elif error_code == Code.UNKNOWN_PRODUCER_ID:
+        elif error_code == ErrorCode.UNKNOWN_PRODUCER_ID:
             if self.transactional:
                 self._restart.add(tp)
             else:
@@ -571,7 +569,7 @@ class IdempotenceState:
         batch = t.batch
         tp = batch.tp
         p = self._partitions[tp]
-        if code == Code.UNKNOWN_PRODUCER_ID:
+        if code == ErrorCode.UNKNOWN_PRODUCER_ID:
             if log_start_offset == NO_OFFSET or t.reset:
                 return True  # no log start offset yet, or already restarted: just retry
             if p.last_acked_offset < log_start_offset:
@@ -585,7 +583,7 @@ class IdempotenceState:
                 self._request_bump(tp, batch.base_sequence)
                 return True
             return False
-        if code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER:
+        if code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
             unresolved = tp in self._unresolved
             is_next = batch.base_sequence == increment_sequence(p.last_acked_sequence, 1)
             if self.transactional:

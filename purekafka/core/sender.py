@@ -57,9 +57,6 @@ from purekafka.record import patch_producer_state
 
 __all__ = ["BatchResult", "Network", "Sender"]
 
-_DUPLICATE_SEQUENCE_NUMBER = 46
-_MESSAGE_TOO_LARGE = 10
-
 
 class Network(Protocol):
     """What the sender needs from the I/O layer."""
@@ -119,7 +116,6 @@ class _InitPidContext:
 
 
 _METADATA_CONTEXT = "metadata"
-_NETWORK_EXCEPTION = 13
 
 
 class Sender:
@@ -459,7 +455,7 @@ class Sender:
                     if batch.final_state is None:
                         self._retry_or_fail(batch, err, True, now_ms)
                     else:
-                        self._settle_late(batch, _NETWORK_EXCEPTION, -1)
+                        self._settle_late(batch, _errors.ErrorCode.NETWORK_EXCEPTION, -1)
             else:
                 handler = getattr(ctx, "on_disconnect", None)
                 if handler is not None:
@@ -492,13 +488,13 @@ class Sender:
             # sequence bookkeeping still needs to hear that the request is over.
             self._settle_late(batch, code, p.base_offset)
             return
-        if code == 0:
+        if code == _errors.ErrorCode.NONE:
             idem = self.idempotence
             if idem is not None and batch.base_sequence >= 0 and not idem.on_acked(batch, p.base_offset):
                 return  # already finished (expired meanwhile): never complete twice
             self._complete(batch, p.base_offset, p.log_append_time_ms, p.log_start_offset, now_ms)
             return
-        if code == _MESSAGE_TOO_LARGE and batch.record_count > 1:
+        if code == _errors.ErrorCode.MESSAGE_TOO_LARGE and batch.record_count > 1:
             # The broker's limit (max.message.bytes) is below our batch: split and resend.
             self._in_flight.pop(id(batch), None)
             parts = self.acc.split(batch, now_ms)
@@ -532,7 +528,7 @@ class Sender:
             # The sequence rules decide which errors are worth a retry (an
             # OUT_OF_ORDER_SEQUENCE_NUMBER behind a batch being retried is, though
             # not "retriable" by its code); the sender only lends its budget.
-            d = idem.on_error(batch, code if code >= 0 else _NETWORK_EXCEPTION,
+            d = idem.on_error(batch, code if code >= 0 else _errors.ErrorCode.NETWORK_EXCEPTION,
                               can_retry=self._can_retry(batch, now_ms),
                               log_start_offset=log_start_offset, message=str(exc))
             if d.action == "ignore":
@@ -552,7 +548,7 @@ class Sender:
             self.stats_retries += batch.record_count
             self.acc.reenqueue(batch, now_ms, idem.order_key)
             return
-        if code == _DUPLICATE_SEQUENCE_NUMBER:
+        if code == _errors.ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
             self._complete(batch, -1, -1, -1, now_ms)
         elif can_retry:
             self.stats_retries += batch.record_count
@@ -571,7 +567,7 @@ class Sender:
     def _settle_late(self, batch: ProducerBatch, code: int, base_offset: int) -> None:
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0 and batch.final_state == "failed":
-            if code == 0:
+            if code == _errors.ErrorCode.NONE:
                 idem.on_acked(batch, base_offset)
             else:
                 idem.on_error(batch, code, can_retry=False)

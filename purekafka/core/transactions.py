@@ -68,7 +68,7 @@ import itertools
 from typing import Any, Iterable, Mapping
 
 from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.sequences import Code, TopicPartition
+from purekafka.core.sequences import TopicPartition
 from purekafka.core.txn_requests import (
     CommittedOffset,
     CoordinatorType,
@@ -86,6 +86,7 @@ from purekafka.core.txn_requests import (
 )
 from purekafka.core.txn_responses import CoordinatorResponses, State
 from purekafka.errors import (
+    ErrorCode,
     IllegalStateError,
     KafkaError,
     ProducerFencedError,
@@ -286,7 +287,7 @@ class TransactionManager(CoordinatorResponses):
             elif kind == "abortable_or_fatal":
                 self._abortable_or_fatal(err)
             else:
-                if err.retriable or getattr(err, "errno", None) == Code.INVALID_TXN_STATE:
+                if err.retriable or getattr(err, "errno", None) == ErrorCode.INVALID_TXN_STATE:
                     wrapped = TransactionAbortableError(
                         f"Transaction Request was aborted after exhausting retries: {err}")
                     wrapped.__cause__ = err

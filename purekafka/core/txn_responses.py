@@ -12,9 +12,9 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.sequences import Code, TopicPartition, broker_error, is_retriable
+from purekafka.core.sequences import TopicPartition, broker_error, is_retriable
 from purekafka.core.txn_requests import CommittedOffset, CoordinatorType, GroupMetadata, Node, TxnRequest, TxnResult
-from purekafka.errors import IllegalStateError, KafkaError, ProducerFencedError
+from purekafka.errors import ErrorCode, IllegalStateError, KafkaError, ProducerFencedError
 from purekafka.protocol import add_offsets_to_txn as _aot
 from purekafka.protocol import add_partitions_to_txn as _apt
 from purekafka.protocol import end_txn as _end
@@ -38,10 +38,10 @@ class State(Enum):
 
 
 _ADD_PARTITIONS_RETRY_BACKOFF_MS = 20.0  # first AddPartitions meeting CONCURRENT_TRANSACTIONS
-_COORDINATOR_ERRORS = (Code.NOT_COORDINATOR, Code.COORDINATOR_NOT_AVAILABLE)
-_FENCED = (Code.INVALID_PRODUCER_EPOCH, Code.PRODUCER_FENCED)
-_INVALID_STATE_FATAL = (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.INVALID_TXN_STATE,
-                        Code.INVALID_PRODUCER_ID_MAPPING)
+_COORDINATOR_ERRORS = (ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+_FENCED = (ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED)
+_INVALID_STATE_FATAL = (ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.INVALID_TXN_STATE,
+                        ErrorCode.INVALID_PRODUCER_ID_MAPPING)
 
 
 
@@ -107,16 +107,16 @@ class CoordinatorResponses:
             code, node, message = c.error_code, Node(c.node_id, c.host, c.port), c.error_message
         else:
             code, node, message = resp.error_code, Node(resp.node_id, resp.host, resp.port), resp.error_message
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             self._coordinators[kind] = node
             req.result.succeed()
         elif is_retriable(code):
             self._reenqueue(req, now)
-        elif code == Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        elif code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
             self._fail_fatal(req, broker_error(code, self.transactional_id))
-        elif code == Code.GROUP_AUTHORIZATION_FAILED:
+        elif code == ErrorCode.GROUP_AUTHORIZATION_FAILED:
             self._fail_abortable(req, broker_error(code, f"group {req.fields['key']!r}"))
-        elif code == Code.TRANSACTION_ABORTABLE:
+        elif code == ErrorCode.TRANSACTION_ABORTABLE:
             self._fail_abortable(req, broker_error(code))
         else:
             self._fail_fatal(req, KafkaError(
@@ -125,14 +125,14 @@ class CoordinatorResponses:
 
     def _on_InitProducerId(self, req: TxnRequest, resp: _ipi.InitProducerIdResponse, now: float) -> None:
         code = resp.error_code
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             self.idempotence.set_producer(resp.producer_id, resp.producer_epoch,
                                           reset_sequences=req.fields["bump"])
             self._transition(State.READY, from_sender=True)
             req.result.succeed()
         elif self._common_error(req, code, now):
             pass
-        elif code in (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.CLUSTER_AUTHORIZATION_FAILED):
+        elif code in (ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED):
             # Abortable, then back to UNINITIALIZED so initTransactions can be called again
             # (Java InitProducerIdHandler + Sender.shouldHandleAuthorizationError).
             err = broker_error(code, self.transactional_id)
@@ -145,7 +145,7 @@ class CoordinatorResponses:
                 self._reset_to_uninitialized = err
                 if self._pending is not None:
                     self._pending[0].fail(err)
-        elif code == Code.TRANSACTION_ABORTABLE:
+        elif code == ErrorCode.TRANSACTION_ABORTABLE:
             self._fail_abortable(req, broker_error(code))
         else:
             self._fail_fatal(req, KafkaError(f"Unexpected error in InitProducerIdResponse; {broker_error(code)}"))
@@ -161,9 +161,9 @@ class CoordinatorResponses:
         unauthorized: set[str] = set()
         req.retry_backoff_ms = None
         for tp, code in sorted(errors.items()):
-            if code == Code.NONE:
+            if code == ErrorCode.NONE:
                 continue
-            if code == Code.CONCURRENT_TRANSACTIONS and not self._partitions:
+            if code == ErrorCode.CONCURRENT_TRANSACTIONS and not self._partitions:
                 # the previous transaction is still completing: try again soon
                 req.retry_backoff_ms = _ADD_PARTITIONS_RETRY_BACKOFF_MS
             if self._common_error(req, code, now):
@@ -171,12 +171,12 @@ class CoordinatorResponses:
             if code in _INVALID_STATE_FATAL:
                 self._fail_fatal(req, broker_error(code))
                 return
-            if code == Code.TOPIC_AUTHORIZATION_FAILED:
+            if code == ErrorCode.TOPIC_AUTHORIZATION_FAILED:
                 unauthorized.add(tp[0])
-            elif code == Code.UNKNOWN_PRODUCER_ID:
+            elif code == ErrorCode.UNKNOWN_PRODUCER_ID:
                 self._fail_abortable_if_possible(req, broker_error(code))
                 return
-            elif code == Code.TRANSACTION_ABORTABLE:
+            elif code == ErrorCode.TRANSACTION_ABORTABLE:
                 self._fail_abortable(req, broker_error(code))
                 return
             else:  # OPERATION_NOT_ATTEMPTED and anything unexpected
@@ -185,7 +185,7 @@ class CoordinatorResponses:
         # aborted anyway, and retried batches of the added partitions must still be sendable.
         self._pending_partitions -= set(errors) | set(req.fields["partitions"])
         if unauthorized:
-            self._fail_abortable(req, broker_error(Code.TOPIC_AUTHORIZATION_FAILED,
+            self._fail_abortable(req, broker_error(ErrorCode.TOPIC_AUTHORIZATION_FAILED,
                                                    f"topics {sorted(unauthorized)}"))
         elif has_partition_errors:
             self._fail_abortable(req, KafkaError(
@@ -197,19 +197,19 @@ class CoordinatorResponses:
 
     def _on_AddOffsetsToTxn(self, req: TxnRequest, resp: _aot.AddOffsetsToTxnResponse, now: float) -> None:
         code = resp.error_code
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             # The call completes only when TxnOffsetCommit does.
             self._enqueue(self._offset_commit_request(req.result, req.fields["offsets"], req.fields["group"]))
             self._started = True
         elif self._common_error(req, code, now):
             pass
-        elif code == Code.UNKNOWN_PRODUCER_ID:
+        elif code == ErrorCode.UNKNOWN_PRODUCER_ID:
             self._fail_abortable_if_possible(req, broker_error(code))
         elif code in _INVALID_STATE_FATAL:
             self._fail_fatal(req, broker_error(code))
-        elif code == Code.GROUP_AUTHORIZATION_FAILED:
+        elif code == ErrorCode.GROUP_AUTHORIZATION_FAILED:
             self._fail_abortable(req, broker_error(code, f"group {req.fields['group_id']!r}"))
-        elif code == Code.TRANSACTION_ABORTABLE:
+        elif code == ErrorCode.TRANSACTION_ABORTABLE:
             self._fail_abortable(req, broker_error(code))
         else:
             self._fail_fatal(req, KafkaError(f"Unexpected error in AddOffsetsToTxnResponse: {broker_error(code)}"))
@@ -221,21 +221,21 @@ class CoordinatorResponses:
             for p in topic.partitions:
                 tp = (topic.name, p.partition_index)
                 code = p.error_code
-                if code == Code.NONE:
+                if code == ErrorCode.NONE:
                     self._pending_offsets.pop(tp, None)
-                elif code in (*_COORDINATOR_ERRORS, Code.REQUEST_TIMED_OUT):
+                elif code in (*_COORDINATOR_ERRORS, ErrorCode.REQUEST_TIMED_OUT):
                     if not reloaded:
                         reloaded = True
                         self._lookup_coordinator(CoordinatorType.GROUP, group.group_id)
                 elif is_retriable(code):
                     continue  # retried with the same coordinator
-                elif code == Code.GROUP_AUTHORIZATION_FAILED:
+                elif code == ErrorCode.GROUP_AUTHORIZATION_FAILED:
                     self._fail_abortable(req, broker_error(code, f"group {group.group_id!r}"))
                     break
-                elif code in (Code.FENCED_INSTANCE_ID, Code.TRANSACTION_ABORTABLE):
+                elif code in (ErrorCode.FENCED_INSTANCE_ID, ErrorCode.TRANSACTION_ABORTABLE):
                     self._fail_abortable(req, broker_error(code))
                     break
-                elif code in (Code.UNKNOWN_MEMBER_ID, Code.ILLEGAL_GENERATION):
+                elif code in (ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION):
                     self._fail_abortable(req, KafkaError(
                         f"CommitFailedError: Transaction offset Commit failed due to consumer group "
                         f"metadata mismatch: {broker_error(code)}"))
@@ -244,7 +244,7 @@ class CoordinatorResponses:
                     self._fail_fatal(req, ProducerFencedError(
                         "There is a newer producer with the same transactionalId which fences the current one."))
                     break
-                elif code in (Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.UNSUPPORTED_FOR_MESSAGE_FORMAT):
+                elif code in (ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT):
                     self._fail_fatal(req, broker_error(code))
                     break
                 else:
@@ -265,7 +265,7 @@ class CoordinatorResponses:
     def _on_EndTxn(self, req: TxnRequest, resp: _end.EndTxnResponse, now: float) -> None:
         code = resp.error_code
         is_abort = not req.fields["committed"]
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             if resp.producer_id != -1:
                 # EndTxn v5 (TV2): the coordinator bumped the epoch (or handed out a new id).
                 self.idempotence.set_producer(resp.producer_id, resp.producer_epoch, reset_sequences=True)
@@ -274,13 +274,13 @@ class CoordinatorResponses:
             pass
         elif code in _INVALID_STATE_FATAL:
             self._fail_fatal(req, broker_error(code))
-        elif code == Code.UNKNOWN_PRODUCER_ID:
+        elif code == ErrorCode.UNKNOWN_PRODUCER_ID:
             self._fail_abortable_if_possible(req, broker_error(code))
-        elif is_abort and code == Code.TRANSACTION_ABORTABLE:
+        elif is_abort and code == ErrorCode.TRANSACTION_ABORTABLE:
             # An abort that itself meets an abortable error would loop: fatal (Java EndTxnHandler).
             err = KafkaError(f"Failed to abort transaction: {broker_error(code)}")
             self._fail_fatal(req, err)
-        elif code == Code.TRANSACTION_ABORTABLE:
+        elif code == ErrorCode.TRANSACTION_ABORTABLE:
             self._fail_abortable(req, broker_error(code))
         else:
             self._fail_fatal(req, KafkaError(f"Unhandled error in EndTxnResponse: {broker_error(code)}"))

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Mapping
 
-from purekafka.errors import DecodeError
+from purekafka.errors import DecodeError, ErrorCode
 from purekafka.protocol import api_versions as _av
 
 __all__ = ["Negotiated", "negotiate"]
-
-_UNSUPPORTED_VERSION = 35
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,11 @@ def negotiate(body: bytes, sent_version: int, modules: Mapping[int, ModuleType],
         if sent_version == 0:
             raise
         resp = _av.decode_response(body, 0)  # the short v0 error body
-    if resp.error_code == _UNSUPPORTED_VERSION and sent_version > 0:
+    if resp.error_code == ErrorCode.UNSUPPORTED_VERSION and sent_version > 0:
         theirs = resp.versions().get(_av.API_KEY)
         ver = _av.pick_version((_av.MIN_VERSION, sent_version - 1), theirs)
         return Negotiated(retry_version=0 if ver is None else ver)
-    if resp.error_code != 0:
+    if resp.error_code != ErrorCode.NONE:
         return Negotiated(error_code=resp.error_code)
     theirs_all = resp.versions()
     caps = caps or {}

@@ -1,7 +1,7 @@
 """Sockets for the producer: one connection per broker, driven by ``selectors``.
 
-``Network`` implements the ``purekafka.core.sender.Network`` protocol on real
-sockets. Each broker gets one non-blocking TCP connection, whose framing and
+``SocketNetwork`` implements the core's ``purekafka.core.sender.Network`` protocol
+on real sockets. Each broker gets one non-blocking TCP connection, whose framing and
 in-flight queue live in a sans-I/O ``core.connection.Connection``. Life of a
 connection::
 
@@ -30,12 +30,13 @@ Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
 ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 
 ``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) and returns
-what happened as ``("response", node, request, body)``, ``("sent", node, request)``
-and ``("disconnect", node, requests)`` tuples; the caller hands them to the sender.
+what happened as ``core.events`` values: ``Response(node, request, body)``,
+``Sent(node, request)`` and ``Disconnect(node, requests)``; the caller hands them to
+the sender.
 
 * **Requests without a response** (Produce with acks=0) are done when their last
-  byte is in the kernel: ``("sent", ...)`` says so. Until then they are pending:
-  a lost connection returns them with its ``disconnect`` (so they can be retried),
+  byte is in the kernel: ``Sent`` says so. Until then they are pending:
+  a lost connection returns them with its ``Disconnect`` (so they can be retried),
   and one stuck unwritten past ``request_timeout_ms`` closes the connection, as a
   request waiting for its answer would. Nothing else will ever wake the loop for
   them, so this event must never be skipped.
@@ -56,14 +57,15 @@ from collections import deque
 from typing import Any
 
 from purekafka.core.cluster import Cluster
-from purekafka.core.connection import Connection, ConnectionProtocolError, InFlight
+from purekafka.core.connection import Connection, ConnectionProtocolError
+from purekafka.core.events import Disconnect, InFlight, NetworkEvent, Response, Sent
 from purekafka.core.versions import negotiate
 from purekafka.errors import DecodeError, KafkaError
 from purekafka.protocol import api_versions as _av
 from purekafka.protocol.apis import API_BY_KEY
 from purekafka.protocol.headers import encode_request_frame, response_header_version
 
-__all__ = ["Network"]
+__all__ = ["SocketNetwork"]
 
 log = logging.getLogger("purekafka.io")
 
@@ -131,8 +133,9 @@ class _Node:
         self.registered = 0
 
 
-class Network:
-    """Non-blocking connections to every broker the producer talks to."""
+class SocketNetwork:
+    """Non-blocking connections to every broker the producer talks to: the core's
+    ``Network`` protocol on sockets."""
 
     def __init__(
         self,
@@ -168,7 +171,7 @@ class Network:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._events: list[tuple[Any, ...]] = []
+        self._events: list[NetworkEvent] = []
         self._recv_buf = bytearray(_RECV_SIZE)
         self._rand = random.Random()
         self.closed = False
@@ -209,7 +212,7 @@ class Network:
         except (OSError, ValueError) as e:  # ValueError: a name idna cannot encode
             log.warning("cannot resolve %s:%s for node %s: %s", n.host, n.port, node_id, e)
             self._backoff(n, now_ms)
-            self._events.append(("disconnect", node_id, []))
+            self._events.append(Disconnect(node_id, []))
             return
         sock.setblocking(False)
         for level, opt, val in self.socket_options:
@@ -230,7 +233,7 @@ class Network:
             sock.close()
             log.debug("connect to node %s (%s:%s) failed: %s", node_id, n.host, n.port, errno.errorcode.get(rc, rc))
             self._backoff(n, now_ms)
-            self._events.append(("disconnect", node_id, []))
+            self._events.append(Disconnect(node_id, []))
             return
         n.sock = sock
         n.state = CONNECTING
@@ -255,11 +258,11 @@ class Network:
         return n.versions.get(api_key)
 
     def least_loaded_node(self, now_ms: float) -> int | None:
-        best = None
-        best_load = None
+        best: int | None = None
+        best_load: float | None = None
         for n in self.nodes.values():
             if n.state == READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
-                load = n.conn.in_flight_count
+                load: float = n.conn.in_flight_count
                 if n.node_id < 0:
                     load += 0.5  # prefer real brokers over bootstrap aliases
                 if best_load is None or load < best_load:
@@ -272,12 +275,12 @@ class Network:
                 return n.node_id
         candidates = [nid for nid in self._known_brokers()] + [-(i + 1) for i in range(len(self.bootstrap))]
         self._rand.shuffle(candidates)
-        soonest = None
+        soonest: int | None = None
         for nid in candidates:
-            n = self.nodes.get(nid)
-            if n is None or n.next_attempt_ms <= now_ms:
+            node = self.nodes.get(nid)
+            if node is None or node.next_attempt_ms <= now_ms:
                 return nid
-            if soonest is None or n.next_attempt_ms < self.nodes[soonest].next_attempt_ms:
+            if soonest is None or node.next_attempt_ms < self.nodes[soonest].next_attempt_ms:
                 soonest = nid
         return soonest
 
@@ -304,7 +307,7 @@ class Network:
         except (BlockingIOError, InterruptedError, OSError):
             pass
 
-    def poll(self, timeout_ms: float) -> list[tuple[Any, ...]]:
+    def poll(self, timeout_ms: float) -> list[NetworkEvent]:
         """Wait up to ``timeout_ms`` for socket activity; return what happened."""
         now_ms = time.monotonic() * 1000.0
         timeout_ms = min(timeout_ms, self._housekeeping_delay(now_ms))
@@ -399,7 +402,7 @@ class Network:
                 break
             out.popleft()
             if head.request is not None:
-                self._events.append(("sent", n.node_id, head.request))
+                self._events.append(Sent(n.node_id, head.request))
         self._want_write(n, bool(out))
 
     def _want_write(self, n: _Node, on: bool) -> None:
@@ -452,14 +455,15 @@ class Network:
             if got < len(buf):
                 break
 
-    def _deliver(self, n: _Node, responses: list[Any], now_ms: float) -> bool:
+    def _deliver(self, n: _Node, responses: list[Response], now_ms: float) -> bool:
         """Queue responses for the caller (ApiVersions is ours); False if that closed ``n``."""
+        events = self._events
         for resp in responses:
             if resp.request.context is _API_VERSIONS:
                 if not self._on_api_versions(n, resp.request, resp.body, now_ms):
                     return False
             else:
-                self._events.append(("response", n.node_id, resp.request, resp.body))
+                events.append(resp)
         return True
 
     # -- ApiVersions -----------------------------------------------------------------
@@ -530,7 +534,7 @@ class Network:
                     n.node_id, n.host, n.port, reason)
         if n.state == DISCONNECTED:
             if lost:  # closed already (an earlier damaged answer): only these are news
-                self._events.append(("disconnect", n.node_id, list(lost)))
+                self._events.append(Disconnect(n.node_id, list(lost)))
             return
         self._close(n, now_ms, reason, lost=lost, logged=True)
 
@@ -566,7 +570,7 @@ class Network:
                 log.info("node %s (%s:%s): %s", n.node_id, n.host, n.port, reason)
         if reason is not None or reqs:
             # An idle close is no news for the sender (a refresh would reconnect).
-            self._events.append(("disconnect", n.node_id, reqs))
+            self._events.append(Disconnect(n.node_id, reqs))
 
     def close(self) -> None:
         """Close every socket, the selector and the wakeup pair."""

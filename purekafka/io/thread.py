@@ -8,7 +8,7 @@ never waits on the network), then the network's results fed back to the sender
 *outside* the lock: that is where futures complete and user callbacks run, so
 a slow callback delays the I/O thread but never blocks ``send()``.
 
-``send()`` wakes the thread (``Network.wakeup``) when it opens a new batch, as
+``send()`` wakes the thread (``SocketNetwork.wakeup``) when it opens a new batch, as
 kafka-python and Java do; between wakeups the thread sleeps for exactly as long
 as the sender asked (linger, backoff, metadata age, request timeouts).
 
@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from purekafka.core.accumulator import Accumulator
+from purekafka.core.events import Disconnect, NetworkEvent, Response, Sent
 from purekafka.core.sender import BatchResult, Sender
 from purekafka.errors import KafkaError
-from purekafka.io.network import Network
+from purekafka.io.network import SocketNetwork
 
 __all__ = ["IOThread"]
 
@@ -39,7 +40,7 @@ class IOThread(threading.Thread):
     def __init__(
         self,
         sender: Sender,
-        network: Network,
+        network: SocketNetwork,
         accumulator: Accumulator,
         lock: threading.Condition,
         deliver: Callable[[list[BatchResult]], None],
@@ -110,8 +111,8 @@ class IOThread(threading.Thread):
                 with cond:
                     now = time.monotonic() * 1000.0
                     self.poll_deadline = now  # awake: no wakeup needed until the next poll
-                    for item in results:
-                        self._dispatch(item, now)
+                    for event in results:
+                        self._dispatch(event, now)
                     events = sender.pop_events()
                     cond.notify_all()
                 if events:
@@ -133,26 +134,26 @@ class IOThread(threading.Thread):
             with cond:
                 cond.notify_all()
 
-    def _dispatch(self, item: tuple[Any, ...], now: float) -> None:
-        sender = self.sender
-        if item[0] == "response":
-            _, node, request, body = item
+    def _dispatch(self, event: NetworkEvent, now: float) -> None:
+        """Hand one network event to the sender (the lock is held)."""
+        # Response first: it is nearly every event.
+        if isinstance(event, Response):
             try:
-                sender.on_response(node, request, body, now)
+                self.sender.on_response(event.node, event.request, event.body, now)
             except Exception as e:  # noqa: BLE001 - nothing a broker sends may stop this thread
                 # A body that does not parse (DecodeError), or one that does but that a
                 # handler chokes on: either way this stream cannot be trusted. The request
                 # is then lost with its connection (outcome unknown, retried as after a
                 # disconnect), reported by the network's next poll.
                 if not isinstance(e, KafkaError):
-                    log.warning("node %s: handling a response failed", node, exc_info=True)
-                self.network.close_broken(node, f"{type(e).__name__}: {e}", [request])
-        elif item[0] == "sent":
-            _, node, request = item
-            sender.on_sent(node, request, now)
+                    log.warning("node %s: handling a response failed", event.node, exc_info=True)
+                self.network.close_broken(event.node, f"{type(e).__name__}: {e}", [event.request])
+        elif isinstance(event, Sent):
+            self.sender.on_sent(event.node, event.request, now)
+        elif isinstance(event, Disconnect):
+            self.sender.on_disconnect(event.node, event.requests, now)
         else:
-            _, node, requests = item
-            sender.on_disconnect(node, requests, now)
+            raise TypeError(f"not a network event: {event!r}")
 
     def _fail_everything(self, exc: BaseException, now: float) -> None:
         """Fail queued and in-flight batches (forced close or crash)."""

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from purekafka.core.cluster import Cluster
+from purekafka.errors import ErrorCode
 from purekafka.protocol import metadata as md
 
 
@@ -56,7 +59,23 @@ def test_topic_errors() -> None:
     c = Cluster([("localhost", 9092)])
     c.add_topic("gone")
     c.add_topic("secret")
-    c.update(_response([("gone", 3, []), ("secret", 29, [])]), now_ms=0)
+    c.update(_response([("gone", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []),
+                        ("secret", ErrorCode.TOPIC_AUTHORIZATION_FAILED, [])]), now_ms=0)
     assert c.partition_count("gone") is None
     assert "gone" not in c.topic_errors and c.ttl_ms(1000) == 0  # retriable: ask again
-    assert c.topic_errors == {"secret": 29}
+    assert c.topic_errors == {"secret": ErrorCode.TOPIC_AUTHORIZATION_FAILED}
+
+
+@pytest.mark.parametrize("code, retried", [
+    (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, True), (ErrorCode.LEADER_NOT_AVAILABLE, True),
+    (ErrorCode.REQUEST_TIMED_OUT, True), (ErrorCode.REPLICA_NOT_AVAILABLE, True),
+    (ErrorCode.KAFKA_STORAGE_ERROR, True), (ErrorCode.INVALID_TOPIC_EXCEPTION, False),
+    (ErrorCode.TOPIC_AUTHORIZATION_FAILED, False), (ErrorCode.UNKNOWN_SERVER_ERROR, False),
+])
+def test_which_topic_errors_are_asked_again(code: ErrorCode, retried: bool) -> None:
+    c = Cluster([("localhost", 9092)], metadata_max_age_ms=10_000)
+    c.add_topic("t")
+    c.update_started(0)
+    c.update(_response([("t", code, [])]), now_ms=0)
+    assert ("t" in c.topic_errors) is not retried
+    assert (c.ttl_ms(1000) == 0) is retried  # asked for again, not only at the max age

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from purekafka.core.connection import Connection, ConnectionProtocolError
+from purekafka.core.events import Response
 from purekafka.protocol.headers import (
     decode_request_header,
     decode_response_header,
@@ -63,6 +64,8 @@ def test_responses_match_requests_for_any_split_of_the_stream(reqs, cuts) -> Non
         got.extend(c.receive_data(stream[a:b]))
     assert [g.request for g in got] == sent
     assert [bytes(g.body) for g in got] == [r.context for r in sent]
+    # Ready to hand on as they are: the driver's Response events, naming their node.
+    assert all(type(g) is Response and g.node == 1 for g in got)
     assert c.in_flight_count == 0
 
 

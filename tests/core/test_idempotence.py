@@ -17,12 +17,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from purekafka.core.idempotence import (
     EPOCH_MAX,
     INT32_MAX,
-    Code,
     IdempotenceState,
     decrement_sequence,
     increment_sequence,
 )
-from purekafka.errors import KafkaError, LocalProtocolError
+from purekafka.errors import ErrorCode, KafkaError, LocalProtocolError
 from purekafka.protocol.init_producer_id import InitProducerIdResponse
 
 A = ("a", 0)
@@ -116,7 +115,7 @@ def test_init_producer_id_retriable_error_backs_off() -> None:
     s = IdempotenceState(retry_backoff_ms=100)
     s.init_producer_id_request()
     d = s.handle_init_producer_id_response(
-        InitProducerIdResponse(error_code=Code.COORDINATOR_LOAD_IN_PROGRESS), 1000)
+        InitProducerIdResponse(error_code=ErrorCode.COORDINATOR_LOAD_IN_PROGRESS), 1000)
     assert d.action == "retry"
     assert not s.needs_producer_id(1050) and s.needs_producer_id(1100)
     s.init_producer_id_request()
@@ -130,13 +129,13 @@ def test_init_producer_id_authorization_error_aborts_batches_and_retries_later()
     s = IdempotenceState()
     s.init_producer_id_request()
     d = s.handle_init_producer_id_response(
-        InitProducerIdResponse(error_code=Code.CLUSTER_AUTHORIZATION_FAILED), 0)
+        InitProducerIdResponse(error_code=ErrorCode.CLUSTER_AUTHORIZATION_FAILED), 0)
     assert d.action == "abort_batches" and isinstance(d.error, KafkaError)
     assert s.fatal_error is None and s.needs_producer_id(1000)
 
 
-@pytest.mark.parametrize("code", [Code.PRODUCER_FENCED, Code.INVALID_PRODUCER_EPOCH,
-                                  Code.UNSUPPORTED_VERSION, Code.INVALID_TRANSACTION_TIMEOUT])
+@pytest.mark.parametrize("code", [ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH,
+                                  ErrorCode.UNSUPPORTED_VERSION, ErrorCode.INVALID_TRANSACTION_TIMEOUT])
 def test_init_producer_id_other_errors_are_fatal(code: int) -> None:
     # InitProducerIdHandler: fenced -> fatal ProducerFenced; anything unexpected -> fatal
     s = IdempotenceState()
@@ -195,14 +194,14 @@ def test_ack_is_counted_once() -> None:
     assert s.on_acked(b, 100) is True
     assert s.last_acked_sequence(A) == 9
     assert s.on_acked(b, 100) is False
-    assert s.on_error(b, Code.NETWORK_EXCEPTION).action == "ignore"
+    assert s.on_error(b, ErrorCode.NETWORK_EXCEPTION).action == "ignore"
 
 
 def test_duplicate_sequence_is_success_without_offset() -> None:
     # Sender.completeBatch: DUPLICATE_SEQUENCE_NUMBER -> completeBatch (success)
     s = ready()
     b = send(s, A, 10)
-    d = s.on_error(b, Code.DUPLICATE_SEQUENCE_NUMBER)
+    d = s.on_error(b, ErrorCode.DUPLICATE_SEQUENCE_NUMBER)
     assert d.action == "succeed" and s.last_acked_sequence(A) == 9 and not s.unfinished(A)
 
 
@@ -212,9 +211,9 @@ def test_retry_goes_out_before_later_batches() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 1), send(s, A, 1)
-    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert s.on_error(b2, ErrorCode.NOT_LEADER_OR_FOLLOWER).action == "retry"
     assert not s.can_resend(b2)  # b1 is older and unfinished
-    assert s.on_error(b1, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert s.on_error(b1, ErrorCode.NOT_LEADER_OR_FOLLOWER).action == "retry"
     assert s.can_resend(b1) and not s.can_resend(b2)
     assert s.order_key(b1) == 0 and s.order_key(b2) == 1
     s.resend(b1)
@@ -231,12 +230,12 @@ def test_non_retriable_error_fails_batch_and_bumps_epoch() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 2), send(s, A, 3)
-    d = s.on_error(b1, Code.MESSAGE_TOO_LARGE, can_retry=False)
+    d = s.on_error(b1, ErrorCode.MESSAGE_TOO_LARGE, can_retry=False)
     assert d.action == "fail" and d.bump_requested
     assert s.bump_pending and not s.can_send(A) and s.can_send(B)  # only A waits
     # b2 is still on the wire with its old stamp: the bump waits for it.
     assert s.producer_epoch == 0 and b2.stamp == (1000, 0, 3)
-    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d2 = s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d2.action == "retry"
     assert s.producer_epoch == 1 and b2.stamp == (1000, 1, 0)  # restamped from 0
     assert s.next_sequence(A) == 3 and s.can_resend(b2)
@@ -248,10 +247,10 @@ def test_oosn_on_the_next_batch_bumps_epoch_and_restarts_sequences() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    d1 = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d1 = s.on_error(b1, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d1.action == "retry" and d1.bump_requested
     assert s.producer_epoch == 0  # b2 still on the wire
-    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d2 = s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d2.action == "retry"
     assert s.producer_epoch == 1 and s.epoch_bumps == 1
     assert b1.stamp == (1000, 1, 0) and b2.stamp == (1000, 1, 5)
@@ -262,7 +261,7 @@ def test_oosn_on_a_later_batch_retries_without_bump() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    d = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d = s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d.action == "retry" and not d.bump_requested and not s.bump_pending
     assert s.on_acked(b1, 0)
     s.resend(b2)
@@ -273,7 +272,7 @@ def test_oosn_when_retries_are_exhausted_fails_and_bumps() -> None:
     # handleFailedBatch: OutOfOrderSequenceException && !transactional -> epoch bump
     s = ready()
     b1 = send(s, A, 5)
-    d = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
+    d = s.on_error(b1, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
     assert d.action == "fail" and d.bump_requested
     assert s.producer_epoch == 1 and s.can_send(A)
     assert send(s, A, 1).stamp == (1000, 1, 0)
@@ -284,7 +283,7 @@ def test_oosn_when_retries_are_exhausted_fails_and_bumps() -> None:
 def test_unknown_producer_id_without_log_start_offset_just_retries() -> None:
     s = ready()
     b = send(s, A, 5)
-    d = s.on_error(b, Code.UNKNOWN_PRODUCER_ID, log_start_offset=-1)
+    d = s.on_error(b, ErrorCode.UNKNOWN_PRODUCER_ID, log_start_offset=-1)
     assert d.action == "retry" and not s.bump_pending and b.stamp == (1000, 0, 0)
 
 
@@ -293,7 +292,7 @@ def test_unknown_producer_id_after_retention_bumps_epoch() -> None:
     b1 = send(s, A, 5)
     assert s.on_acked(b1, 100)  # last acked offset 104
     b2 = send(s, A, 5)
-    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=200)
+    d = s.on_error(b2, ErrorCode.UNKNOWN_PRODUCER_ID, log_start_offset=200)
     assert d.action == "retry" and d.bump_requested
     assert b2.stamp == (1000, 1, 0)
 
@@ -303,28 +302,28 @@ def test_unknown_producer_id_otherwise_bumps_for_idempotent_producer() -> None:
     b1 = send(s, A, 5)
     assert s.on_acked(b1, 100)
     b2 = send(s, A, 5)
-    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=50)
+    d = s.on_error(b2, ErrorCode.UNKNOWN_PRODUCER_ID, log_start_offset=50)
     assert d.action == "retry" and d.bump_requested and b2.stamp == (1000, 1, 0)
 
 
 # -- fencing and fatal errors (maybeTransitionToErrorState) -------------------------------------
 
-@pytest.mark.parametrize("code", [Code.PRODUCER_FENCED, Code.CLUSTER_AUTHORIZATION_FAILED,
-                                  Code.UNSUPPORTED_VERSION, Code.INVALID_PRODUCER_ID_MAPPING])
+@pytest.mark.parametrize("code", [ErrorCode.PRODUCER_FENCED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+                                  ErrorCode.UNSUPPORTED_VERSION, ErrorCode.INVALID_PRODUCER_ID_MAPPING])
 def test_fatal_batch_errors_poison_the_producer(code: int) -> None:
     s = ready()
     b1, b2 = send(s, A, 1), send(s, B, 1)
     d = s.on_error(b1, code)
     assert d.action == "fail" and s.fatal_error is d.error
     assert not s.can_send(A) and not s.can_send(B)
-    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).error is s.fatal_error
+    assert s.on_error(b2, ErrorCode.NOT_LEADER_OR_FOLLOWER).error is s.fatal_error
 
 
 def test_invalid_producer_epoch_fails_batch_and_bumps_for_idempotent_producer() -> None:
     # Not in maybeTransitionToErrorState's fatal list; handleFailedBatch adjusts -> bump
     s = ready()
     b = send(s, A, 1)
-    d = s.on_error(b, Code.INVALID_PRODUCER_EPOCH, can_retry=True)
+    d = s.on_error(b, ErrorCode.INVALID_PRODUCER_EPOCH, can_retry=True)
     assert d.action == "fail" and d.bump_requested and s.fatal_error is None
     assert s.producer_epoch == 1
 
@@ -335,7 +334,7 @@ def test_expired_batch_resolved_by_a_later_ack() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    assert s.on_error(b1, Code.REQUEST_TIMED_OUT).action == "retry"
+    assert s.on_error(b1, ErrorCode.REQUEST_TIMED_OUT).action == "retry"
     assert s.on_expired(b1) and s.is_unresolved(A)
     assert not s.can_send(A)
     assert s.on_acked(b2, 10)  # b2 (5..9) stored, so b1 was stored too
@@ -348,7 +347,7 @@ def test_expired_batch_with_nothing_after_it_bumps_epoch() -> None:
     b0 = send(s, A, 2)
     assert s.on_acked(b0, 0)
     b1 = send(s, A, 5)
-    assert s.on_error(b1, Code.REQUEST_TIMED_OUT).action == "retry"
+    assert s.on_error(b1, ErrorCode.REQUEST_TIMED_OUT).action == "retry"
     assert s.on_expired(b1)
     assert s.producer_epoch == 1 and not s.is_unresolved(A)
     assert send(s, A, 1).stamp == (1000, 1, 0)
@@ -369,9 +368,9 @@ def test_refusal_before_append_without_retry_budget_bumps() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    d = s.on_error(b1, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
+    d = s.on_error(b1, ErrorCode.NOT_ENOUGH_REPLICAS, can_retry=False)
     assert d.action == "fail" and d.bump_requested and not s.is_unresolved(A)
-    assert s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"
+    assert s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"
     assert b2.stamp == (1000, 1, 0)
 
 
@@ -379,10 +378,10 @@ def test_retriable_error_without_retry_budget_marks_unresolved() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 5), send(s, A, 5)
-    d = s.on_error(b1, Code.REQUEST_TIMED_OUT, can_retry=False)
+    d = s.on_error(b1, ErrorCode.REQUEST_TIMED_OUT, can_retry=False)
     assert d.action == "fail" and s.is_unresolved(A)
     # b2 then meets the gap: OOSN on the batch right after the unresolved one bumps
-    d2 = s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d2 = s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d2.action == "retry" and d2.bump_requested
     assert b2.stamp == (1000, 1, 0)
 
@@ -391,7 +390,7 @@ def test_other_partitions_move_to_the_new_epoch_after_their_batches_finish() -> 
     # RecordAccumulator.shouldStopDrainBatchesForPartition: stale epoch with in-flight batches
     s = ready()
     a1, b1 = send(s, A, 1), send(s, B, 3)
-    s.on_error(a1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
+    s.on_error(a1, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, can_retry=False)
     assert s.producer_epoch == 1
     assert not s.can_send(B)  # b1 still unfinished under epoch 0
     assert s.on_acked(b1, 0)
@@ -403,7 +402,7 @@ def test_epoch_exhausted_fetches_a_new_producer_id() -> None:
     # bumpIdempotentProducerEpoch: epoch == Short.MAX_VALUE -> resetIdempotentProducerId
     s = ready(epoch=EPOCH_MAX)
     b1 = send(s, A, 4)
-    d = s.on_error(b1, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d = s.on_error(b1, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d.action == "retry"
     assert not s.has_producer_id and s.needs_producer_id(0) and not s.can_resend(b1)
     s.init_producer_id_request()
@@ -430,7 +429,7 @@ def test_transactional_oosn_on_next_batch_is_an_abortable_error() -> None:
     assert not s.needs_producer_id(0)
     s.set_producer(5, 0, reset_sequences=True)
     b = send(s, A, 3)
-    d = s.on_error(b, Code.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    d = s.on_error(b, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d.action == "fail" and not s.bump_pending
     kinds = [k for k, _ in s.take_errors()]
     assert kinds == ["abortable"]
@@ -442,8 +441,8 @@ def test_transactional_rejected_batch_shifts_later_sequences_down() -> None:
     s.set_producer(5, 0, reset_sequences=True)
     warm(s, A)
     b1, b2 = send(s, A, 3), send(s, A, 4)
-    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
-    d = s.on_error(b1, Code.INVALID_RECORD, can_retry=False)
+    assert s.on_error(b2, ErrorCode.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    d = s.on_error(b1, ErrorCode.INVALID_RECORD, can_retry=False)
     assert d.action == "fail"
     assert b2.stamp == (5, 0, 1) and s.next_sequence(A) == 5
 
@@ -454,7 +453,7 @@ def test_transactional_unknown_producer_id_after_retention_restarts_at_zero() ->
     b1 = send(s, A, 3)
     s.on_acked(b1, 10)
     b2 = send(s, A, 3)
-    d = s.on_error(b2, Code.UNKNOWN_PRODUCER_ID, log_start_offset=100)
+    d = s.on_error(b2, ErrorCode.UNKNOWN_PRODUCER_ID, log_start_offset=100)
     assert d.action == "retry" and b2.stamp == (5, 0, 0) and s.producer_epoch == 0
 
 
@@ -462,14 +461,14 @@ def test_transactional_unknown_producer_id_after_retention_restarts_at_zero() ->
 
 TPS = [("t", 0), ("t", 1), ("u", 0)]
 ERROR_CODES = [
-    Code.NOT_LEADER_OR_FOLLOWER, Code.REQUEST_TIMED_OUT, Code.NETWORK_EXCEPTION,
-    Code.OUT_OF_ORDER_SEQUENCE_NUMBER, Code.DUPLICATE_SEQUENCE_NUMBER, Code.UNKNOWN_PRODUCER_ID,
-    Code.INVALID_PRODUCER_EPOCH, Code.MESSAGE_TOO_LARGE, Code.INVALID_RECORD,
-    Code.NOT_ENOUGH_REPLICAS, Code.TOPIC_AUTHORIZATION_FAILED, Code.PRODUCER_FENCED,
-    Code.CLUSTER_AUTHORIZATION_FAILED,
+    ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION,
+    ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.DUPLICATE_SEQUENCE_NUMBER, ErrorCode.UNKNOWN_PRODUCER_ID,
+    ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.INVALID_RECORD,
+    ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.PRODUCER_FENCED,
+    ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
 ]
-INIT_CODES = [0, 0, 0, Code.COORDINATOR_NOT_AVAILABLE, Code.CLUSTER_AUTHORIZATION_FAILED,
-              Code.PRODUCER_FENCED]
+INIT_CODES = [0, 0, 0, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+              ErrorCode.PRODUCER_FENCED]
 
 
 @dataclass
@@ -535,9 +534,9 @@ class IdempotenceMachine(RuleBasedStateMachine):
             InitProducerIdResponse(error_code=code, producer_id=self.next_pid, producer_epoch=epoch), 0)
         if code == 0:
             assert d.action == "ok" and self.s.producer_id == self.next_pid
-        elif code == Code.PRODUCER_FENCED:
+        elif code == ErrorCode.PRODUCER_FENCED:
             assert d.action == "fatal"
-        elif code == Code.CLUSTER_AUTHORIZATION_FAILED:
+        elif code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED:
             assert d.action == "abort_batches"
         else:
             assert d.action == "retry"
@@ -599,7 +598,7 @@ class IdempotenceMachine(RuleBasedStateMachine):
             if d.action == "fail":
                 assert d.error is not None
             else:
-                assert code == Code.DUPLICATE_SEQUENCE_NUMBER
+                assert code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER
             self._finish(sent.batch)
 
     @precondition(lambda self: self.m.on_wire)
@@ -608,7 +607,7 @@ class IdempotenceMachine(RuleBasedStateMachine):
         # a lost connection is NETWORK_EXCEPTION for every batch it carried
         sent = self._take_wire(i)
         was_done = id(sent.batch) in self.m.completed
-        d = self.s.on_error(sent.batch, Code.NETWORK_EXCEPTION, can_retry=True)
+        d = self.s.on_error(sent.batch, ErrorCode.NETWORK_EXCEPTION, can_retry=True)
         if was_done:
             assert d.action == "ignore"
         elif d.action == "retry":
@@ -726,23 +725,23 @@ class ModelPartition:
         if entry is not None:
             cur_epoch, cur_last, cache = entry
             if epoch < cur_epoch:
-                return Code.INVALID_PRODUCER_EPOCH, -1
+                return ErrorCode.INVALID_PRODUCER_EPOCH, -1
             if epoch == cur_epoch:
                 for f, l_, off in cache:
                     if (f, l_) == (first, last):
-                        return Code.NONE, off  # a duplicate: the original offset
+                        return ErrorCode.NONE, off  # a duplicate: the original offset
                 if first != increment_sequence(cur_last, 1):
-                    return Code.OUT_OF_ORDER_SEQUENCE_NUMBER, -1
+                    return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, -1
             elif first != 0:
-                return Code.OUT_OF_ORDER_SEQUENCE_NUMBER, -1  # a new epoch starts at 0
+                return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, -1  # a new epoch starts at 0
         # (a producer the partition has no state for may start at any sequence)
         if reject:
-            return Code.INVALID_RECORD, -1  # refused for its content, nothing written
+            return ErrorCode.INVALID_RECORD, -1  # refused for its content, nothing written
         cache = [] if entry is None or entry[0] != epoch else entry[2]
         offset = len(self.log)
         self.log.append(uid)
         self.producers[pid] = (epoch, last, (cache + [(first, last, offset)])[-5:])
-        return Code.NONE, offset
+        return ErrorCode.NONE, offset
 
 
 class Ticket(FakeBatch):
@@ -794,7 +793,7 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
                 self.wire.append((b, b.stamp, False))
 
     def _outcome(self, b: Ticket, code: int, offset: int, retry_budget: bool) -> None:
-        if code == Code.NONE:
+        if code == ErrorCode.NONE:
             if self.s.on_acked(b, offset):
                 self.stored.add(b.uid)
             return
@@ -803,14 +802,14 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
             self.waiting.append(b)
         elif d.action == "succeed":
             self.stored.add(b.uid)
-        elif d.action == "fail" and code == Code.INVALID_RECORD:
+        elif d.action == "fail" and code == ErrorCode.INVALID_RECORD:
             self.failed_for_sure.add(b.uid)
 
     def _break_connection(self, budget: bool) -> None:
         """The connection died: every request still on it is lost unprocessed."""
         lost, self.wire = self.wire, []
         for b, _, _ in lost:
-            self._outcome(b, Code.NETWORK_EXCEPTION, -1, budget)
+            self._outcome(b, ErrorCode.NETWORK_EXCEPTION, -1, budget)
 
     @precondition(lambda self: self.wire)
     @rule(fate=st.sampled_from(["ok", "ok", "ok", "ok", "request lost", "answer lost", "timeout",
@@ -819,28 +818,28 @@ class ExactlyOnceMachine(RuleBasedStateMachine):
     def deliver(self, fate, retry_budget) -> None:
         b, stamp, _ = self.wire.pop(0)  # one connection: first sent, first processed
         if fate == "request lost":
-            self._outcome(b, Code.NETWORK_EXCEPTION, -1, retry_budget)
+            self._outcome(b, ErrorCode.NETWORK_EXCEPTION, -1, retry_budget)
             self._break_connection(retry_budget)
             return
         if fate == "not leader":
             # Leadership moved: this broker refuses every request for the partition it still holds.
-            self._outcome(b, Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+            self._outcome(b, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
             for other in [w for w in self.wire if w[0].tp == b.tp]:
                 self.wire.remove(other)
-                self._outcome(other[0], Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+                self._outcome(other[0], ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
             return
         if fate == "not ready":
             # Refused before the append, this request only: a partition just created, whose
             # leader takes writes a moment later (the requests behind it may be stored).
-            self._outcome(b, Code.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
+            self._outcome(b, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, retry_budget)
             return
         code, offset = self.broker[b.tp].append(*stamp, b.record_count, b.uid, reject=(fate == "reject"))
         if fate == "answer lost":
-            self._outcome(b, Code.NETWORK_EXCEPTION, -1, retry_budget)
+            self._outcome(b, ErrorCode.NETWORK_EXCEPTION, -1, retry_budget)
             self._break_connection(retry_budget)
             return
-        if fate == "timeout" and code == Code.NONE:
-            code, offset = Code.REQUEST_TIMED_OUT, -1  # stored, but acks=all timed out
+        if fate == "timeout" and code == ErrorCode.NONE:
+            code, offset = ErrorCode.REQUEST_TIMED_OUT, -1  # stored, but acks=all timed out
         self._outcome(b, code, offset, retry_budget)
 
     @rule(i=st.integers(0, 20))
@@ -980,14 +979,14 @@ def test_regression_refusal_before_append_keeps_may_be_stored() -> None:
     s = ready()
     warm(s, A)
     b1, b2 = send(s, A, 1), send(s, A, 1)
-    assert s.on_error(b1, Code.INVALID_RECORD).action == "fail"  # refused for sure: a gap
-    assert s.on_error(b2, Code.NETWORK_EXCEPTION).action == "retry"  # may be stored
+    assert s.on_error(b1, ErrorCode.INVALID_RECORD).action == "fail"  # refused for sure: a gap
+    assert s.on_error(b2, ErrorCode.NETWORK_EXCEPTION).action == "retry"  # may be stored
     s.resend(b2)  # the probe, with its old stamp ...
-    assert s.on_error(b2, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"  # ... refused before the append
+    assert s.on_error(b2, ErrorCode.NOT_LEADER_OR_FOLLOWER).action == "retry"  # ... refused before the append
     assert s.bump_pending and s.producer_epoch == 0 and b2.stamp == (1000, 0, 2)
     assert s.can_resend(b2)  # probed again, still with its old stamp
     s.resend(b2)
-    assert s.on_error(b2, Code.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"  # absent: now bump
+    assert s.on_error(b2, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER).action == "retry"  # absent: now bump
     assert s.producer_epoch == 1 and b2.stamp == (1000, 1, 0)
 
 
@@ -1006,7 +1005,7 @@ def test_regression_first_batch_refused_before_append_never_overtaken() -> None:
     s = ready()
     b0 = send(s, A, 1)
     assert not s.can_send(A)  # alone until acknowledged
-    assert s.on_error(b0, Code.NOT_LEADER_OR_FOLLOWER).action == "retry"
+    assert s.on_error(b0, ErrorCode.NOT_LEADER_OR_FOLLOWER).action == "retry"
     assert not s.can_send(A)
     s.resend(b0)
     assert s.on_acked(b0, 0)

@@ -12,7 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from purekafka.core.idempotence import Code, IdempotenceState
+from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.transactions import (
     TRANSITIONS,
     CoordinatorType,
@@ -22,6 +22,7 @@ from purekafka.core.transactions import (
     TxnRequest,
 )
 from purekafka.errors import (
+    ErrorCode,
     IllegalStateError,
     KafkaError,
     ProducerFencedError,
@@ -205,7 +206,7 @@ def test_send_offsets_tv1_adds_offsets_then_commits_them_to_the_group_coordinato
              for t in msg.topics for p in t.partitions}
     assert parts == {TP: (10, "", -1), TP2: (20, "meta", 4)}
     # TP2 meets a retriable error: only it is sent again (Java TxnOffsetCommitHandler)
-    reply(tm, req, toc_response({TP: 0, TP2: Code.COORDINATOR_LOAD_IN_PROGRESS}), now=0)
+    reply(tm, req, toc_response({TP: 0, TP2: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS}), now=0)
     assert not result.done and tm.next_request(50, False) is None
     req = next_req(tm, now=100)
     msg = req.build(req.version)
@@ -227,7 +228,7 @@ def test_not_coordinator_rediscovers_then_retries_after_backoff() -> None:
     tm = in_txn_with_partition()
     result = tm.begin_commit()
     req = next_req(tm)
-    reply(tm, req, end.EndTxnResponse(error_code=Code.NOT_COORDINATOR), now=1000)
+    reply(tm, req, end.EndTxnResponse(error_code=ErrorCode.NOT_COORDINATOR), now=1000)
     assert tm.coordinator(CoordinatorType.TRANSACTION) is None
     find = next_req(tm, now=1000)
     assert find.kind == "FindCoordinator"
@@ -245,13 +246,13 @@ def test_concurrent_transactions_on_first_add_partitions_retries_quickly() -> No
     tm.begin()
     tm.maybe_add_partition(TP)
     req = next_req(tm)
-    reply(tm, req, apt_response({TP: Code.CONCURRENT_TRANSACTIONS}), now=0)
+    reply(tm, req, apt_response({TP: ErrorCode.CONCURRENT_TRANSACTIONS}), now=0)
     assert tm.next_request_delay(0) == 20
     req = next_req(tm, now=20)
     reply(tm, req, apt_response({TP: 0}))
     tm.maybe_add_partition(TP2)
     req = next_req(tm)
-    reply(tm, req, apt_response({TP2: Code.CONCURRENT_TRANSACTIONS}), now=0)
+    reply(tm, req, apt_response({TP2: ErrorCode.CONCURRENT_TRANSACTIONS}), now=0)
     assert tm.next_request_delay(0) == 100  # not the first partition any more
 
 
@@ -282,7 +283,7 @@ def test_version_mismatch_is_fatal() -> None:
 
 # -- fencing and fatal errors ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("code", [Code.PRODUCER_FENCED, Code.INVALID_PRODUCER_EPOCH])
+@pytest.mark.parametrize("code", [ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH])
 @pytest.mark.parametrize("where", ["InitProducerId", "AddPartitionsToTxn", "EndTxn", "TxnOffsetCommit"])
 def test_fencing_is_fatal_producer_fenced(code: int, where: str) -> None:
     # every handler: INVALID_PRODUCER_EPOCH or PRODUCER_FENCED -> fatalError(ProducerFencedException)
@@ -332,8 +333,8 @@ def test_fencing_is_fatal_producer_fenced(code: int, where: str) -> None:
     assert tm.state is State.FATAL_ERROR and tm.idempotence.fatal_error is not None
 
 
-@pytest.mark.parametrize("code", [Code.INVALID_TXN_STATE, Code.INVALID_PRODUCER_ID_MAPPING,
-                                  Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED])
+@pytest.mark.parametrize("code", [ErrorCode.INVALID_TXN_STATE, ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+                                  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED])
 def test_invalid_state_errors_on_end_txn_are_fatal(code: int) -> None:
     tm = in_txn_with_partition()
     result = tm.begin_commit()
@@ -347,7 +348,7 @@ def test_abort_meeting_transaction_abortable_is_fatal() -> None:
     tm = in_txn_with_partition()
     tm.begin_abort()
     req = next_req(tm)
-    reply(tm, req, end.EndTxnResponse(error_code=Code.TRANSACTION_ABORTABLE))
+    reply(tm, req, end.EndTxnResponse(error_code=ErrorCode.TRANSACTION_ABORTABLE))
     assert tm.state is State.FATAL_ERROR
 
 
@@ -358,7 +359,7 @@ def test_transaction_abortable_then_abort() -> None:
     tm = in_txn_with_partition(tv=0)
     tm.maybe_add_partition(TP2)
     req = next_req(tm)
-    reply(tm, req, apt_response({TP2: Code.TRANSACTION_ABORTABLE}))
+    reply(tm, req, apt_response({TP2: ErrorCode.TRANSACTION_ABORTABLE}))
     assert tm.state is State.ABORTABLE_ERROR
     assert tm.batches_to_abort()[0] == "undrained"
     with pytest.raises(KafkaError):
@@ -380,7 +381,7 @@ def test_unknown_producer_id_then_abort_bumps_epoch_tv1() -> None:
     tm = in_txn_with_partition(tv=0)
     tm.maybe_add_partition(TP2)
     req = next_req(tm)
-    reply(tm, req, apt_response({TP2: Code.UNKNOWN_PRODUCER_ID}))
+    reply(tm, req, apt_response({TP2: ErrorCode.UNKNOWN_PRODUCER_ID}))
     assert tm.state is State.ABORTABLE_ERROR
     result = tm.begin_abort()
     req = next_req(tm)
@@ -403,7 +404,7 @@ def test_abortable_error_is_fatal_when_the_coordinator_cannot_bump() -> None:
     tm.begin()
     tm.send_offsets({TP: 1}, "g")
     req = next_req(tm)
-    reply(tm, req, aot.AddOffsetsToTxnResponse(error_code=Code.UNKNOWN_PRODUCER_ID))
+    reply(tm, req, aot.AddOffsetsToTxnResponse(error_code=ErrorCode.UNKNOWN_PRODUCER_ID))
     assert tm.state is State.FATAL_ERROR
 
 
@@ -412,7 +413,7 @@ def test_failed_batch_makes_the_transaction_abortable() -> None:
     tm = in_txn_with_partition()
     idem = tm.idempotence
     batch = idem.assign(TP, 3)
-    d = idem.on_error(batch, Code.NOT_ENOUGH_REPLICAS, can_retry=False)
+    d = idem.on_error(batch, ErrorCode.NOT_ENOUGH_REPLICAS, can_retry=False)
     assert d.action == "fail"
     assert tm.batches_to_abort()[0] == "undrained"
     assert tm.state is State.ABORTABLE_ERROR and isinstance(tm.last_error, TransactionAbortableError)
@@ -429,7 +430,7 @@ def test_failed_batch_makes_the_transaction_abortable() -> None:
 def test_fatal_batch_error_makes_the_transaction_fatal() -> None:
     tm = in_txn_with_partition()
     batch = tm.idempotence.assign(TP, 1)
-    tm.idempotence.on_error(batch, Code.PRODUCER_FENCED)
+    tm.idempotence.on_error(batch, ErrorCode.PRODUCER_FENCED)
     assert tm.batches_to_abort()[0] == "all" and tm.state is State.FATAL_ERROR
 
 
@@ -440,7 +441,7 @@ def test_authorization_failure_on_init_returns_to_uninitialized() -> None:
     req = next_req(tm)
     reply(tm, req, coordinator_ok(req))
     req = next_req(tm)
-    reply(tm, req, ipi.InitProducerIdResponse(error_code=Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
+    reply(tm, req, ipi.InitProducerIdResponse(error_code=ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
     assert tm.state is State.UNINITIALIZED and result.done
     assert tm.batches_to_abort()[0] == "all"
     with pytest.raises(KafkaError):
@@ -506,7 +507,7 @@ def test_tv2_epoch_overflow_hands_out_a_new_producer_id() -> None:
 def test_tv2_abortable_error_needs_no_client_bump() -> None:
     tm = in_txn_with_partition(tv=2, coordinator_supports_epoch_bump=False)
     batch = tm.idempotence.assign(TP, 1)
-    tm.idempotence.on_error(batch, Code.INVALID_RECORD, can_retry=False)
+    tm.idempotence.on_error(batch, ErrorCode.INVALID_RECORD, can_retry=False)
     assert tm.batches_to_abort() is not None and tm.state is State.ABORTABLE_ERROR
     tm.begin_abort()
     req = next_req(tm)
@@ -575,16 +576,16 @@ def test_constructor_checks() -> None:
 # -- the state machine ---------------------------------------------------------------------------------------
 
 # Mostly successes, so that runs get deep into transactions before an error ends them.
-RESPONSE_CODES = [0] * 30 + [Code.NOT_COORDINATOR, Code.COORDINATOR_NOT_AVAILABLE,
-                  Code.COORDINATOR_LOAD_IN_PROGRESS, Code.CONCURRENT_TRANSACTIONS, Code.PRODUCER_FENCED,
-                  Code.INVALID_PRODUCER_EPOCH, Code.TRANSACTION_ABORTABLE, Code.UNKNOWN_PRODUCER_ID,
-                  Code.INVALID_TXN_STATE, Code.TOPIC_AUTHORIZATION_FAILED, Code.GROUP_AUTHORIZATION_FAILED,
-                  Code.UNKNOWN_MEMBER_ID, Code.OPERATION_NOT_ATTEMPTED, Code.REQUEST_TIMED_OUT,
-                  Code.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, Code.UNKNOWN_SERVER_ERROR]
+RESPONSE_CODES = [0] * 30 + [ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.PRODUCER_FENCED,
+                  ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.TRANSACTION_ABORTABLE, ErrorCode.UNKNOWN_PRODUCER_ID,
+                  ErrorCode.INVALID_TXN_STATE, ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED,
+                  ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.REQUEST_TIMED_OUT,
+                  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.UNKNOWN_SERVER_ERROR]
 LOST, NOT_SENT = -1000, -1001
-BATCH_CODES = [Code.NOT_ENOUGH_REPLICAS, Code.INVALID_RECORD, Code.OUT_OF_ORDER_SEQUENCE_NUMBER,
-               Code.PRODUCER_FENCED, Code.UNKNOWN_PRODUCER_ID, Code.REQUEST_TIMED_OUT,
-               Code.NETWORK_EXCEPTION]
+BATCH_CODES = [ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.INVALID_RECORD, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+               ErrorCode.PRODUCER_FENCED, ErrorCode.UNKNOWN_PRODUCER_ID, ErrorCode.REQUEST_TIMED_OUT,
+               ErrorCode.NETWORK_EXCEPTION]
 
 
 def response_for(req: TxnRequest, code: int, epoch_step: int):
@@ -721,7 +722,7 @@ class TransactionMachine(RuleBasedStateMachine):
             self.pump([], False, 1)
         if self.tm.is_send_allowed(tp) and idem.can_send(tp):
             batch = idem.assign(tp, 2)
-            assert idem.on_error(batch, Code.NETWORK_EXCEPTION).action == "retry"
+            assert idem.on_error(batch, ErrorCode.NETWORK_EXCEPTION).action == "retry"
             if during_abort:
                 self.abort()
             idem.on_expired(batch)
@@ -818,7 +819,7 @@ def test_abort_that_fails_abortably_is_fatal_not_stuck() -> None:
     tm = in_txn_with_partition(tv=2)
     abort = tm.begin_abort()
     req = next_req(tm)
-    reply(tm, req, end.EndTxnResponse(error_code=Code.UNKNOWN_PRODUCER_ID))
+    reply(tm, req, end.EndTxnResponse(error_code=ErrorCode.UNKNOWN_PRODUCER_ID))
     assert tm.state is State.FATAL_ERROR and abort.error is not None
 
 
@@ -841,7 +842,7 @@ def test_tv1_abort_with_a_batch_of_unknown_outcome_bumps_the_epoch() -> None:
     tm = in_txn_with_partition(tv=0)
     idem = tm.idempotence
     batch = idem.assign(TP, 2)
-    assert idem.on_error(batch, Code.REQUEST_TIMED_OUT).action == "retry"
+    assert idem.on_error(batch, ErrorCode.REQUEST_TIMED_OUT).action == "retry"
     result = tm.begin_abort()
     assert idem.on_expired(batch)  # given up during the abort
     req = next_req(tm)

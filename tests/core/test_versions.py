@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from purekafka.core.versions import negotiate
-from purekafka.errors import DecodeError
+from purekafka.errors import DecodeError, ErrorCode
 from purekafka.protocol import api_versions as av
 from purekafka.protocol.apis import API_BY_KEY
 
@@ -22,10 +22,10 @@ def _body(ranges: dict[int, tuple[int, int]], version: int, error: int = 0, feat
 
 def test_unsupported_version_answer_in_v0_asks_again_lower() -> None:
     # A broker knowing ApiVersions only up to v2 answers our v4 with a v0 error body.
-    out = negotiate(_body({18: (0, 2)}, 0, error=35), 4, API_BY_KEY)
+    out = negotiate(_body({18: (0, 2)}, 0, error=ErrorCode.UNSUPPORTED_VERSION), 4, API_BY_KEY)
     assert out.retry_version == 2
     # ... and one that does not even list ApiVersions: fall back to v0.
-    assert negotiate(_body({}, 0, error=35), 3, API_BY_KEY).retry_version == 0
+    assert negotiate(_body({}, 0, error=ErrorCode.UNSUPPORTED_VERSION), 3, API_BY_KEY).retry_version == 0
 
 
 ranges = st.dictionaries(st.sampled_from(sorted(API_BY_KEY)),
@@ -48,6 +48,10 @@ def test_finalized_features_are_reported() -> None:
 
 
 def test_other_errors_and_garbage() -> None:
-    assert negotiate(_body({}, 3, error=42), 3, API_BY_KEY).error_code == 42
+    out = negotiate(_body({}, 3, error=ErrorCode.INVALID_REQUEST), 3, API_BY_KEY)
+    assert out.error_code == ErrorCode.INVALID_REQUEST and out.versions == {}
+    # UNSUPPORTED_VERSION to a v0 request has nothing lower to ask: it is the outcome.
+    out = negotiate(_body({}, 0, error=ErrorCode.UNSUPPORTED_VERSION), 0, API_BY_KEY)
+    assert out.error_code == ErrorCode.UNSUPPORTED_VERSION and out.retry_version is None
     with pytest.raises(DecodeError):
         negotiate(b"\x00", 3, API_BY_KEY)

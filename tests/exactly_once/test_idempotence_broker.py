@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from purekafka.core.idempotence import Code, IdempotenceState, Stamp
+from purekafka.core.idempotence import IdempotenceState, Stamp
+from purekafka.errors import ErrorCode
 
 
 def _values(tag: str, n: int) -> list[bytes]:
@@ -48,7 +49,7 @@ def test_broker_accepts_our_sequences_and_deduplicates_a_resend(kafka, topic_fac
         # the sequence and answers with the original offset instead of writing it again.
         b1, data1, offset1 = sent[1]
         again = wire.produce(topic, 0, data1)
-        assert again.error_code in (0, Code.DUPLICATE_SEQUENCE_NUMBER)
+        assert again.error_code in (0, ErrorCode.DUPLICATE_SEQUENCE_NUMBER)
         if again.error_code == 0:
             assert again.base_offset == offset1
     finally:
@@ -81,10 +82,10 @@ def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
         # b1's request is lost on the way; b2 arrives first and the broker refuses the gap.
         b1, b2 = s.assign(tp, 2), s.assign(tp, 2)
         p = send(b2, "b2")
-        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        assert p.error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
         d = s.on_error(b2, p.error_code, log_start_offset=p.log_start_offset)
         assert d.action == "retry" and not d.bump_requested  # b2 is not next: wait for b1
-        assert s.on_error(b1, Code.NETWORK_EXCEPTION).action == "retry"
+        assert s.on_error(b1, ErrorCode.NETWORK_EXCEPTION).action == "retry"
         assert s.can_resend(b1) and not s.can_resend(b2)
         s.resend(b1)
         p = send(b1, "b1")
@@ -97,7 +98,7 @@ def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
         # b3 was sent, never answered, and expired: its fate is unknown, so the epoch is
         # bumped locally and the next batch starts again at sequence 0 -- which Kafka accepts.
         b3 = s.assign(tp, 2)
-        assert s.on_error(b3, Code.REQUEST_TIMED_OUT).action == "retry"
+        assert s.on_error(b3, ErrorCode.REQUEST_TIMED_OUT).action == "retry"
         assert s.on_expired(b3)
         assert s.producer_epoch == epoch0 + 1
         b4 = s.assign(tp, 2)
@@ -110,14 +111,14 @@ def test_broker_retry_order_and_local_epoch_bumps(kafka, topic_factory) -> None:
         # unresolved batch exactly, so the epoch is bumped and b6 restamped from sequence 0.
         b5, b6 = s.assign(tp, 2), s.assign(tp, 2)
         p = send(b6, "b6")
-        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        assert p.error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
         assert s.on_error(b6, p.error_code).action == "retry"
-        assert s.on_error(b5, Code.REQUEST_TIMED_OUT).action == "retry"  # its request timed out
+        assert s.on_error(b5, ErrorCode.REQUEST_TIMED_OUT).action == "retry"  # its request timed out
         assert s.on_expired(b5)
         assert s.can_resend(b6)
         s.resend(b6)
         p = send(b6, "b6")
-        assert p.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER
+        assert p.error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
         d = s.on_error(b6, p.error_code)
         assert d.action == "retry" and d.bump_requested
         assert (b6.producer_epoch, b6.base_sequence) == (epoch0 + 2, 0)
@@ -154,9 +155,9 @@ def test_broker_bump_after_a_refusal_never_rewrites_a_stored_batch(kafka, topic_
         p1 = wire.produce(topic, 0, batch_bytes(b1, _values("b1", 2), key=None))
         p2 = wire.produce(topic, 0, batch_bytes(b2, _values("b2", 2), key=b"k"))
         assert p0.error_code == 0  # stored ...
-        assert p1.error_code == Code.INVALID_RECORD, p1
-        assert p2.error_code == Code.OUT_OF_ORDER_SEQUENCE_NUMBER, p2
-        assert s.on_error(b0, Code.NETWORK_EXCEPTION).action == "retry"  # ... but the answer was lost
+        assert p1.error_code == ErrorCode.INVALID_RECORD, p1
+        assert p2.error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, p2
+        assert s.on_error(b0, ErrorCode.NETWORK_EXCEPTION).action == "retry"  # ... but the answer was lost
         d1 = s.on_error(b1, p1.error_code)
         assert d1.action == "fail" and d1.bump_requested
         assert s.on_error(b2, p2.error_code).action == "retry"
@@ -198,7 +199,7 @@ def _drain_heads(s: IdempotenceState, wire, topic: str, tp, content: dict, max_s
             seen.append(f"{values[0].decode()} stored at {p.base_offset}")
         else:
             s.on_error(head, p.error_code)
-            seen.append(f"{values[0].decode()} {Code(p.error_code).name}")
+            seen.append(f"{values[0].decode()} {ErrorCode(p.error_code).name}")
     raise AssertionError(f"no end after {max_sends} sends: {seen}")
 
 
@@ -224,13 +225,13 @@ def test_broker_probe_at_the_gap_is_the_oldest_batch_not_the_first_maybe_stored(
         content = {id(b): (_values(f"b{i}", 2), keys[i]) for i, b in enumerate(batches)}
         answers = [wire.produce(topic, 0, batch_bytes(b, content[id(b)][0], key=keys[i]))
                    for i, b in enumerate(batches)]
-        assert [a.error_code for a in answers] == [0, Code.INVALID_RECORD, Code.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                                                   Code.OUT_OF_ORDER_SEQUENCE_NUMBER], answers
+        assert [a.error_code for a in answers] == [0, ErrorCode.INVALID_RECORD, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                                   ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER], answers
         b0, b1, b2, b3 = batches
         assert s.on_acked(b0, answers[0].base_offset)
         assert s.on_error(b1, answers[1].error_code).action == "fail"
         assert s.on_error(b2, answers[2].error_code).action == "retry"
-        assert s.on_error(b3, Code.NETWORK_EXCEPTION).action == "retry"  # its answer never came
+        assert s.on_error(b3, ErrorCode.NETWORK_EXCEPTION).action == "retry"  # its answer never came
         steps = _drain_heads(s, wire, topic, tp, content)
     finally:
         wire.close()

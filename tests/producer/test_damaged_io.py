@@ -14,9 +14,10 @@ from typing import Any
 from purekafka.core.accumulator import Accumulator
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import InFlight
+from purekafka.core.events import Disconnect, Response
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import Sender
-from purekafka.io.network import Network
+from purekafka.io.network import SocketNetwork
 from purekafka.io.thread import IOThread
 from purekafka.protocol import produce
 from purekafka.protocol.init_producer_id import InitProducerIdResponse
@@ -64,12 +65,12 @@ def test_unparseable_produce_body_breaks_the_connection_and_the_batch_is_retried
     io, sender, net, batch = _setup()
     (req,) = net.sent
     # A Produce v9 body cut short: one topic announced, nothing after it.
-    io._dispatch(("response", NODE, req, memoryview(b"\x02")), 10.0)
+    io._dispatch(Response(NODE, req, memoryview(b"\x02")), 10.0)
     ((node, reason, lost),) = net.broken
     assert node == NODE and lost == [req] and "DecodeError" in reason
     # The network reports it lost with the connection: a retry with the same sequence,
     # as after any disconnect (the broker may have written it; it will say so).
-    io._dispatch(("disconnect", NODE, lost), 20.0)
+    io._dispatch(Disconnect(NODE, lost), 20.0)
     assert sender.pop_events() == []
     assert batch.final_state is None and batch.attempts == 1 and batch.base_sequence == 0
     assert sender.acc.batches[TP][0] is batch
@@ -85,20 +86,20 @@ def test_a_handler_failing_on_a_response_does_not_stop_the_thread(caplog) -> Non
 
     sender.on_response = choke  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING, logger="purekafka.io"):
-        io._dispatch(("response", NODE, req, memoryview(b"")), 10.0)
+        io._dispatch(Response(NODE, req, memoryview(b"")), 10.0)
     assert [(n, lost) for n, _, lost in net.broken] == [(NODE, [req])]
     assert "ValueError" in net.broken[0][1] and "handling a response failed" in caplog.text
 
 
 def test_close_broken_reports_the_lost_request_at_once() -> None:
     """The lost request is news for the next poll, which must not sleep on it first."""
-    net = Network([("127.0.0.1", 1)], Cluster([("127.0.0.1", 1)]), client_id=None)
+    net = SocketNetwork([("127.0.0.1", 1)], Cluster([("127.0.0.1", 1)]), client_id=None)
     try:
         req = InFlight(0, produce.API_KEY, 9, 0.0, True, None)
         net.close_broken(NODE, "DecodeError: not enough bytes", [req])
         t0 = time.monotonic()
         events = net.poll(5_000)
         assert time.monotonic() - t0 < 1.0
-        assert events == [("disconnect", NODE, [req])]
+        assert events == [Disconnect(NODE, [req])]
     finally:
         net.close()
