@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from purekafka.errors import KafkaError, for_code
+from purekafka.record.batch import increment_sequence  # defined once, beside the batch format
 
 __all__ = [
     "Code", "EPOCH_MAX", "FATAL_BATCH_CODES", "INT32_MAX", "MAX_IN_FLIGHT_PER_PARTITION", "NO_OFFSET", "NO_PRODUCER_EPOCH",
@@ -110,13 +111,6 @@ def maybe_written(code: int) -> bool:
     if code == Code.UNKNOWN_SERVER_ERROR:
         return True
     return is_retriable(code) and code not in _NOT_APPENDED
-
-
-def increment_sequence(sequence: int, increment: int) -> int:
-    """``sequence + increment`` wrapping past 2**31-1 to 0 (Java DefaultRecordBatch)."""
-    if sequence > INT32_MAX - increment:
-        return increment - (INT32_MAX - sequence) - 1
-    return sequence + increment
 
 
 def decrement_sequence(sequence: int, decrement: int) -> int:
