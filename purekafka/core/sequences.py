@@ -7,6 +7,7 @@ classes come from the one error table there. Sequences are 31-bit and wrap to 0 
 from __future__ import annotations
 
 from purekafka.errors import ErrorCode, KafkaError, for_code
+from purekafka.record.batch import increment_sequence  # defined once, beside the batch format
 from purekafka.structs import TopicPartition
 
 __all__ = [
@@ -61,13 +62,6 @@ def maybe_written(code: int) -> bool:
     if code == ErrorCode.UNKNOWN_SERVER_ERROR:
         return True
     return is_retriable(code) and code not in _NOT_APPENDED
-
-
-def increment_sequence(sequence: int, increment: int) -> int:
-    """``sequence + increment`` wrapping past 2**31-1 to 0 (Java DefaultRecordBatch)."""
-    if sequence > INT32_MAX - increment:
-        return increment - (INT32_MAX - sequence) - 1
-    return sequence + increment
 
 
 def decrement_sequence(sequence: int, decrement: int) -> int:

@@ -11,57 +11,24 @@ import os
 import sys
 from typing import IO, Iterator
 
-from purekafka.decode.batches import read_batch_run
+from purekafka.decode.batches import read_record_set
 from purekafka.decode.frames import Message
 from purekafka.decode.hexdump import looks_like_hex, parse_hex
 from purekafka.decode.inputs import decode_capture, decode_frame_file, decode_packets, ip_packets
+from purekafka.decode.options import Parser, UsageError
+from purekafka.decode.output import Printer
 from purekafka.decode.pcap import is_pcap
-from purekafka.decode.render import batch_json, batch_tree, message_json, message_tree
+from purekafka.decode.render import batch_json, batch_tree
 from purekafka.decode.segment import dump_log_lines
 from purekafka.errors import DecodeError
 
-__all__ = ["main", "Printer"]
+__all__ = ["main"]
 
 DEFAULT_BROKER_PORT = 9092
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-class Printer:
-    """Writes messages as a tree or JSON lines and counts failures."""
-
-    def __init__(self, out: IO[str], err: IO[str], as_json: bool) -> None:
-        self.out, self.err, self.as_json = out, err, as_json
-        self.count = 0
-        self.failures = 0
-
-    def message(self, m: Message) -> None:
-        self.count += 1
-        if m.failed:
-            self.failures += 1
-        if self.as_json:
-            self.out.write(message_json(m) + "\n")
-        else:
-            self.out.write(message_tree(m, self.count) + "\n\n")
-        self.out.flush()
-
-    def problem(self, text: str, offset: int | None = None) -> None:
-        """Something outside any frame or batch could not be read (always on stderr; in JSON also on stdout)."""
-        self.failures += 1
-        self.err.write(f"error: {text}\n")
-        if self.as_json:
-            self.out.write(json.dumps({"type": "error", "offset": offset, "error": text}) + "\n")
-
-
-def _build_parser() -> _Parser:
-    p = _Parser(prog="purekafka decode", description=(
+def _build_parser() -> Parser:
+    p = Parser(prog="purekafka decode", description=(
         "Decode Kafka wire traffic and log segments: hex dumps, size-prefixed frame files, "
         "pcap/pcapng captures, .log segment files. 'purekafka decode proxy --help' for live mode."))
     p.add_argument("inputs", nargs="*", help="files, '-' for stdin (the default), or hex text")
@@ -93,7 +60,7 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
         return proxy_main(argv[1:], out, err)
     try:
         args = _build_parser().parse_args(argv)
-    except _UsageError as e:
+    except UsageError as e:
         err.write(f"purekafka decode: {e}\n")
         return 2
     except SystemExit as e:  # --help
@@ -105,7 +72,7 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
     try:
         for name, data in _inputs(args, stdin):
             _decode_one(name, data, args, printer)
-    except _UsageError as e:
+    except UsageError as e:
         err.write(f"purekafka decode: {e}\n")
         return 2
     except BrokenPipeError:
@@ -132,17 +99,17 @@ def _inputs(args: argparse.Namespace, stdin: IO[bytes] | None) -> Iterator[tuple
                 with open(item, "rb") as fh:
                     yield item, fh.read()
             except OSError as e:
-                raise _UsageError(f"cannot read {item}: {e.strerror}") from None
+                raise UsageError(f"cannot read {item}: {e.strerror}") from None
         elif looks_like_hex(item.encode("utf-8", "replace")) and not os.path.sep in item:
             yield "<argument>", item.encode("ascii")
         else:
-            raise _UsageError(f"{item}: no such file (and not hex text)")
+            raise UsageError(f"{item}: no such file (and not hex text)")
 
 
 def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Printer) -> None:
     fmt = args.format
     if args.dump_log and fmt not in ("auto", "hex", "segment"):
-        raise _UsageError(f"--dump-log reads log segments, not --format {fmt}")
+        raise UsageError(f"--dump-log reads log segments, not --format {fmt}")
     packets = None
     if fmt == "hex" or looks_like_hex(data):
         # Text: any of the formats below, dumped as hex.
@@ -200,16 +167,16 @@ def _segment(name: str, data: bytes, args: argparse.Namespace, printer: Printer)
             printer.failures += 1
             printer.err.write(f"error: {p}\n")  # stdout holds exactly what Kafka's tool prints
         return
-    run = read_batch_run(data)
-    for b in run.batches:
+    run = read_record_set(data)
+    for b, error in zip(run.batches, run.errors):
         printer.count += 1
-        if b.error or not b.crc_valid:
+        if error or not b.crc_valid:
             printer.failures += 1
         if args.json:
-            printer.out.write(_json_line(batch_json(b)) + "\n")
+            printer.out.write(_json_line(batch_json(b, error)) + "\n")
         else:
             lines: list[str] = []
-            batch_tree(b, 0, lines)
+            batch_tree(b, error, 0, lines)
             printer.out.write("\n".join(lines) + "\n\n")
     if run.error:
         printer.problem(f"{name}: {run.error}")

@@ -15,11 +15,11 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from purekafka.decode.apinames import api_name
 from purekafka.decode.batches import error_reason as reason
 from purekafka.decode.batches import expand_records
 from purekafka.errors import DecodeError, KafkaError
 from purekafka.protocol import headers, specs
+from purekafka.protocol.apis import api_name
 
 __all__ = ["Message", "FrameSplitter", "Conversation", "describe_error", "MAX_FRAME"]
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import IO, BinaryIO, Callable
 
 from purekafka.decode.frames import Conversation, FrameSplitter, Message
+from purekafka.decode.options import Parser, UsageError
+from purekafka.decode.output import Printer
 from purekafka.decode.pcapwriter import PcapWriter, TcpFlow
 from purekafka.decode.rewrite import rewrite_addresses
 from purekafka.errors import DecodeError
@@ -290,9 +292,7 @@ def _is_loopback(host: str) -> bool:
 
 def proxy_main(argv: list[str], out: IO[str], err: IO[str]) -> int:
     """``purekafka decode proxy --listen 127.0.0.1:PORT --upstream HOST:PORT``."""
-    from purekafka.decode.cli import Printer, _Parser, _UsageError
-
-    p = _Parser(prog="purekafka decode proxy",
+    p = Parser(prog="purekafka decode proxy",
                 description="Forward a loopback port to a broker and print every frame that passes.")
     p.add_argument("--listen", required=True, help="loopback HOST:PORT to accept clients on (port 0: any)")
     p.add_argument("--upstream", required=True, help="the broker's HOST:PORT")
@@ -304,7 +304,7 @@ def proxy_main(argv: list[str], out: IO[str], err: IO[str]) -> int:
         args = p.parse_args(argv)
         listen = _addr(args.listen, "--listen")
         upstream = _addr(args.upstream, "--upstream")
-    except (_UsageError, ValueError) as e:
+    except (UsageError, ValueError) as e:
         err.write(f"purekafka decode proxy: {e}\n")
         return 2
     except SystemExit as e:

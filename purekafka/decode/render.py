@@ -14,9 +14,18 @@ import json
 import uuid
 from typing import Any
 
-from purekafka.decode.batches import Batch, BatchRun, Record
+from purekafka.decode.batches import (
+    RecordSet,
+    compression_name,
+    control_json,
+    control_type_name,
+    delete_horizon_ms,
+    record_sequence,
+    timestamp_type_name,
+)
 from purekafka.decode.frames import Message
 from purekafka.errors import error_name
+from purekafka.record import Record, RecordBatch
 
 __all__ = ["message_json", "batch_json", "record_json", "message_tree", "batch_tree", "to_json_value"]
 
@@ -33,8 +42,8 @@ def _bytes_json(b: bytes) -> dict[str, Any]:
 
 def to_json_value(v: Any) -> Any:
     """A decoded value in JSON-ready form."""
-    if isinstance(v, BatchRun):
-        return {"batches": [batch_json(b) for b in v.batches], "valid_bytes": v.valid_bytes,
+    if isinstance(v, RecordSet):
+        return {"batches": [batch_json(b, e) for b, e in zip(v.batches, v.errors)], "valid_bytes": v.valid_bytes,
                 "trailing_bytes": v.trailing, "error": v.error}
     if isinstance(v, dict):
         out: dict[str, Any] = {}
@@ -55,29 +64,31 @@ def to_json_value(v: Any) -> Any:
     return v
 
 
-def record_json(r: Record) -> dict[str, Any]:
+def record_json(b: RecordBatch, r: Record) -> dict[str, Any]:
+    """A record of batch ``b``, JSON-ready."""
     return {
         "offset": r.offset, "timestamp": r.timestamp, "offset_delta": r.offset_delta,
-        "timestamp_delta": r.timestamp_delta, "attributes": r.attributes, "sequence": r.sequence,
+        "timestamp_delta": r.timestamp_delta, "attributes": r.attributes, "sequence": record_sequence(b, r),
         "size": r.size,
         "key": None if r.key is None else _bytes_json(r.key),
         "value": None if r.value is None else _bytes_json(r.value),
         "headers": [{"key": k, "value": None if v is None else _bytes_json(v)} for k, v in r.headers],
-        "control": r.control,
+        "control": control_json(r.control),
     }
 
 
-def batch_json(b: Batch) -> dict[str, Any]:
+def batch_json(b: RecordBatch, error: str | None) -> dict[str, Any]:
+    """A batch and its records, JSON-ready; ``error`` says why records are missing."""
     return {
-        "type": "batch", "position": b.position, "base_offset": b.base_offset, "last_offset": b.last_offset,
+        "type": "batch", "position": b.byte_offset, "base_offset": b.base_offset, "last_offset": b.last_offset,
         "batch_length": b.batch_length, "size": b.size, "partition_leader_epoch": b.partition_leader_epoch,
         "magic": b.magic, "crc": b.crc, "crc_computed": b.crc_computed, "crc_valid": b.crc_valid,
-        "attributes": b.attributes, "compression": b.compression, "timestamp_type": b.timestamp_type,
+        "attributes": b.attributes, "compression": compression_name(b), "timestamp_type": timestamp_type_name(b),
         "is_transactional": b.is_transactional, "is_control": b.is_control,
-        "delete_horizon_ms": b.delete_horizon_ms, "last_offset_delta": b.last_offset_delta,
+        "delete_horizon_ms": delete_horizon_ms(b), "last_offset_delta": b.last_offset_delta,
         "base_timestamp": b.base_timestamp, "max_timestamp": b.max_timestamp, "producer_id": b.producer_id,
         "producer_epoch": b.producer_epoch, "base_sequence": b.base_sequence, "last_sequence": b.last_sequence,
-        "records_count": b.records_count, "records": [record_json(r) for r in b.records], "error": b.error,
+        "records_count": b.record_count, "records": [record_json(b, r) for r in b.records], "error": error,
     }
 
 
@@ -118,10 +129,10 @@ def _show_bytes(b: bytes, limit: int = 64) -> str:
 
 def _tree(name: str, v: Any, depth: int, out: list[str], names: dict[str, str] | None = None) -> None:
     pad = INDENT * depth
-    if isinstance(v, BatchRun):
+    if isinstance(v, RecordSet):
         out.append(f"{pad}{name}: {len(v.batches)} batch(es), {v.valid_bytes + v.trailing} bytes")
-        for b in v.batches:
-            batch_tree(b, depth + 1, out)
+        for b, error in zip(v.batches, v.errors):
+            batch_tree(b, error, depth + 1, out)
         if v.trailing:
             out.append(f"{pad}{INDENT}{v.trailing} trailing bytes (a partial batch)")
         if v.error:
@@ -137,7 +148,7 @@ def _tree(name: str, v: Any, depth: int, out: list[str], names: dict[str, str] |
         if not v:
             out.append(f"{pad}{name}: []")
             return
-        if all(not isinstance(x, (dict, list, BatchRun)) for x in v):
+        if all(not isinstance(x, (dict, list, RecordSet)) for x in v):
             out.append(f"{pad}{name}: [{', '.join(_scalar(x) for x in v)}]")
             return
         out.append(f"{pad}{name}: ({len(v)})")
@@ -152,19 +163,21 @@ def _tree(name: str, v: Any, depth: int, out: list[str], names: dict[str, str] |
     out.append(f"{pad}{name}: {text}")
 
 
-def batch_tree(b: Batch, depth: int, out: list[str]) -> None:
+def batch_tree(b: RecordBatch, error: str | None, depth: int, out: list[str]) -> None:
+    """Append the lines of a batch and its records to ``out``."""
     pad = INDENT * depth
     crc = f"crc {b.crc:#010x} {'valid' if b.crc_valid else f'INVALID (computed {b.crc_computed:#010x})'}" \
         if b.crc_computed is not None else "crc not checked"
-    flags = [b.compression, b.timestamp_type]
+    flags = [compression_name(b), timestamp_type_name(b)]
     if b.is_transactional:
         flags.append("transactional")
     if b.is_control:
         flags.append("control")
-    out.append(f"{pad}batch @{b.position}: offsets {b.base_offset}..{b.last_offset}, {b.records_count} record(s), "
+    horizon = delete_horizon_ms(b)
+    out.append(f"{pad}batch @{b.byte_offset}: offsets {b.base_offset}..{b.last_offset}, {b.record_count} record(s), "
                f"{b.size} bytes, magic {b.magic}, {crc}")
     out.append(f"{pad}{INDENT}attributes: {b.attributes:#06x} ({', '.join(flags)})"
-               + (f", delete horizon {b.delete_horizon_ms}" if b.delete_horizon_ms is not None else ""))
+               + (f", delete horizon {horizon}" if horizon is not None else ""))
     out.append(f"{pad}{INDENT}partition_leader_epoch: {b.partition_leader_epoch}  base_timestamp: "
                f"{b.base_timestamp}  max_timestamp: {b.max_timestamp}")
     out.append(f"{pad}{INDENT}producer_id: {b.producer_id}  producer_epoch: {b.producer_epoch}  "
@@ -173,20 +186,19 @@ def batch_tree(b: Batch, depth: int, out: list[str]) -> None:
         line = f"{pad}{INDENT}record offset {r.offset}: timestamp {r.timestamp}"
         if r.control is not None:
             c = r.control
-            line += f" CONTROL {c.get('type')}"
-            if "coordinator_epoch" in c:
-                line += f" (coordinator_epoch {c['coordinator_epoch']})"
-            if "problem" in c:
-                line += f" ({c['problem']})"
+            line += f" CONTROL {control_type_name(c)}"
+            if c.coordinator_epoch is not None:
+                line += f" (coordinator_epoch {c.coordinator_epoch})"
         else:
             line += f" key={_scalar(r.key)} value={_scalar(r.value)}"
-        if r.sequence != -1:
-            line += f" sequence={r.sequence}"
+        sequence = record_sequence(b, r)
+        if sequence != -1:
+            line += f" sequence={sequence}"
         out.append(line)
         for hk, hv in r.headers:
             out.append(f"{pad}{INDENT * 2}header {json.dumps(hk, ensure_ascii=False)}: {_scalar(hv)}")
-    if b.error:
-        out.append(f"{pad}{INDENT}ERROR: {b.error}")
+    if error:
+        out.append(f"{pad}{INDENT}ERROR: {error}")
 
 
 def message_tree(m: Message, number: int) -> str:

@@ -12,7 +12,16 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from purekafka.decode.batches import Batch, BatchRun, Record, read_batch_run
+from purekafka.decode.batches import (
+    RecordSet,
+    compression_name,
+    control_type_name,
+    delete_horizon_ms,
+    read_record_set,
+    record_sequence,
+    timestamp_type_name,
+)
+from purekafka.record import Record, RecordBatch
 
 __all__ = ["dump_log_lines", "segment_base_offset", "java_utf8"]
 
@@ -115,29 +124,29 @@ def segment_base_offset(path: str) -> int | None:
         return None
 
 
-def _batch_line(b: Batch, position: int) -> str:
+def _batch_line(b: RecordBatch) -> str:
     if b.magic >= 2:
-        head = (f"baseOffset: {b.base_offset} lastOffset: {b.last_offset} count: {b.records_count} "
+        head = (f"baseOffset: {b.base_offset} lastOffset: {b.last_offset} count: {b.record_count} "
                 f"baseSequence: {b.base_sequence} lastSequence: {b.last_sequence} producerId: {b.producer_id} "
                 f"producerEpoch: {b.producer_epoch} partitionLeaderEpoch: {b.partition_leader_epoch} "
                 f"isTransactional: {_java_bool(b.is_transactional)} isControl: {_java_bool(b.is_control)} "
-                f"deleteHorizonMs: {_optional_long(b.delete_horizon_ms)}")
+                f"deleteHorizonMs: {_optional_long(delete_horizon_ms(b))}")
     else:
         head = f"offset: {b.base_offset}"
-    return (f"{head} position: {position} {b.timestamp_type}: {b.max_timestamp} size: {b.size} "
-            f"magic: {b.magic} compresscodec: {b.compression} crc: {b.crc} isvalid: {_java_bool(b.crc_valid)}")
+    return (f"{head} position: {b.byte_offset} {timestamp_type_name(b)}: {b.max_timestamp} size: {b.size} "
+            f"magic: {b.magic} compresscodec: {compression_name(b)} crc: {b.crc} isvalid: {_java_bool(b.crc_valid)}")
 
 
-def _record_line(b: Batch, r: Record) -> str:
-    line = (f"| offset: {r.offset} {b.timestamp_type}: {r.timestamp} "
+def _record_line(b: RecordBatch, r: Record) -> str:
+    line = (f"| offset: {r.offset} {timestamp_type_name(b)}: {r.timestamp} "
             f"keySize: {-1 if r.key is None else len(r.key)} valueSize: {-1 if r.value is None else len(r.value)}"
-            f" sequence: {r.sequence} headerKeys: [{','.join(k for k, _ in r.headers)}]")
+            f" sequence: {record_sequence(b, r)} headerKeys: [{','.join(k for k, _ in r.headers)}]")
     if b.is_control:
-        c = r.control or {}
-        if c.get("type") in ("COMMIT", "ABORT") and "coordinator_epoch" in c:
-            line += f" endTxnMarker: {c['type']} coordinatorEpoch: {c['coordinator_epoch']}"
-        else:
-            line += f" controlType: {c.get('type')}({c.get('type_id')})"
+        c = r.control
+        if c is not None and c.coordinator_epoch is not None:
+            line += f" endTxnMarker: {c.type} coordinatorEpoch: {c.coordinator_epoch}"
+        elif c is not None:
+            line += f" controlType: {control_type_name(c)}({c.type_id})"
         return line
     prefix = " "
     if r.key is not None:
@@ -161,20 +170,20 @@ def dump_log_lines(path: str, data: bytes, problems: list[str], non_consecutive:
             problems.append(f"{os.path.basename(path)}: the file name does not start with a base offset")
         else:
             yield f"Log starting offset: {base}"
-    run: BatchRun = read_batch_run(data)
+    run: RecordSet = read_record_set(data)
     last = -1
-    for b in run.batches:
-        yield _batch_line(b, b.position)
+    for b, error in zip(run.batches, run.errors):
+        yield _batch_line(b)
         if not b.crc_valid:
-            problems.append(f"batch at byte offset {b.position}: CRC {b.crc} is invalid "
+            problems.append(f"batch at byte offset {b.byte_offset}: CRC {b.crc} is invalid "
                             f"(computed {b.crc_computed})")
         for r in b.records:
             if r.offset != last + 1:
                 non_consecutive.append(f"  {last} is followed by {r.offset}")
             last = r.offset
             yield _record_line(b, r)
-        if b.error:
-            problems.append(b.error)
+        if error:
+            problems.append(error)
     if run.error:
         problems.append(run.error)
     elif run.trailing:

@@ -35,11 +35,6 @@ def no_tags(unknown: dict[int, bytes], where: str) -> None:
         raise LocalProtocolError(f"{where}: tagged fields need a flexible version")
 
 
-def tag_reader(r: Reader, data: bytes) -> Reader:
-    """A reader over one tagged field's bytes."""
-    return Reader(data)
-
-
 def finish_tag(r: Reader, sub: Reader, field: str) -> None:
     """Fold a tagged-field sub-reader's failure (or leftover bytes) into ``r``."""
     if sub.bad:

@@ -1,8 +1,6 @@
-"""Registry of the hand-written API modules.
+"""Registry of the hand-written API modules, and the names of every Kafka API key.
 
-Adding an API is one line in ``_MODULES``. A module listed here that does
-not exist yet is skipped, so the registry can name modules still being
-written without breaking imports.
+Adding an API is one line in ``_MODULES``; every module listed must exist.
 """
 from __future__ import annotations
 
@@ -11,7 +9,7 @@ from types import ModuleType
 
 from purekafka.errors import UnsupportedVersionError
 
-__all__ = ["API_BY_KEY", "API_NAMES", "api_module"]
+__all__ = ["API_BY_KEY", "API_NAMES", "api_module", "api_name"]
 
 _MODULES = (
     "produce",
@@ -31,19 +29,15 @@ _MODULES = (
 def _load() -> dict[int, ModuleType]:
     out: dict[int, ModuleType] = {}
     for name in _MODULES:
-        try:
-            mod = importlib.import_module(f"purekafka.protocol.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"purekafka.protocol.{name}":
-                raise
-            continue
+        mod = importlib.import_module(f"purekafka.protocol.{name}")
         out[mod.API_KEY] = mod
     return out
 
 
 API_BY_KEY: dict[int, ModuleType] = _load()
 
-# Names of every Kafka API (also those without a module), for logs and tools.
+# Names of every Kafka API key as of Kafka 4.4's message definitions (also those
+# without a module here), for logs and tools such as the decode tool.
 API_NAMES: dict[int, str] = {
     0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 4: "LeaderAndIsr", 5: "StopReplica",
     6: "UpdateMetadata", 7: "ControlledShutdown", 8: "OffsetCommit", 9: "OffsetFetch",
@@ -74,6 +68,11 @@ API_NAMES: dict[int, str] = {
     91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets",
     93: "StreamsGroupTopologyDescriptionUpdate", 94: "UnregisterController",
 }
+
+
+def api_name(api_key: int) -> str:
+    """Kafka's name of an API key, or ``"Unknown(<key>)"``."""
+    return API_NAMES.get(api_key, f"Unknown({api_key})")
 
 
 def api_module(api_key: int) -> ModuleType:

@@ -322,7 +322,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 1
-        return _I8.unpack_from(self.buf, p)[0]
+        value: int = _I8.unpack_from(self.buf, p)[0]
+        return value
 
     def bool(self, field: str = "") -> builtins.bool:
         p = self.pos
@@ -338,7 +339,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 2
-        return _I16.unpack_from(self.buf, p)[0]
+        value: int = _I16.unpack_from(self.buf, p)[0]
+        return value
 
     def uint16(self, field: str = "") -> int:
         p = self.pos
@@ -346,7 +348,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 2
-        return _U16.unpack_from(self.buf, p)[0]
+        value: int = _U16.unpack_from(self.buf, p)[0]
+        return value
 
     def int32(self, field: str = "") -> int:
         p = self.pos
@@ -354,7 +357,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 4
-        return _I32.unpack_from(self.buf, p)[0]
+        value: int = _I32.unpack_from(self.buf, p)[0]
+        return value
 
     def uint32(self, field: str = "") -> int:
         p = self.pos
@@ -362,7 +366,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 4
-        return _U32.unpack_from(self.buf, p)[0]
+        value: int = _U32.unpack_from(self.buf, p)[0]
+        return value
 
     def int64(self, field: str = "") -> int:
         p = self.pos
@@ -370,7 +375,8 @@ class Reader:
             self.fail(field)
             return 0
         self.pos = p + 8
-        return _I64.unpack_from(self.buf, p)[0]
+        value: int = _I64.unpack_from(self.buf, p)[0]
+        return value
 
     def float64(self, field: str = "") -> float:
         p = self.pos
@@ -378,7 +384,8 @@ class Reader:
             self.fail(field)
             return 0.0
         self.pos = p + 8
-        return _F64.unpack_from(self.buf, p)[0]
+        value: float = _F64.unpack_from(self.buf, p)[0]
+        return value
 
     def uuid(self, field: str = "") -> _uuid.UUID:
         data = self._take(16, field)

@@ -86,7 +86,8 @@ def message_spec(api: int | str, kind: str) -> dict[str, Any]:
     spec = load_spec(api)
     if kind not in spec:
         raise ValueError(f"{spec['name']} has no {kind!r} part")
-    return spec[kind]
+    part: dict[str, Any] = spec[kind]
+    return part
 
 
 def _check(msg: dict[str, Any], version: int, name: str) -> None:
@@ -160,7 +161,7 @@ def _canon_struct(fields: list[dict[str, Any]], v: Any) -> dict[str, Any]:
 
 
 def _is_default(f: dict[str, Any], v: Any) -> bool:
-    return _canon(f, v) == default_value(f)
+    return bool(_canon(f, v) == default_value(f))
 
 
 # encoding -----------------------------------------------------------------

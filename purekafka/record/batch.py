@@ -50,6 +50,7 @@ __all__ = [
     "HEADER",
     "HEADER_SIZE",
     "RecordBatchBuilder",
+    "increment_sequence",
     "patch_producer_state",
 ]
 
@@ -69,10 +70,18 @@ TIMESTAMP_TYPE_BIT = 0x08
 COMPRESSION_MASK = 0x07
 
 _INT64_MAX = (1 << 63) - 1
+_INT32_MAX = (1 << 31) - 1
 _ZZ = zigzag_table()
 _ZZN = len(_ZZ)
 _NULL = b"\x01"  # zigzag(-1): a null key or value
 _NO_HEADERS = b"\x00"
+
+
+def increment_sequence(sequence: int, increment: int) -> int:
+    """``sequence + increment`` wrapping past 2**31-1 to 0 (Java DefaultRecordBatch.incrementSequence)."""
+    if sequence > _INT32_MAX - increment:
+        return increment - (_INT32_MAX - sequence) - 1
+    return sequence + increment
 
 
 def _encode_headers(headers: Sequence[tuple[str, bytes | None]]) -> bytes:

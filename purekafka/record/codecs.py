@@ -18,6 +18,8 @@ import enum
 import gzip
 import struct
 import zlib
+from types import ModuleType
+from typing import cast
 
 from purekafka.errors import DecodeError, LocalProtocolError, UnsupportedCodecError
 
@@ -65,7 +67,8 @@ def check_level(compression_type: int, level: int | None) -> None:
 def compress(compression_type: int, data: bytes, level: int | None = None) -> bytes:
     """Compress a records section with the given codec and optional level."""
     if compression_type == CompressionType.GZIP:
-        return gzip.compress(data, compresslevel=_DEFAULT_LEVELS[1] if level is None else level, mtime=0)
+        lvl = _DEFAULT_LEVELS[CompressionType.GZIP] if level is None else level
+        return gzip.compress(data, compresslevel=lvl, mtime=0)
     if compression_type == CompressionType.SNAPPY:
         snappy = _snappy()
         parts = [_XERIAL_HEADER]
@@ -76,14 +79,14 @@ def compress(compression_type: int, data: bytes, level: int | None = None) -> by
         return b"".join(parts)
     if compression_type == CompressionType.LZ4:
         lz4_frame = _lz4()
-        lvl = _DEFAULT_LEVELS[3] if level is None else level
-        return lz4_frame.compress(
+        lvl = _DEFAULT_LEVELS[CompressionType.LZ4] if level is None else level
+        return cast(bytes, lz4_frame.compress(
             data, compression_level=min(lvl, 16), block_size=lz4_frame.BLOCKSIZE_MAX64KB,
-            block_linked=False, content_checksum=False, store_size=False)
+            block_linked=False, content_checksum=False, store_size=False))
     if compression_type == CompressionType.ZSTD:
         zstd = _zstd()
-        lvl = _DEFAULT_LEVELS[4] if level is None else level
-        return zstd.ZstdCompressor(level=lvl).compress(data)
+        lvl = _DEFAULT_LEVELS[CompressionType.ZSTD] if level is None else level
+        return cast(bytes, zstd.ZstdCompressor(level=lvl).compress(data))
     if compression_type == CompressionType.NONE:
         return data
     raise UnsupportedCodecError(f"unknown compression type {compression_type}")
@@ -101,7 +104,7 @@ def decompress(compression_type: int, data: bytes | memoryview, offset: int = 0)
             return _snappy_decompress(bytes(data), offset)
         if compression_type == CompressionType.LZ4:
             field = "records (lz4)"
-            return _lz4().decompress(data)
+            return cast(bytes, _lz4().decompress(data))
         if compression_type == CompressionType.ZSTD:
             field = "records (zstd)"
             return _zstd_decompress(data, offset)
@@ -140,8 +143,8 @@ def _snappy_decompress(data: bytes, offset: int) -> bytes:
         decompressor = snappy.StreamDecompressor()
         result = decompressor.decompress(data)
         decompressor.flush()  # raises when the stream stopped mid-chunk
-        return result
-    return snappy.decompress(data)
+        return cast(bytes, result)
+    return cast(bytes, snappy.decompress(data))
 
 
 def _zstd_decompress(data: bytes | memoryview, offset: int) -> bytes:
@@ -161,23 +164,27 @@ def _zstd_decompress(data: bytes | memoryview, offset: int) -> bytes:
     return b"".join(out)
 
 
-def _snappy():  # type: ignore[no-untyped-def]
+# The codec packages are imported on first use (a batch that needs them), and
+# python-snappy and lz4 ship no type information: their results are cast to bytes.
+def _snappy() -> ModuleType:
     try:
-        import snappy
+        import snappy  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - it is a declared dependency
         raise UnsupportedCodecError("snappy needs the python-snappy package") from exc
-    return snappy
+    module: ModuleType = snappy
+    return module
 
 
-def _lz4():  # type: ignore[no-untyped-def]
+def _lz4() -> ModuleType:
     try:
-        import lz4.frame
+        import lz4.frame  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover
         raise UnsupportedCodecError("lz4 needs the lz4 package") from exc
-    return lz4.frame
+    module: ModuleType = lz4.frame
+    return module
 
 
-def _zstd():  # type: ignore[no-untyped-def]
+def _zstd() -> ModuleType:
     try:
         import zstandard
     except ImportError as exc:  # pragma: no cover

@@ -228,3 +228,25 @@ def test_segment_problems_are_json_objects_too():
     assert rc == 1
     assert [f["type"] for f in frames] == ["batch", "error"]
     assert frames[1]["offset"] == len(batch) and "do not hold a whole batch" in frames[1]["error"]
+
+
+def test_a_damaged_batch_keeps_its_good_records_and_the_next_batch_is_read():
+    def batch(base: int, keys: list[bytes]) -> bytearray:
+        b = RecordBatchBuilder()
+        for k in keys:
+            b.append(1700000000000, k, b"v", [])
+        data = bytearray(b.build())
+        struct.pack_into(">q", data, 0, base)
+        return data
+
+    first, middle, last = batch(0, [b"a"]), batch(1, [b"b", b"c", b"d"]), batch(4, [b"e"])
+    at = middle.index(b"d")
+    middle[at - 1] = 0x7F  # the third record's key length becomes -64
+    segment = bytes(first + middle + last)
+    rc, frames, _ = run(["--json", "--format", "batches", "-"], segment)
+    assert rc == 1
+    assert [[r["key"]["utf8"] for r in f["records"]] for f in frames] == [["a"], ["b", "c"], ["e"]]
+    assert [f["error"] is None for f in frames] == [True, False, True]
+    assert "records[2].keyLength" in frames[1]["error"]
+    assert f"at byte offset {len(first) + at - 1}" in frames[1]["error"]
+    assert frames[1]["records_count"] == 3 and frames[2]["position"] == len(first) + len(middle)

@@ -120,7 +120,7 @@ def test_fresh_purekafka_and_confluent_traffic_matches_kafkas_message_classes(ja
 
 
 def _api_name(key: int) -> str:
-    from purekafka.decode.apinames import api_name
+    from purekafka.protocol.apis import api_name
 
     return api_name(key)
 

@@ -151,7 +151,8 @@ def test_control_batch_decoding() -> None:
     [batch] = read_batches(data, verify_crc=True)
     assert batch.is_control and batch.is_transactional
     assert batch.records[0].control is not None
-    assert batch.records[0].control == ControlRecord(0, "COMMIT", 7)
+    assert batch.records[0].control == ControlRecord(version=0, type_id=1, type="COMMIT", marker_version=0,
+                                                     coordinator_epoch=7)
 
 
 def test_truncated_tail_can_be_tolerated() -> None:
