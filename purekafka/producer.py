@@ -173,10 +173,27 @@ class KafkaProducer:
         Blocks up to ``max_block_ms`` for the topic's metadata or for buffer memory,
         then raises ``KafkaTimeoutError``.
         """
-        # Each step is one call per record; the rare paths (errors, a metadata
-        # refresh, waiting for memory) are helpers of the steps, off the hot path.
-        headers = self._checked(topic, value, key, headers)
-        key_bytes, value_bytes = self._serialized(topic, headers, key, value)
+        # Checks, serializing and sizes stay in this frame and partitioning and
+        # appending are one call each: every call costs each record a frame
+        # (bench/bench_send.py). Rare paths (errors, a metadata refresh, waiting
+        # for memory, serializers) are helpers.
+        if self._closed or self._fork_generation != _fork_generation or not self._io.running:
+            raise self._unusable()
+        if not isinstance(topic, str) or not topic:
+            raise TypeError(f"topic must be a non-empty str, not {topic!r}")
+        if value is None and key is None:
+            raise ValueError("Need at least one: key or value")
+        if headers is None:
+            # kafka-python hands serializers a list they may add headers to.
+            headers = [] if self._serializes else _NO_HEADERS
+        else:
+            _check_headers(headers)
+        key_bytes, value_bytes = self._serialized(topic, headers, key, value) \
+            if self._serializes else (key, value)
+        if key_bytes is not None and type(key_bytes) is not bytes:
+            key_bytes = _as_bytes(key_bytes, "key")
+        if value_bytes is not None and type(value_bytes) is not bytes:
+            value_bytes = _as_bytes(value_bytes, "value")
         if timestamp_ms is None:
             timestamp_ms = int(time.time() * 1000)
         ksize = -1 if key_bytes is None else len(key_bytes)
@@ -202,38 +219,15 @@ class KafkaProducer:
             self._io.wakeup()
         return fut
 
-    def _checked(self, topic: str, value: Any, key: Any,
-                 headers: list[tuple[str, bytes | None]] | None) -> list[tuple[str, bytes | None]]:
-        """Refuse an unusable producer or a malformed record; the headers to use."""
-        if self._closed or self._fork_generation != _fork_generation or not self._io.running:
-            raise self._unusable()
-        if not isinstance(topic, str) or not topic:
-            raise TypeError(f"topic must be a non-empty str, not {topic!r}")
-        if value is None and key is None:
-            raise ValueError("Need at least one: key or value")
-        if headers is None:
-            # kafka-python hands serializers a list they may add headers to.
-            return [] if self._serializes else _NO_HEADERS
-        if not isinstance(headers, list) or not all(
-                isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
-                and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
-            raise TypeError("headers must be a list of (str, bytes) tuples")
-        return headers
-
     def _serialized(self, topic: str, headers: list[tuple[str, bytes | None]], key: Any,
-                    value: Any) -> tuple[bytes | None, bytes | None]:
-        """Key and value as bytes: through the configured serializers, if any."""
-        if self._serializes:
-            ser = self._key_ser
-            if ser is not None:
-                key = ser(topic, headers, key)
-            ser = self._value_ser
-            if ser is not None:
-                value = ser(topic, headers, value)
-        if key is not None and type(key) is not bytes:
-            key = _as_bytes(key, "key")
-        if value is not None and type(value) is not bytes:
-            value = _as_bytes(value, "value")
+                    value: Any) -> tuple[Any, Any]:
+        """Key and value through the configured serializers (either may be unset)."""
+        ser = self._key_ser
+        if ser is not None:
+            key = ser(topic, headers, key)
+        ser = self._value_ser
+        if ser is not None:
+            value = ser(topic, headers, value)
         return key, value
 
     def _partition_for(self, info: _TopicInfo, topic: str, partition: int | None, key: Any,
@@ -599,6 +593,13 @@ class KafkaProducer:
                                           if self._network.is_connected(n))),
         }
         return {"producer-metrics": m}
+
+
+def _check_headers(headers: Any) -> None:
+    if not isinstance(headers, list) or not all(
+            isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
+            and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
+        raise TypeError("headers must be a list of (str, bytes) tuples")
 
 
 def _header_sizes(headers: list[tuple[str, bytes | None]]) -> tuple[int, int]:
