@@ -21,6 +21,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -186,6 +187,7 @@ def main() -> int:
         if broker_dir:
             subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "stop", "--dir", broker_dir],
                            capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
