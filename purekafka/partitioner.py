@@ -9,9 +9,11 @@ producer does without ``partitioner.class``:
 - a record without a key (or any record, with ``partitioner_ignore_keys``) goes to the
   topic's current *sticky* partition (``StickyPartitionState``, Java's
   ``BuiltInPartitioner``, KIP-794). The producer reports how many bytes it appended
-  there (``on_append``); once ``batch_size`` bytes went to it, the next sticky partition
-  is drawn uniformly at random from the available partitions (or, with adaptive
-  partitioning, weighted towards partitions with shorter queues).
+  there and what the append did (``on_append``, the one place that decides a switch);
+  once ``batch_size`` bytes went to it and its batch is full (or twice that, in any
+  case), the next sticky partition is drawn uniformly at random from the available
+  partitions (or, with adaptive partitioning, weighted towards partitions with shorter
+  queues).
 
 This module is sans-I/O: randomness comes from an injectable ``random.Random``; partition
 lists come from the caller's metadata.
@@ -24,7 +26,8 @@ User partitioners: ``make_partitioner(obj)`` turns any accepted shape into one c
 - an object with kafka-python 3's ``partition(topic, key, serialized_key, value,
   serialized_value, cluster)``; it gets a small cluster view with ``topics()``,
   ``partitions_for_topic(topic)`` and ``available_partitions_for_topic(topic)``, and an
-  optional ``on_new_batch(topic, cluster, prev_partition)`` is passed through;
+  optional ``on_new_batch(topic, cluster, prev_partition)`` runs before a record would
+  open a new batch (``new_batch_hook``), after which the record is partitioned again;
 - a callable ``f(key_bytes, all_partitions, available)`` (kafka-python 1/2, including
   their ``DefaultPartitioner`` instances) or ``f(topic, key_bytes, all_partitions,
   available)``;
@@ -79,31 +82,44 @@ def default_partition(key_bytes: bytes, num_partitions: int) -> int:
     return (murmur2(key_bytes) & 0x7FFFFFFF) % num_partitions
 
 
+class AppendedBatch(Protocol):
+    """What the sticky partitioner asks of an append (``core.accumulator.RecordAppendResult``)."""
+
+    @property
+    def batch_is_full(self) -> bool: ...
+
+
+# (topic, partitions) -> batches queued for each partition: the accumulator's queue_sizes.
+QueueSizes = Callable[[str, Sequence[int]], list[int]]
+# (topic, all_partitions, available, previous_partition): kafka-python's on_new_batch.
+NewBatchHook = Callable[[str, Sequence[int], Sequence[int], int], None]
+
+
 class StickyPartitionState:
     """The uniform sticky partition of one topic (Java ``BuiltInPartitioner``, KIP-794).
 
     ``current()`` names the partition for the next null-key record; after appending,
-    the caller reports the bytes with ``on_append()``. The partition changes once
-    ``batch_size`` bytes were produced to it and switching is allowed (Java allows it
-    when every batch of that partition is full), and in any case at twice that.
+    the caller reports the bytes and the append's result with ``on_append()``, which
+    alone decides when to switch: once ``batch_size`` bytes were produced to the
+    partition and the batch the record went to is full (Java: all its batches are
+    full), and in any case at twice that. With ``queue_sizes`` (adaptive
+    partitioning) each switch first weights the draw by the partitions' queues.
     """
 
-    __slots__ = ("topic", "batch_size", "_rng", "_partition", "_produced", "_cft", "_ids")
+    __slots__ = ("topic", "batch_size", "_rng", "_queue_sizes", "_partition", "_produced",
+                 "_cft", "_ids")
 
-    def __init__(self, topic: str, batch_size: int, rng: random.Random | None = None) -> None:
+    def __init__(self, topic: str, batch_size: int, rng: random.Random | None = None,
+                 queue_sizes: QueueSizes | None = None) -> None:
         self.topic = topic
         # Java uses max(batch.size, 1): batch_size=0 means "switch after every record".
         self.batch_size = max(batch_size, 1)
         self._rng = rng if rng is not None else random.Random()
+        self._queue_sizes = queue_sizes
         self._partition: int | None = None
         self._produced = 0
         self._cft: list[int] | None = None
         self._ids: list[int] = []
-
-    @property
-    def produced_bytes(self) -> int:
-        """Bytes produced to the current sticky partition so far."""
-        return self._produced
 
     def current(self, all_partitions: Sequence[int], available: Sequence[int]) -> int:
         """The sticky partition, choosing one first if there is none yet."""
@@ -113,20 +129,25 @@ class StickyPartitionState:
         return self._partition
 
     def on_append(self, appended_bytes: int, all_partitions: Sequence[int],
-                  available: Sequence[int], enable_switch: bool = True) -> bool:
-        """Count bytes appended to the current partition; True if it switched."""
-        self._produced += appended_bytes
-        if (self._produced >= self.batch_size and enable_switch) or \
-                self._produced >= 2 * self.batch_size:
-            self._partition = self._next(all_partitions, available)
-            self._produced = 0
-            return True
-        return False
+                  available: Sequence[int], appended: AppendedBatch) -> bool:
+        """Count bytes appended to the current partition; True if it switched.
 
-    def reset(self) -> None:
-        """Forget the sticky partition (the next ``current()`` draws a new one)."""
-        self._partition = None
+        ``appended.batch_is_full`` is asked only once ``batch_size`` bytes went to
+        the partition: asking the builder on every record would cost more.
+        """
+        produced = self._produced + appended_bytes
+        batch_size = self.batch_size
+        if produced < batch_size or (produced < 2 * batch_size and not appended.batch_is_full):
+            self._produced = produced
+            return False
+        sizes = self._queue_sizes
+        if sizes is not None and len(available) > 1:
+            # KIP-794 adaptive partitioning: Java refreshes these stats in ready();
+            # at each switch is enough to weight the draw that follows.
+            self.update_load_stats(sizes(self.topic, available), available)
+        self._partition = self._next(all_partitions, available)
         self._produced = 0
+        return True
 
     def update_load_stats(self, queue_sizes: Sequence[int] | None,
                           partition_ids: Sequence[int] | None) -> None:
@@ -167,40 +188,26 @@ class StickyPartitionState:
 class BuiltInPartitioner:
     """Java's default partitioning for every topic: murmur2 for keys, sticky otherwise.
 
-    ``partition()`` returns the partition for a record; for a null key (or with
-    ``ignore_keys``) the caller must report appended bytes with ``on_append(topic, ...)``.
+    ``state(topic)`` is the topic's sticky partition, which records without a key
+    (every record, with ``ignore_keys``) go to; ``queue_sizes`` turns on adaptive
+    partitioning for all of them.
     """
 
     def __init__(self, batch_size: int, ignore_keys: bool = False,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, queue_sizes: QueueSizes | None = None) -> None:
         self.batch_size = batch_size
         self.ignore_keys = ignore_keys
         self._rng = rng if rng is not None else random.Random()
+        self._queue_sizes = queue_sizes
         self._sticky: dict[str, StickyPartitionState] = {}
 
     def state(self, topic: str) -> StickyPartitionState:
         """The sticky state of ``topic`` (made on first use)."""
         s = self._sticky.get(topic)
         if s is None:
-            s = self._sticky[topic] = StickyPartitionState(topic, self.batch_size, self._rng)
+            s = self._sticky[topic] = StickyPartitionState(topic, self.batch_size, self._rng,
+                                                           self._queue_sizes)
         return s
-
-    def is_sticky(self, key_bytes: bytes | None) -> bool:
-        """Whether a record with this key goes to the sticky partition."""
-        return key_bytes is None or self.ignore_keys
-
-    def partition(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
-                  available: Sequence[int]) -> int:
-        """The partition for a record (which must not name one itself)."""
-        if key_bytes is not None and not self.ignore_keys:
-            return default_partition(key_bytes, len(all_partitions))
-        return self.state(topic).current(all_partitions, available)
-
-    def on_append(self, topic: str, appended_bytes: int, all_partitions: Sequence[int],
-                  available: Sequence[int], enable_switch: bool = True) -> bool:
-        """Report bytes appended to the sticky partition of ``topic``; True if it switched."""
-        return self.state(topic).on_append(appended_bytes, all_partitions, available,
-                                           enable_switch)
 
 
 class RoundRobinPartitioner:
@@ -300,6 +307,18 @@ class _KafkaPython3Adapter:
                                   prev_partition)
 
 
+def new_batch_hook(fn: PartitionFn | None) -> NewBatchHook | None:
+    """The KIP-480 ``on_new_batch`` of a kafka-python 3 partitioner, if it has one.
+
+    ``send()`` then appends as Java does with a custom partitioner: a record that
+    would open a new batch is not appended; the hook runs, the partitioner chooses
+    again, and the record goes where it says.
+    """
+    if isinstance(fn, _KafkaPython3Adapter) and fn.has_on_new_batch:
+        return fn.on_new_batch
+    return None
+
+
 def _positional_count(fn: Callable[..., Any]) -> int | None:
     try:
         params = inspect.signature(fn).parameters.values()
@@ -377,7 +396,7 @@ def _four_arg(fn: Callable[..., Any]) -> PartitionFn:
 
 
 __all__ = [
-    "murmur2", "to_positive", "default_partition", "StickyPartitionState",
-    "BuiltInPartitioner", "RoundRobinPartitioner", "DefaultPartitioner", "ClusterView",
-    "PartitionFn", "make_partitioner",
+    "murmur2", "to_positive", "default_partition", "AppendedBatch", "QueueSizes",
+    "NewBatchHook", "StickyPartitionState", "BuiltInPartitioner", "RoundRobinPartitioner",
+    "DefaultPartitioner", "ClusterView", "PartitionFn", "make_partitioner", "new_batch_hook",
 ]

@@ -4,7 +4,9 @@ The facade owns the parts that touch the user's thread: serializing, choosing a
 partition, waiting for metadata or memory (``max_block_ms``), and futures. The
 sans-I/O core (``core.cluster``, ``core.accumulator``, ``core.sender``) holds
 the state; one background thread (``io.thread``) drives it. ``send()`` takes
-the producer's lock once, to append to the accumulator.
+the producer's lock once, to append to the accumulator; the accumulator's
+``RecordAppendResult`` then tells the sticky partitioner (``partitioner``) what
+the append did, and whether the I/O thread needs waking.
 
 Callbacks and errbacks run on the background I/O thread, as in kafka-python:
 keep them short, and never call ``flush()`` or ``get()`` from one (that would
@@ -22,11 +24,12 @@ import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
-from purekafka.core.accumulator import Accumulator
+from purekafka.core.accumulator import Accumulator, RecordAppendResult
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import Sender
@@ -35,7 +38,14 @@ from purekafka.core.txn_requests import GroupMetadata
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
 from purekafka.io.network import SocketNetwork
 from purekafka.io.thread import IOThread
-from purekafka.partitioner import BuiltInPartitioner, default_partition, make_partitioner
+from purekafka.partitioner import (
+    BuiltInPartitioner,
+    NewBatchHook,
+    StickyPartitionState,
+    default_partition,
+    make_partitioner,
+    new_batch_hook,
+)
 from purekafka.record import CompressionType, RecordBatchBuilder
 
 __all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
@@ -50,7 +60,17 @@ _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
 # timestamp and offset deltas, key and value lengths, header count.
 _RECORD_OVERHEAD = 21
 _BATCH_OVERHEAD = 61
-_NO_HEADERS: list[tuple[str, bytes]] = []  # shared, never mutated: no serializer sees it
+_NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
+
+
+@dataclass(frozen=True, slots=True)
+class _TopicInfo:
+    """What ``send()`` caches per topic, valid while the cluster's metadata ``version`` holds."""
+
+    version: int
+    partitions: list[int]
+    available: list[int]
+    sticky: StickyPartitionState
 
 
 class KafkaProducer:
@@ -82,9 +102,7 @@ class KafkaProducer:
         codec = _COMPRESSION[cfg.compression_type]
         level = cfg.effective_compression_level()
         batch_size = cfg.batch_size
-        self._batch_size = batch_size
         self._linger_ms = cfg.linger_ms
-        self._adaptive = cfg.partitioner_adaptive_partitioning_enable
         self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
 
         def new_builder() -> RecordBatchBuilder:
@@ -130,11 +148,16 @@ class KafkaProducer:
                         "versions with the broker through ApiVersions", cfg.api_version)
         self._key_ser = cfg.key_serializer
         self._value_ser = cfg.value_serializer
+        self._serializes = self._key_ser is not None or self._value_ser is not None
         self._partitioner = make_partitioner(cfg.partitioner)
-        self._builtin = BuiltInPartitioner(batch_size, cfg.partitioner_ignore_keys, rng)
+        self._on_new_batch = new_batch_hook(self._partitioner)
+        self._ignore_keys = cfg.partitioner_ignore_keys
+        self._builtin = BuiltInPartitioner(
+            batch_size, cfg.partitioner_ignore_keys, rng,
+            self._acc.queue_sizes if cfg.partitioner_adaptive_partitioning_enable else None)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._topics: dict[str, tuple[Any, ...]] = {}
+        self._topics: dict[str, _TopicInfo] = {}
         self._record_errors = 0
         self._memory_wait_ms = 0.0
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
@@ -142,34 +165,31 @@ class KafkaProducer:
         self._io.start()
 
     # -- sending -------------------------------------------------------------------------
-    def send(self, topic: str, value: Any = None, key: Any = None, headers: Any = None,
+    def send(self, topic: str, value: Any = None, key: Any = None,
+             headers: list[tuple[str, bytes | None]] | None = None,
              partition: int | None = None, timestamp_ms: int | None = None) -> FutureRecordMetadata:
         """Queue one record; returns a future resolving to its ``RecordMetadata``.
 
         Blocks up to ``max_block_ms`` for the topic's metadata or for buffer memory,
         then raises ``KafkaTimeoutError``.
         """
-        if self._closed:
-            raise Errors.IllegalStateError("KafkaProducer already closed!")
-        if self._fork_generation != _fork_generation:
-            raise _forked()
-        if not self._io.running:
-            raise Errors.KafkaError(f"producer I/O thread is not running ({self._io.crashed!r})")
+        # Checks, serializing and sizes stay in this frame and partitioning and
+        # appending are one call each: every call costs each record a frame
+        # (bench/bench_send.py). Rare paths (errors, a metadata refresh, waiting
+        # for memory, serializers) are helpers.
+        if self._closed or self._fork_generation != _fork_generation or not self._io.running:
+            raise self._unusable()
         if not isinstance(topic, str) or not topic:
             raise TypeError(f"topic must be a non-empty str, not {topic!r}")
         if value is None and key is None:
             raise ValueError("Need at least one: key or value")
         if headers is None:
             # kafka-python hands serializers a list they may add headers to.
-            headers = [] if self._key_ser is not None or self._value_ser is not None else _NO_HEADERS
-        elif not isinstance(headers, list) or not all(
-                isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
-                and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
-            raise TypeError("headers must be a list of (str, bytes) tuples")
-        ser = self._key_ser
-        key_bytes = key if ser is None else ser(topic, headers, key)
-        ser = self._value_ser
-        value_bytes = value if ser is None else ser(topic, headers, value)
+            headers = [] if self._serializes else _NO_HEADERS
+        else:
+            _check_headers(headers)
+        key_bytes, value_bytes = self._serialized(topic, headers, key, value) \
+            if self._serializes else (key, value)
         if key_bytes is not None and type(key_bytes) is not bytes:
             key_bytes = _as_bytes(key_bytes, "key")
         if value_bytes is not None and type(value_bytes) is not bytes:
@@ -178,116 +198,150 @@ class KafkaProducer:
             timestamp_ms = int(time.time() * 1000)
         ksize = -1 if key_bytes is None else len(key_bytes)
         vsize = -1 if value_bytes is None else len(value_bytes)
-        hsize = -1
-        est = _RECORD_OVERHEAD + (ksize if ksize > 0 else 0) + (vsize if vsize > 0 else 0)
-        if headers:
-            hsize = 0
-            for hk, hv in headers:
-                try:
-                    n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
-                except UnicodeEncodeError:
-                    raise ValueError(f"header name {hk!r} cannot be encoded as UTF-8") from None
-                hsize += n
-                est += n + 10
+        hsize, est = _header_sizes(headers) if headers else (-1, 0)
+        est += _RECORD_OVERHEAD + (ksize if ksize > 0 else 0) + (vsize if vsize > 0 else 0)
         info = self._topics.get(topic)
-        cluster = self._cluster
-        if info is None or info[0] != cluster.version:
+        if info is None or info.version != self._cluster.version:
             try:
                 info = self._topic_info(topic)
             except Errors.BrokerResponseError as e:
                 # As kafka-python: a topic error (authorization, invalid name) fails
                 # the future; only a metadata timeout raises from send().
-                fut = FutureRecordMetadata(topic, -1 if partition is None else partition,
-                                           timestamp_ms, ksize, vsize, hsize)
-                fut._finish(None, e)
-                self._record_errors += 1
-                return fut
-        all_parts, available = info[1], info[2]
-        sticky = None
-        if partition is not None:
-            if partition not in all_parts:
-                raise Errors.KafkaError(
-                    f"Invalid partition {partition} for topic {topic!r}: it has {len(all_parts)} partitions")
-        elif self._partitioner is not None:
-            partition = self._partitioner(topic, key_bytes, all_parts, available, key, value, value_bytes)
-        elif key_bytes is None or self._builtin.ignore_keys:
-            sticky = info[3]
-            partition = sticky.current(all_parts, available)
-        else:
-            partition = default_partition(key_bytes, len(all_parts))
+                return self._failed(FutureRecordMetadata(
+                    topic, -1 if partition is None else partition, timestamp_ms, ksize, vsize, hsize), e)
+        partition, sticky, hook = self._partition_for(info, topic, partition, key, value,
+                                                      key_bytes, value_bytes)
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
-        size = _BATCH_OVERHEAD + est
-        if size > self._max_record_size:
-            which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
-            fut._finish(None, Errors.MessageSizeTooLargeError(
-                f"The message is {size} bytes when serialized which is larger than the "
-                f"{which} you have configured ({getattr(self.config, which)})"))
-            self._record_errors += 1
-            return fut
-        tp = (topic, partition)
-        cond = self._cond
-        deadline = None
+        if _BATCH_OVERHEAD + est > self._max_record_size:
+            return self._failed(fut, self._too_large(_BATCH_OVERHEAD + est))
+        if self._enqueue(info, fut, key, value, key_bytes, value_bytes, timestamp_ms, headers,
+                         est, sticky, hook):
+            self._io.wakeup()
+        return fut
+
+    def _serialized(self, topic: str, headers: list[tuple[str, bytes | None]], key: Any,
+                    value: Any) -> tuple[Any, Any]:
+        """Key and value through the configured serializers (either may be unset)."""
+        ser = self._key_ser
+        if ser is not None:
+            key = ser(topic, headers, key)
+        ser = self._value_ser
+        if ser is not None:
+            value = ser(topic, headers, value)
+        return key, value
+
+    def _partition_for(self, info: _TopicInfo, topic: str, partition: int | None, key: Any,
+                       value: Any, key_bytes: bytes | None, value_bytes: bytes | None,
+                       ) -> tuple[int, StickyPartitionState | None, NewBatchHook | None]:
+        """The record's partition; the sticky state to report the append to, or the
+        partitioner's new-batch hook, when either chose it."""
+        if partition is not None:
+            if partition not in info.partitions:
+                raise Errors.KafkaError(f"Invalid partition {partition} for topic {topic!r}: "
+                                        f"it has {len(info.partitions)} partitions")
+            return partition, None, None
+        if self._partitioner is not None:
+            return (self._partitioner(topic, key_bytes, info.partitions, info.available,
+                                      key, value, value_bytes), None, self._on_new_batch)
+        if key_bytes is None or self._ignore_keys:
+            sticky = info.sticky
+            return sticky.current(info.partitions, info.available), sticky, None
+        return default_partition(key_bytes, len(info.partitions)), None, None
+
+    def _enqueue(self, info: _TopicInfo, fut: FutureRecordMetadata, key: Any, value: Any,
+                 key_bytes: bytes | None, value_bytes: bytes | None, timestamp_ms: int,
+                 headers: list[tuple[str, bytes | None]], est: int,
+                 sticky: StickyPartitionState | None, hook: NewBatchHook | None) -> bool:
+        """Append the record under the lock; whether the I/O thread needs a wakeup."""
         lock = self._lock
         lock.acquire()  # the raw lock: Condition.__enter__ costs a Python frame per send
         try:
             if self._txn is not None:
-                self._txn.maybe_add_partition(tp)
-            acc = self._acc
-            while True:
-                before = acc.batches.get(tp)
-                last = before[-1] if before else None
-                now_ms = time.monotonic() * 1000.0
-                batch = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
-                if batch is not None:
-                    break
-                if deadline is None:
-                    deadline = time.monotonic() + self.config.max_block_ms / 1000.0
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Errors.KafkaTimeoutError(
-                        f"Failed to allocate memory within the configured max blocking time "
-                        f"{self.config.max_block_ms} ms (buffer_memory={self.config.buffer_memory})")
-                if self._closed:
-                    raise Errors.IllegalStateError("KafkaProducer closed while send() waited for memory")
-                acc.memory_waiters += 1
-                self._io.wakeup()
-                started = time.monotonic()
-                try:
-                    cond.wait(remaining)
-                finally:
-                    acc.memory_waiters -= 1
-                    self._memory_wait_ms += (time.monotonic() - started) * 1000.0
-            if sticky:
-                # Java switches once batch_size bytes went to the partition and its
-                # batch is full; asking the builder only near that point is cheaper.
-                produced = sticky.produced_bytes + est
-                if produced >= self._batch_size:
-                    switch = batch.full or batch.builder is None or batch.builder.is_full()
-                    if self._adaptive and len(available) > 1 and (switch or produced >= 2 * self._batch_size):
-                        # KIP-794 adaptive partitioning: favour partitions with shorter
-                        # queues when drawing the next sticky one (Java updates these
-                        # stats in ready(); at each switch is enough here).
-                        queues = acc.batches
-                        sticky.update_load_stats(
-                            [len(queues.get((topic, q), ())) for q in available], available)
-                    sticky.on_append(est, all_parts, available, switch)
-                else:
-                    sticky.on_append(est, all_parts, available, False)
-            wake = False
-            if batch is not last:
-                # A new batch: the previous one (if still queued) is full and ready
-                # now, else this one is due after linger_ms. Wake the I/O thread only
-                # if it sleeps past that: its deadline was set under this same lock,
-                # and each wakeup costs the sending thread a GIL hand-over.
-                due = now_ms if last is not None and last.buffer is None else now_ms + self._linger_ms
-                wake = due < self._io.poll_deadline
+                self._txn.maybe_add_partition((fut.topic, fut.partition))
+            now_ms = time.monotonic() * 1000.0
+            result = self._acc.append((fut.topic, fut.partition), timestamp_ms, key_bytes,
+                                      value_bytes, headers, fut, est, now_ms, hook is not None)
+            if result is None:
+                result, now_ms = self._append_waiting(fut, key_bytes, value_bytes, timestamp_ms,
+                                                      headers, est, hook is not None)
+            if result.abort_for_new_batch:
+                assert hook is not None and self._partitioner is not None
+                # Java's custom-partitioner path (KIP-480): the hook, then partition again.
+                hook(fut.topic, info.partitions, info.available, fut.partition)
+                fut.partition = self._partitioner(fut.topic, key_bytes, info.partitions,
+                                                  info.available, key, value, value_bytes)
+                if self._txn is not None:
+                    self._txn.maybe_add_partition((fut.topic, fut.partition))
+                result, now_ms = self._append_waiting(fut, key_bytes, value_bytes, timestamp_ms,
+                                                      headers, est, False)
+            if sticky is not None:
+                sticky.on_append(est, info.partitions, info.available, result)
+            # Wake the I/O thread only if it sleeps past when the new batch (or the
+            # full one before it) is due: its deadline was set under this same lock,
+            # and each wakeup costs the sending thread a GIL hand-over.
+            return result.new_batch and (
+                now_ms if result.previous_full else now_ms + self._linger_ms) < self._io.poll_deadline
         finally:
             lock.release()
-        if wake:
-            self._io.wakeup()
+
+    def _append_waiting(self, fut: FutureRecordMetadata, key_bytes: bytes | None,
+                        value_bytes: bytes | None, timestamp_ms: int,
+                        headers: list[tuple[str, bytes | None]], est: int,
+                        abort_on_new_batch: bool) -> tuple[RecordAppendResult, float]:
+        """Append (the lock held), waiting up to ``max_block_ms`` for memory; and the time."""
+        acc = self._acc
+        deadline: float | None = None
+        while True:
+            now_ms = time.monotonic() * 1000.0
+            result = acc.append((fut.topic, fut.partition), timestamp_ms, key_bytes, value_bytes,
+                                headers, fut, est, now_ms, abort_on_new_batch)
+            if result is not None:
+                return result, now_ms
+            deadline = self._wait_for_memory(deadline)
+
+    def _wait_for_memory(self, deadline: float | None) -> float:
+        """Wait (the lock held) until the I/O thread frees memory; returns the deadline."""
+        if deadline is None:
+            deadline = time.monotonic() + self.config.max_block_ms / 1000.0
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Errors.KafkaTimeoutError(
+                f"Failed to allocate memory within the configured max blocking time "
+                f"{self.config.max_block_ms} ms (buffer_memory={self.config.buffer_memory})")
+        if self._closed:
+            raise Errors.IllegalStateError("KafkaProducer closed while send() waited for memory")
+        acc = self._acc
+        acc.memory_waiters += 1
+        self._io.wakeup()
+        started = time.monotonic()
+        try:
+            self._cond.wait(remaining)
+        finally:
+            acc.memory_waiters -= 1
+            self._memory_wait_ms += (time.monotonic() - started) * 1000.0
+        return deadline
+
+    def _failed(self, fut: FutureRecordMetadata, error: BaseException) -> FutureRecordMetadata:
+        """``fut`` failed before reaching the accumulator (counted as a record error)."""
+        fut._finish(None, error)
+        self._record_errors += 1
         return fut
 
-    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> tuple[Any, ...]:
+    def _too_large(self, size: int) -> Errors.KafkaError:
+        which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
+        return Errors.MessageSizeTooLargeError(
+            f"The message is {size} bytes when serialized which is larger than the "
+            f"{which} you have configured ({getattr(self.config, which)})")
+
+    def _unusable(self) -> Errors.KafkaError:
+        """Why ``send()`` cannot queue records (closed, forked, or no I/O thread)."""
+        if self._closed:
+            return Errors.IllegalStateError("KafkaProducer already closed!")
+        if self._fork_generation != _fork_generation:
+            return _forked()
+        return Errors.KafkaError(f"producer I/O thread is not running ({self._io.crashed!r})")
+
+    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> _TopicInfo:
         """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
         cluster = self._cluster
         cond = self._cond
@@ -299,8 +353,8 @@ class KafkaProducer:
             while True:
                 n = cluster.partition_count(topic)
                 if n:
-                    info = (cluster.version, list(range(n)), cluster.available_partitions(topic),
-                            self._builtin.state(topic))
+                    info = _TopicInfo(cluster.version, list(range(n)),
+                                      cluster.available_partitions(topic), self._builtin.state(topic))
                     self._topics[topic] = info
                     return info
                 code = cluster.topic_errors.get(topic)
@@ -499,8 +553,7 @@ class KafkaProducer:
         """The partition ids of ``topic`` (waits up to ``max_block_ms`` for metadata)."""
         if self._fork_generation != _fork_generation:
             raise _forked()
-        info = self._topic_info(topic)
-        return set(info[1])
+        return set(self._topic_info(topic).partitions)
 
     def bootstrap_connected(self) -> bool:
         """True while a connection to a broker is established."""
@@ -540,6 +593,26 @@ class KafkaProducer:
                                           if self._network.is_connected(n))),
         }
         return {"producer-metrics": m}
+
+
+def _check_headers(headers: Any) -> None:
+    if not isinstance(headers, list) or not all(
+            isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
+            and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
+        raise TypeError("headers must be a list of (str, bytes) tuples")
+
+
+def _header_sizes(headers: list[tuple[str, bytes | None]]) -> tuple[int, int]:
+    """(serialized size of the headers as kafka-python counts it, their share of the estimate)."""
+    hsize = est = 0
+    for hk, hv in headers:
+        try:
+            n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
+        except UnicodeEncodeError:
+            raise ValueError(f"header name {hk!r} cannot be encoded as UTF-8") from None
+        hsize += n
+        est += n + 10
+    return hsize, est
 
 
 def _as_bytes(data: Any, what: str) -> bytes:

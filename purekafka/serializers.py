@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 
 from .errors import SerializationError
 
-Headers = Optional[list[tuple[str, bytes]]]
+Headers = Optional[list[tuple[str, Optional[bytes]]]]
 SerializeFn = Callable[[str, Headers, Any], Optional[bytes]]
 """A normalized serializer: ``fn(topic, headers, data) -> bytes | None``."""
 

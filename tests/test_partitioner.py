@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from purekafka.core.accumulator import Accumulator
 from purekafka.partitioner import (
     BuiltInPartitioner,
     ClusterView,
@@ -18,8 +19,10 @@ from purekafka.partitioner import (
     default_partition,
     make_partitioner,
     murmur2,
+    new_batch_hook,
     to_positive,
 )
+from purekafka.record import RecordBatchBuilder
 
 # Kafka's UtilsTest.testMurmur2 vectors (the numbers are facts published with Kafka).
 JAVA_VECTORS = {
@@ -104,31 +107,53 @@ def test_round_robin_counts_per_topic_and_ignores_keys():
 
 # --- uniform sticky ---------------------------------------------------------------------
 
+class Appended:
+    """An append's result as the sticky partitioner sees it; counts the questions."""
+
+    def __init__(self, full: bool) -> None:
+        self.full = full
+        self.asked = 0
+
+    @property
+    def batch_is_full(self) -> bool:
+        self.asked += 1
+        return self.full
+
+
+def produced_bytes(state: StickyPartitionState) -> int:
+    """Bytes counted towards the current sticky partition (white-box)."""
+    return state._produced
+
+
+FULL = Appended(True)
+NOT_FULL = Appended(False)
+
+
 def test_sticky_stays_until_batch_size_bytes_then_switches():
     state = StickyPartitionState("t", batch_size=1000, rng=random.Random(1))
     parts = list(range(50))
     first = state.current(parts, parts)
     for _ in range(9):
-        assert not state.on_append(100, parts, parts)
+        assert not state.on_append(100, parts, parts, FULL)
         assert state.current(parts, parts) == first
-    assert state.produced_bytes == 900
-    assert state.on_append(100, parts, parts)  # 1000 bytes reached
-    assert state.produced_bytes == 0
+    assert produced_bytes(state) == 900
+    assert state.on_append(100, parts, parts, FULL)  # 1000 bytes reached
+    assert produced_bytes(state) == 0
 
 
 def test_sticky_without_switch_permission_waits_until_twice_batch_size():
     state = StickyPartitionState("t", batch_size=1000, rng=random.Random(2))
     parts = [0, 1, 2, 3]
     state.current(parts, parts)
-    assert not state.on_append(1500, parts, parts, enable_switch=False)
-    assert state.on_append(500, parts, parts, enable_switch=False)  # 2000 = 2 x batch
+    assert not state.on_append(1500, parts, parts, NOT_FULL)
+    assert state.on_append(500, parts, parts, NOT_FULL)  # 2000 = 2 x batch
 
 
 def test_sticky_batch_size_zero_switches_after_every_record():
     state = StickyPartitionState("t", batch_size=0, rng=random.Random(3))
     parts = [0, 1]
     state.current(parts, parts)
-    assert state.on_append(1, parts, parts)
+    assert state.on_append(1, parts, parts, FULL)
 
 
 def test_sticky_draws_only_available_partitions_else_any():
@@ -137,12 +162,12 @@ def test_sticky_draws_only_available_partitions_else_any():
     seen = set()
     for _ in range(500):
         seen.add(state.current(all_parts, [3, 7]))
-        state.on_append(1, all_parts, [3, 7])
+        state.on_append(1, all_parts, [3, 7], FULL)
     assert seen == {3, 7}
     seen.clear()
     for _ in range(500):
         seen.add(state.current(all_parts, []))
-        state.on_append(1, all_parts, [])
+        state.on_append(1, all_parts, [], FULL)
     assert seen == set(all_parts)
 
 
@@ -153,7 +178,7 @@ def test_sticky_switches_are_uniform():
     draws = 16_000
     for _ in range(draws):
         counts[state.current(parts, parts)] += 1
-        state.on_append(100, parts, parts)
+        state.on_append(100, parts, parts, FULL)
     # Pearson chi-square with 7 degrees of freedom; 24.3 is the 0.999 quantile.
     expected = draws / len(parts)
     chi2 = sum((counts[p] - expected) ** 2 / expected for p in parts)
@@ -168,7 +193,7 @@ def test_adaptive_weights_follow_inverse_queue_length():
     counts: Counter[int] = Counter()
     for _ in range(8000):
         counts[state.current(parts, parts)] += 1
-        state.on_append(1, parts, parts)
+        state.on_append(1, parts, parts, FULL)
     assert counts[10] / 8000 == pytest.approx(4 / 8, abs=0.03)
     assert counts[11] / 8000 == pytest.approx(1 / 8, abs=0.03)
     assert counts[12] / 8000 == pytest.approx(3 / 8, abs=0.03)
@@ -176,22 +201,65 @@ def test_adaptive_weights_follow_inverse_queue_length():
     counts.clear()
     for _ in range(6000):
         counts[state.current(parts, parts)] += 1
-        state.on_append(1, parts, parts)
+        state.on_append(1, parts, parts, FULL)
     assert all(abs(counts[p] / 6000 - 1 / 3) < 0.03 for p in parts)
 
 
 def test_builtin_partitioner_keys_hash_over_all_partitions():
+    # What send() does without a partitioner: keys by murmur2 over all partitions, null
+    # keys (every key, with ignore_keys) to the topic's sticky state, one per topic.
     bp = BuiltInPartitioner(batch_size=16384, rng=random.Random(6))
     # Partition 3 unavailable: a key still maps over all 5.
-    assert bp.partition("t", b"foobar", range(5), [0, 1, 2, 4]) == \
-        (-790332482 & 0x7FFFFFFF) % 5
-    assert not bp.is_sticky(b"k") and bp.is_sticky(None)
-    sticky = bp.partition("t", None, range(5), [0, 1, 2, 4])
-    assert bp.partition("t", None, range(5), [0, 1, 2, 4]) == sticky
+    assert default_partition(b"foobar", len(range(5))) == (-790332482 & 0x7FFFFFFF) % 5
+    assert not bp.ignore_keys
+    state = bp.state("t")
+    assert bp.state("t") is state and bp.state("u") is not state
+    sticky = state.current(range(5), [0, 1, 2, 4])
+    assert sticky in (0, 1, 2, 4) and state.current(range(5), [0, 1, 2, 4]) == sticky
     ignoring = BuiltInPartitioner(batch_size=16384, ignore_keys=True, rng=random.Random(6))
-    assert ignoring.is_sticky(b"k")
-    first = ignoring.partition("t", b"a", range(5), range(5))
-    assert ignoring.partition("t", b"b", range(5), range(5)) == first
+    assert ignoring.ignore_keys
+    first = ignoring.state("t").current(range(5), range(5))
+    assert ignoring.state("t").current(range(5), range(5)) == first
+
+
+def test_sticky_asks_whether_the_batch_is_full_only_past_batch_size():
+    state = StickyPartitionState("t", batch_size=1000, rng=random.Random(8))
+    parts = [0, 1, 2]
+    first = state.current(parts, parts)
+    appended = Appended(False)
+    for _ in range(9):
+        assert not state.on_append(100, parts, parts, appended)
+    assert appended.asked == 0
+    # At batch_size, an open batch keeps the partition; a full one lets it switch.
+    assert not state.on_append(100, parts, parts, appended)
+    assert appended.asked == 1 and state.current(parts, parts) == first
+    appended.full = True
+    assert state.on_append(100, parts, parts, appended)
+    assert appended.asked == 2 and produced_bytes(state) == 0
+
+
+def test_adaptive_switch_weights_by_the_accumulators_queues():
+    # The sticky state draws the next partition weighted by the accumulator's queues,
+    # as send() wires it: partition 0 has 3 batches queued, 1 and 2 none.
+    acc = Accumulator(lambda: RecordBatchBuilder(0, None, 100), batch_size=100)
+    for _ in range(3):
+        acc.append(("t", 0), 0, None, b"x" * 90, [], None, 111, 0.0)
+    bp = BuiltInPartitioner(batch_size=1, rng=random.Random(9), queue_sizes=acc.queue_sizes)
+    state = bp.state("t")
+    parts = [0, 1, 2]
+    counts: Counter[int] = Counter()
+    for _ in range(4000):
+        state.on_append(1, parts, parts, FULL)
+        counts[state.current(parts, parts)] += 1
+    # Weights max + 1 - size: 1, 4, 4.
+    assert counts[0] / 4000 == pytest.approx(1 / 9, abs=0.03)
+    assert counts[1] / 4000 == pytest.approx(4 / 9, abs=0.03)
+    uniform = BuiltInPartitioner(batch_size=1, rng=random.Random(9)).state("t")
+    counts.clear()
+    for _ in range(3000):
+        uniform.on_append(1, parts, parts, FULL)
+        counts[uniform.current(parts, parts)] += 1
+    assert all(abs(counts[p] / 3000 - 1 / 3) < 0.04 for p in parts)
 
 
 @given(st.integers(1, 10_000), st.lists(st.integers(1, 5000), min_size=1, max_size=60),
@@ -203,13 +271,13 @@ def test_sticky_invariants(batch_size, appends, seed):
     current = state.current(parts, parts)
     for n in appends:
         produced += n
-        switched = state.on_append(n, parts, parts)
+        switched = state.on_append(n, parts, parts, FULL)
         assert switched == (produced >= batch_size)
         if switched:
             produced = 0
             current = state.current(parts, parts)
         assert state.current(parts, parts) == current
-        assert state.produced_bytes == produced
+        assert produced_bytes(state) == produced
 
 
 # --- user partitioners --------------------------------------------------------------------
@@ -226,7 +294,9 @@ def test_kafka_python_3_partitioner_objects_work():
     sticky = make_partitioner(kp_partitioner.StickyPartitioner())
     p = sticky("t", None, [0, 1, 2], [0, 1, 2])
     assert sticky("t", None, [0, 1, 2], [0, 1, 2]) == p
-    sticky.on_new_batch("t", [0, 1, 2], [0, 1, 2], p)  # type: ignore[attr-defined]
+    hook = new_batch_hook(sticky)
+    assert hook is not None and new_batch_hook(fn) is None and new_batch_hook(None) is None
+    hook("t", [0, 1, 2], [0, 1, 2], p)
     assert sticky("t", None, [0, 1, 2], [0, 1, 2]) != p
 
 

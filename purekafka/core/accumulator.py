@@ -7,6 +7,10 @@ newest batch of its partition, opening a new one when that batch is full (the
 ``RecordBatchBuilder`` refuses the record) or already drained. A batch carries an
 opaque *token* per record, given by the caller (the facade passes its future);
 the core never looks inside a token, it only hands batches back in events.
+``append`` answers with a ``RecordAppendResult`` (Java's of that name): the batch,
+whether the record opened it, whether the batch before it is full and sendable
+now, and, when asked to, that it stopped before opening a new batch (so a
+partitioner with a new-batch hook may choose again first).
 
 ``ready(now_ms)`` reports which leaders have something sendable: a partition's
 head batch is sendable when it is full, when ``linger_ms`` has passed since it
@@ -29,9 +33,11 @@ Time is float milliseconds passed in; nothing here reads a clock.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["Accumulator", "ProducerBatch", "ReadyCheck"]
+from purekafka.record import RecordBatchBuilder
+
+__all__ = ["Accumulator", "ProducerBatch", "ReadyCheck", "RecordAppendResult"]
 
 TopicPartition = tuple[str, int]
 
@@ -43,12 +49,12 @@ class ProducerBatch:
         "tp", "builder", "tokens", "created_ms", "drained_ms", "attempts",
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
-        "full", "in_flight", "stamp", "raw_size", "split_into",
+        "full", "in_flight", "stamp", "raw_size", "split_into", "appended",
     )
 
-    def __init__(self, tp: TopicPartition, builder: Any, created_ms: float) -> None:
+    def __init__(self, tp: TopicPartition, builder: RecordBatchBuilder, created_ms: float) -> None:
         self.tp = tp
-        self.builder = builder
+        self.builder: RecordBatchBuilder | None = builder
         self.tokens: list[Any] = []
         self.created_ms = created_ms
         self.drained_ms: float | None = None
@@ -67,6 +73,9 @@ class ProducerBatch:
         self.raw_size = 0  # uncompressed size, known once closed
         self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
+        # What append() answers for every record after the first: made once, as
+        # one allocation per record is a measurable share of send().
+        self.appended = RecordAppendResult(self, False, False)
 
     @property
     def closed(self) -> bool:
@@ -77,11 +86,13 @@ class ProducerBatch:
         """Encoded size: exact once closed, the builder's estimate before."""
         if self.buffer is not None:
             return len(self.buffer)
-        return int(self.builder.estimated_size())
+        assert self.builder is not None  # released only when closed
+        return self.builder.estimated_size()
 
     def close(self) -> bytes:
         """Build the batch bytes (once); later appends go to a new batch."""
         if self.buffer is None:
+            assert self.builder is not None
             self.raw_size = self.builder.estimated_size()
             self.buffer = bytes(self.builder.build())
             self.builder = None  # release the record buffers
@@ -90,6 +101,41 @@ class ProducerBatch:
     def __repr__(self) -> str:
         return (f"ProducerBatch({self.tp[0]}-{self.tp[1]}, records={self.record_count}, "
                 f"attempts={self.attempts}, seq={self.base_sequence})")
+
+
+class RecordAppendResult:
+    """What ``Accumulator.append`` did with a record (Java's ``RecordAppendResult``).
+
+    ``new_batch``: the record opened ``batch``. ``previous_full``: it did so because
+    the partition's open batch refused it, so that batch is full and sendable now.
+    ``abort_for_new_batch``: nothing was appended, as asked, because the record
+    would have opened a new batch (``batch`` is then None).
+    """
+
+    __slots__ = ("batch", "new_batch", "previous_full", "abort_for_new_batch")
+
+    def __init__(self, batch: ProducerBatch | None, new_batch: bool, previous_full: bool,
+                 abort_for_new_batch: bool = False) -> None:
+        self.batch = batch
+        self.new_batch = new_batch
+        self.previous_full = previous_full
+        self.abort_for_new_batch = abort_for_new_batch
+
+    @property
+    def batch_is_full(self) -> bool:
+        """Whether ``batch`` takes no more records (asked of the builder now, not cached)."""
+        batch = self.batch
+        if batch is None or batch.full:
+            return True
+        builder = batch.builder
+        return builder is None or builder.is_full()
+
+    def __repr__(self) -> str:
+        return (f"RecordAppendResult({self.batch!r}, new_batch={self.new_batch}, "
+                f"previous_full={self.previous_full}, abort={self.abort_for_new_batch})")
+
+
+_ABORTED = RecordAppendResult(None, False, False, True)
 
 
 class ReadyCheck:
@@ -108,7 +154,7 @@ class Accumulator:
 
     def __init__(
         self,
-        new_builder: Callable[[], Any],
+        new_builder: Callable[[], RecordBatchBuilder],
         *,
         batch_size: int = 16384,
         linger_ms: float = 0.0,
@@ -149,40 +195,58 @@ class Accumulator:
         timestamp_ms: int,
         key: bytes | None,
         value: bytes | None,
-        headers: Any,
+        headers: Sequence[tuple[str, bytes | None]],
         token: Any,
         estimated_size: int,
         now_ms: float,
-    ) -> ProducerBatch | None:
-        """Add one record; returns its batch, or None when memory is exhausted."""
+        abort_on_new_batch: bool = False,
+    ) -> RecordAppendResult | None:
+        """Add one record to the partition's open batch, or to a new one.
+
+        Returns None, appending nothing, when memory is exhausted. With
+        ``abort_on_new_batch``, a record that would open a new batch is not
+        appended either; the result says ``abort_for_new_batch``.
+        """
         if self.used_memory + estimated_size > self.buffer_memory:
             # One record bigger than all of memory can never fit; let it through
             # alone rather than block forever (max_request_size guards the wire).
             if not (self.used_memory == 0 and estimated_size > self.buffer_memory):
                 return None
+        previous_full = False
         dq = self.batches.get(tp)
         if dq is None:
             dq = self.batches[tp] = deque()
         elif dq:
             batch = dq[-1]
-            if batch.buffer is None and not batch.full:
-                if batch.builder.append(timestamp_ms, key, value, headers) is not None:
-                    batch.tokens.append(token)
-                    batch.record_count += 1
-                    batch.memory += estimated_size
-                    self.used_memory += estimated_size
-                    return batch
-                batch.full = True
-        batch = ProducerBatch(tp, self.new_builder(), now_ms)
+            builder = batch.builder  # None once closed: a drained batch put back to retry
+            if builder is not None:
+                if not batch.full:
+                    if builder.append(timestamp_ms, key, value, headers) is not None:
+                        batch.tokens.append(token)
+                        batch.record_count += 1
+                        batch.memory += estimated_size
+                        self.used_memory += estimated_size
+                        return batch.appended
+                    batch.full = True
+                previous_full = True
+        if abort_on_new_batch:
+            return _ABORTED
+        builder = self.new_builder()
+        batch = ProducerBatch(tp, builder, now_ms)
         # The builder always accepts a batch's first record, however large.
-        batch.builder.append(timestamp_ms, key, value, headers)
+        builder.append(timestamp_ms, key, value, headers)
         batch.tokens.append(token)
         batch.record_count = 1
         batch.memory = estimated_size
         self.used_memory += estimated_size
         dq.append(batch)
         self.incomplete.add(batch)
-        return batch
+        return RecordAppendResult(batch, True, previous_full)
+
+    def queue_sizes(self, topic: str, partitions: Sequence[int]) -> list[int]:
+        """The number of batches queued for each of ``partitions`` of ``topic``."""
+        batches = self.batches
+        return [len(batches.get((topic, p), ())) for p in partitions]
 
     # -- ready / drain -----------------------------------------------------------
     def ready(self, leader_for: Callable[[TopicPartition], int], now_ms: float) -> ReadyCheck:
@@ -271,7 +335,7 @@ class Accumulator:
     # -- retries, completion, expiry -------------------------------------------
     def backoff_ms(self, attempts: int) -> float:
         """Exponential backoff with +-20% jitter (KIP-580), capped at retry_backoff_max_ms."""
-        base = self.retry_backoff_ms * (2 ** max(0, attempts - 1))
+        base = self.retry_backoff_ms * (1 << max(0, attempts - 1))
         base = min(base, self.retry_backoff_max_ms)
         jitter = 0.8 + 0.4 * self._random()
         return min(base * jitter, self.retry_backoff_max_ms)
@@ -316,9 +380,10 @@ class Accumulator:
         half = len(records) // 2
         parts: list[ProducerBatch] = []
         for recs, tokens in ((records[:half], batch.tokens[:half]), (records[half:], batch.tokens[half:])):
-            part = ProducerBatch(batch.tp, self.new_builder(), batch.created_ms)
+            builder = self.new_builder()
+            part = ProducerBatch(batch.tp, builder, batch.created_ms)
             for r in recs:
-                if part.builder.append(r.timestamp, r.key, r.value, r.headers) is None:
+                if builder.append(r.timestamp, r.key, r.value, r.headers) is None:
                     raise AssertionError("a split part refused a record its batch held")
             part.tokens = tokens
             part.record_count = len(recs)
@@ -380,11 +445,5 @@ class Accumulator:
                 dq.clear()
         return out
 
-    def has_undrained(self) -> bool:
-        return any(self.batches.values())
-
     def has_incomplete(self) -> bool:
         return bool(self.incomplete)
-
-    def queued_count(self) -> int:
-        return sum(len(dq) for dq in self.batches.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from purekafka.core.accumulator import Accumulator
+from purekafka.core.accumulator import Accumulator, RecordAppendResult
 from purekafka.record import RecordBatchBuilder, read_batches
 
 LEADERS = {("a", 0): 1, ("a", 1): 2, ("b", 0): 1}
@@ -23,8 +23,12 @@ def _parts(node):
     return [tp for tp, n in LEADERS.items() if n == node]
 
 
-def _append(acc, tp, value=b"v", now=0.0, token=None):
-    return acc.append(tp, 1000, None, value, [], token, 21 + len(value), now)
+def _undrained(acc: Accumulator) -> bool:
+    return any(acc.batches.values())
+
+
+def _append(acc, tp, value=b"v", now=0.0, token=None, abort=False) -> RecordAppendResult | None:
+    return acc.append(tp, 1000, None, value, [], token, 21 + len(value), now, abort)
 
 
 def test_batch_waits_for_linger_then_is_ready() -> None:
@@ -39,7 +43,9 @@ def test_full_batch_is_ready_at_once_and_a_new_one_opens() -> None:
     acc = _acc(linger_ms=1000, batch_size=200)
     first = _append(acc, ("a", 0), b"x" * 100)
     second = _append(acc, ("a", 0), b"x" * 100)
-    assert first is not second
+    assert first.batch is not second.batch
+    assert first.new_batch and not first.previous_full
+    assert second.new_batch and second.previous_full and first.batch.full
     assert acc.ready(_leader, 0).nodes == {1}
 
 
@@ -69,10 +75,10 @@ def test_memory_is_bounded_and_returned() -> None:
     acc = _acc(buffer_memory=1000)
     batches = []
     while True:
-        b = _append(acc, ("a", 0), b"z" * 79)
-        if b is None:
+        r = _append(acc, ("a", 0), b"z" * 79)
+        if r is None:
             break
-        batches.append(b)
+        batches.append(r.batch)
     assert acc.used_memory <= 1000 and len(batches) == 10
     for b in acc.drain(_parts, [1], 1 << 20, 0)[1]:
         acc.deallocate(b)
@@ -114,10 +120,92 @@ def test_drained_batches_hold_every_record_once_in_order(values, batch_size) -> 
     for i, v in enumerate(values):
         assert _append(acc, ("a", 0), v, token=i) is not None
     tokens, decoded = [], []
-    while acc.has_undrained():
+    while _undrained(acc):
         for b in acc.drain(_parts, [1], 1 << 30, 0).get(1, []):
             tokens.extend(b.tokens)
             for batch in read_batches(b.buffer):
                 decoded.extend(r.value for r in batch.records)
     assert tokens == list(range(len(values)))
     assert decoded == values
+
+
+def test_append_result_tells_a_new_batch_from_a_joined_one() -> None:
+    acc = _acc(batch_size=4096)
+    first = _append(acc, ("a", 0))
+    joined = _append(acc, ("a", 0))
+    assert first.new_batch and not first.previous_full and not first.abort_for_new_batch
+    assert joined.batch is first.batch and not joined.new_batch and not joined.previous_full
+    assert joined.batch.record_count == 2 and not joined.batch_is_full
+    other = _append(acc, ("a", 1))
+    assert other.new_batch and other.batch is not first.batch
+
+
+def test_append_after_a_drain_opens_a_batch_without_a_full_previous_one() -> None:
+    acc = _acc(batch_size=4096)
+    _append(acc, ("a", 0))
+    (drained,) = acc.drain(_parts, [1], 1 << 20, 0)[1]
+    acc.reenqueue(drained, 0)  # a closed batch is the tail now
+    r = _append(acc, ("a", 0))
+    assert r.new_batch and not r.previous_full and r.batch is not drained
+
+
+def test_batch_is_full_asks_the_builder_and_a_closed_batch_is_full() -> None:
+    acc = _acc(batch_size=200)
+    r = _append(acc, ("a", 0), b"x" * 150)
+    assert r.batch_is_full  # the builder's estimate reached batch_size: nothing more fits
+    acc.drain(_parts, [1], 1 << 20, 0)
+    assert r.batch.builder is None and r.batch_is_full
+    small = _append(acc, ("a", 0), b"x")
+    assert not small.batch_is_full
+
+
+def test_abort_on_new_batch_appends_nothing() -> None:
+    acc = _acc(batch_size=200)
+    aborted = _append(acc, ("a", 0), abort=True)  # the first batch would be new too
+    assert aborted.abort_for_new_batch and aborted.batch is None and aborted.batch_is_full
+    assert acc.used_memory == 0 and not _undrained(acc)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    joined = _append(acc, ("a", 0), b"x" * 10, abort=True)  # fits: appended as usual
+    assert joined.batch is first.batch and not joined.abort_for_new_batch
+    before = acc.used_memory
+    refused = _append(acc, ("a", 0), b"x" * 100, abort=True)
+    assert refused.abort_for_new_batch and acc.used_memory == before
+    assert first.batch.full and first.batch.record_count == 2
+    # Appended without abort afterwards: the full batch before it is due now.
+    r = _append(acc, ("a", 0), b"x" * 100)
+    assert r.new_batch and r.previous_full and r.batch is not first.batch
+
+
+def test_queue_sizes_count_batches_per_partition() -> None:
+    acc = _acc(batch_size=100)
+    for _ in range(3):
+        _append(acc, ("a", 0), b"x" * 90)
+    _append(acc, ("a", 1), b"x")
+    assert acc.queue_sizes("a", [0, 1, 2]) == [3, 1, 0]
+    assert acc.queue_sizes("b", [0]) == [0]
+
+
+@given(ops=st.lists(st.tuples(st.sampled_from([("a", 0), ("a", 1)]), st.binary(max_size=400),
+                              st.booleans(), st.booleans()), min_size=1, max_size=60))
+def test_append_results_match_the_queues(ops) -> None:
+    # Whatever the mix of appends, drains and aborts, each result says what happened
+    # to the partition's queue: a new batch at its tail, or the same tail grown by one.
+    acc = _acc(batch_size=300)
+    for tp, value, abort, drain in ops:
+        if drain:
+            acc.drain(_parts, [1, 2], 1 << 20, 0)
+        dq = acc.batches.get(tp)
+        tail = dq[-1] if dq else None
+        count = tail.record_count if tail is not None else 0
+        r = _append(acc, tp, value, abort=abort)
+        dq = acc.batches[tp] if tp in acc.batches else None
+        if r.abort_for_new_batch:
+            assert abort and (dq[-1] if dq else None) is tail
+            continue
+        assert r.batch is dq[-1]
+        if r.new_batch:
+            assert r.batch is not tail and r.batch.record_count == 1
+            assert r.previous_full == (tail is not None and tail.buffer is None)
+            assert not r.previous_full or tail.full
+        else:
+            assert r.batch is tail and tail.record_count == count + 1 and not r.previous_full

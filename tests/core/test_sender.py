@@ -21,7 +21,7 @@ def _stamped_batch(idempotent: bool):
         idem.handle_init_producer_id_response(InitProducerIdResponse(producer_id=7, producer_epoch=0), 0.0)
     sender = Sender(Cluster([("127.0.0.1", 1)]), acc, network=None,  # type: ignore[arg-type]
                     delivery_timeout_ms=5_000, idempotence=idem)
-    batch = acc.append(TP, 0, None, b"v", [], "token", 30, now_ms=0.0)
+    batch = acc.append(TP, 0, None, b"v", [], "token", 30, now_ms=0.0).batch  # type: ignore[union-attr]
     (drained,) = acc.drain(lambda node: [TP], [1], 1 << 20, 0.0, sender._admit if idem else None)[1]
     return sender, drained
 
@@ -96,7 +96,7 @@ def _acks0_sender(retries: float = float("inf")):
     acc = Accumulator(lambda: RecordBatchBuilder(0, None, 16384), delivery_timeout_ms=5_000)
     net = _FakeNetwork()
     sender = Sender(cluster, acc, net, acks=0, retries=retries, delivery_timeout_ms=5_000)  # type: ignore[arg-type]
-    batch = acc.append(TP, 0, None, b"v", [], "token", 30, now_ms=0.0)
+    batch = acc.append(TP, 0, None, b"v", [], "token", 30, now_ms=0.0).batch  # type: ignore[union-attr]
     sender.run_once(0.0)
     ((expect, req),) = net.sent
     assert expect is False

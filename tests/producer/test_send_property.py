@@ -309,3 +309,42 @@ def test_null_keys_stick_then_spread_over_partitions(kafka, topic_factory, adapt
     runs = sum(1 for a, b in zip(parts, parts[1:]) if a != b) + 1
     # ~121-byte records, 1024-byte batches: a switch every ~8 records, never every record.
     assert 6000 / 30 < runs < 6000 / 4, runs
+
+
+def test_kafka_python_sticky_partitioner_moves_on_at_each_new_batch(kafka, topic_factory) -> None:
+    # kafka-python 3's StickyPartitioner (KIP-480) stays on a partition until its
+    # on_new_batch hook runs, which send() calls before a record would open a new
+    # batch, and then partitions that record again: without the hook every
+    # null-key record would go to one partition.
+    from kafka.partitioner import StickyPartitioner
+
+    topic = topic_factory(partitions=PARTITIONS)
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, batch_size=1024, linger_ms=1,
+                       partitioner=StickyPartitioner()) as p:
+        futures = [p.send(topic, value=b"x" * 100) for _ in range(600)]
+        keyed = [p.send(topic, key=b"k%d" % i, value=b"v") for i in range(50)]
+        p.flush(60)
+        parts = [f.get(0).partition for f in futures]
+        keyed_parts = [f.get(0).partition for f in keyed]
+    assert len(set(parts)) == PARTITIONS, parts
+    runs = sum(1 for a, b in zip(parts, parts[1:]) if a != b) + 1
+    # ~8 records of ~121 bytes fill a 1024-byte batch: a new partition per batch, about.
+    assert 600 / 30 < runs < 600 / 4, runs
+    assert keyed_parts == [(kp_murmur2(b"k%d" % i) & 0x7FFFFFFF) % PARTITIONS for i in range(50)]
+    by_partition: dict[int, list[int]] = {}
+    for f in futures + keyed:
+        by_partition.setdefault(f.get(0).partition, []).append(f.get(0).offset)
+    assert all(offs == list(range(len(offs))) for offs in by_partition.values())
+
+
+def test_ignore_keys_makes_keyed_records_sticky(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=PARTITIONS)
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, batch_size=1024, linger_ms=1,
+                       partitioner_ignore_keys=True) as p:
+        futures = [p.send(topic, key=b"k%d" % i, value=b"x" * 100) for i in range(2000)]
+        p.flush(60)
+        parts = [f.get(0).partition for f in futures]
+    runs = sum(1 for a, b in zip(parts, parts[1:]) if a != b) + 1
+    # Hashing keys would switch on about two records in three; sticking switches per batch.
+    assert 2000 / 30 < runs < 2000 / 4, runs
+    assert len(set(parts)) == PARTITIONS
