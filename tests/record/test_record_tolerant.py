@@ -8,7 +8,7 @@ import pytest
 from crc32c import crc32c
 from hypothesis import given
 from hypothesis import strategies as st
-from record_strategies import record_lists
+from tests.support.record_strategies import record_lists
 
 from purekafka.errors import DecodeError
 from purekafka.record import (
