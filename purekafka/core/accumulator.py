@@ -29,11 +29,20 @@ Time is float milliseconds passed in; nothing here reads a clock.
 from __future__ import annotations
 
 from collections import deque
+from enum import Enum
 from typing import Any, Callable, Iterable
 
-__all__ = ["Accumulator", "ProducerBatch", "ReadyCheck"]
+__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck"]
 
 TopicPartition = tuple[str, int]
+
+
+class FinalState(Enum):
+    """How a batch ended; ``ProducerBatch.final_state`` is None until then."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SPLIT = "split"  # replaced by its halves (``split_into``) after MESSAGE_TOO_LARGE
 
 
 class ProducerBatch:
@@ -61,7 +70,7 @@ class ProducerBatch:
         self.producer_id = -1
         self.producer_epoch = -1
         self.is_transactional = False
-        self.final_state: str | None = None
+        self.final_state: FinalState | None = None
         self.full = False
         self.in_flight = False
         self.raw_size = 0  # uncompressed size, known once closed
@@ -329,7 +338,7 @@ class Accumulator:
             part.close()
             parts.append(part)
         parts[1].memory = batch.memory - parts[0].memory
-        batch.final_state = "split"
+        batch.final_state = FinalState.SPLIT
         batch.split_into = parts
         self.incomplete.discard(batch)  # its memory now belongs to the parts
         self.incomplete.update(parts)

@@ -93,6 +93,7 @@ comparisons are modulo 2**31 so they survive wrap-around.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -600,7 +601,7 @@ class IdempotenceState:
             return True
         return is_retriable(code)
 
-    def on_split(self, batch: Batch, parts: list[Batch]) -> None:
+    def on_split(self, batch: Batch, parts: Sequence[Batch]) -> None:
         """Replace a batch rejected as too large by ``parts`` covering the same sequences."""
         t = self._off_wire(batch)
         if t is None or t.done:

@@ -102,7 +102,7 @@ class Wire:
                 continue
             v = self.version(req.api_key, req.min_version, req.max_version)
             resp = self.call(api_module(req.api_key), v, req.build(v))
-            sent.append(req.kind)
+            sent.append(req.kind.value)
             tm.handle_response(req, resp, now_ms())
         raise AssertionError(f"transaction requests did not settle: {sent}")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from purekafka import errors
-from purekafka.core.accumulator import Accumulator
+from purekafka.core.accumulator import Accumulator, FinalState
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import InFlight
 from purekafka.core.idempotence import IdempotenceState
@@ -133,4 +133,4 @@ def test_acks0_request_never_written_expires_at_the_delivery_timeout() -> None:
     (ev,) = sender.pop_events()
     assert isinstance(ev.exception, errors.KafkaTimeoutError)
     sender.on_sent(1, req, 5_001.0)  # the late write changes nothing
-    assert sender.pop_events() == [] and batch.final_state == "failed"
+    assert sender.pop_events() == [] and batch.final_state is FinalState.FAILED
