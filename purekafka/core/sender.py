@@ -9,16 +9,17 @@ layer calls ``run_once(now_ms)`` in its loop and feeds back what happened:
 (Produce with acks=0) has been written in full, and
 ``on_disconnect(node, requests, now_ms)`` for the requests a lost connection
 took with it (acks=0 ones included while not fully written). The network
-itself is reached through the small ``Network`` protocol below (connect,
-is-ready, negotiated version, send), which the I/O layer implements and unit
-tests fake.
+itself is reached through the small ``Network`` protocol (``core.network``:
+connect, is-ready, negotiated version, send), which the I/O layer implements
+and unit tests fake (tests/core/fake_network.py).
 
 Each ``run_once``:
 
-1. transactions first: a plugged-in ``TransactionManager`` (``core.txn_sender``)
-   sends its coordinator request, and no Produce goes out while one is in
-   flight; an idempotent producer without a producer id sends InitProducerId
-   and drains nothing until it has one (sequences need the id);
+1. transactions first: the batches a plugged-in ``TransactionManager`` wants
+   failed are failed (``AbortScope``), then ``core.txn_sender`` sends its next
+   coordinator request, and no Produce goes out while one is in flight; an
+   idempotent producer without a producer id sends InitProducerId and drains
+   nothing until it has one (sequences need the id);
 2. metadata, when ``Cluster.ttl_ms`` says so, to the least loaded node;
 3. ``Accumulator.ready`` / ``drain`` for the leaders that are connected and
    below their in-flight limit; one Produce request per leader;
@@ -32,12 +33,18 @@ Retries: a retriable partition error (or a lost connection) puts the batch
 back at the front of its partition after an exponential backoff with jitter,
 while ``attempts <= retries`` and ``delivery_timeout_ms`` has not passed since
 the batch was opened; an error that means stale metadata also asks for a
-metadata update. A retriable error past the delivery timeout is reported as
+metadata update, and when the answer names the partition's new leader (KIP-951,
+Produce v10+) the partition moves to it at once. A retriable error past the delivery timeout is reported as
 ``KafkaTimeoutError``. MESSAGE_TOO_LARGE on a batch of several records (the
 topic's max.message.bytes is below batch_size) halves the batch and resends
 the halves. Any other error fails that batch only. With idempotence, every
 outcome first goes through ``IdempotenceState`` (``on_acked``/``on_error``),
 whose decision wins.
+
+Giving up on a batch without an answer (delivery timeout, abort, close) is one
+operation, ``fail_batch``: the idempotence state hears of it first, so a late
+answer only settles sequences. ``abort_queued``, ``fail_in_flight`` and
+``fail_all`` apply it to the queued, the sent, or every unfinished batch.
 
 Time is float milliseconds passed in; nothing here reads a clock.
 """
@@ -48,7 +55,7 @@ from typing import Any
 
 from purekafka import errors as _errors
 from purekafka.core.accumulator import Accumulator, FinalState, ProducerBatch
-from purekafka.core.cluster import Cluster
+from purekafka.core.cluster import Broker, Cluster
 from purekafka.core.connection import InFlight
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.network import Network
@@ -64,6 +71,7 @@ __all__ = ["BatchResult", "Network", "Sender"]
 _DUPLICATE_SEQUENCE_NUMBER = 46
 _MESSAGE_TOO_LARGE = 10
 _NETWORK_EXCEPTION = 13
+_LEADER_MOVED = frozenset({6, 74})  # NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH
 
 
 @dataclass(slots=True)
@@ -459,11 +467,28 @@ class Sender:
                 if batch is None or tp in seen:
                     continue
                 seen.add(tp)
+                if p.error_code in _LEADER_MOVED:
+                    self._follow_leader(tp, p.current_leader, resp.node_endpoints)
                 self._handle_partition(batch, p, now_ms)
         for tp, batch in ctx.batches.items():
             if tp not in seen:
                 self._retry_or_fail(batch, _errors.KafkaError(
                     f"Produce response did not mention {tp[0]}-{tp[1]}"), True, now_ms)
+
+    def _follow_leader(self, tp: tuple[str, int], leader: _produce.LeaderIdAndEpoch,
+                       endpoints: list[_produce.NodeEndpoint]) -> None:
+        """KIP-951 (Produce v10+): the answer names the partition's new leader; move it now.
+
+        Metadata is still asked for (the error's invalid_metadata flag), but the retry
+        need not wait for it.
+        """
+        if leader.leader_id < 0 or leader.leader_epoch < 0:
+            return
+        endpoint = None
+        for n in endpoints:
+            if n.node_id == leader.leader_id:
+                endpoint = Broker(n.node_id, n.host, n.port, n.rack)
+        self.cluster.update_leader(tp, leader.leader_id, leader.leader_epoch, endpoint)
 
     def _handle_partition(self, batch: ProducerBatch, p: _produce.PartitionProduceResponse,
                           now_ms: float) -> None:

@@ -11,10 +11,10 @@ per partition.
 
 Response notes: v5 adds log_start_offset, v8 per-batch record errors and an
 error message, v10 the tagged ``current_leader`` (partition level) and
-``node_endpoints`` (top level) of KIP-951 leader discovery. They are decoded
-(and encoded, for tests) but not acted on: on NOT_LEADER_OR_FOLLOWER the sender
-asks for a metadata refresh instead of moving the partition at once, as the
-cluster view (``core.cluster``) has no partial leader update yet.
+``node_endpoints`` (top level) of KIP-951 leader discovery: on
+NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH the sender moves the partition to
+that leader at once (``Cluster.update_leader``), with its address from
+``node_endpoints``, rather than waiting for a metadata refresh.
 """
 from __future__ import annotations
 

@@ -137,6 +137,7 @@ class SenderRig:
                  delivery_timeout_ms: float = 5_000, network: FakeNetwork | None = None) -> None:
         self.topic = topic
         self.partitions = partitions
+        self.leader_epoch = 0  # of every partition, in ``metadata()``
         self.net = network or FakeNetwork()
         self.cluster = Cluster([("127.0.0.1", 9092)])
         self.acc = Accumulator(lambda: RecordBatchBuilder(0, None, 16384),
@@ -160,7 +161,8 @@ class SenderRig:
         """The cluster as the one broker describes it."""
         resp = md.MetadataResponse(brokers=[md.MetadataResponseBroker(node_id=1, host="127.0.0.1", port=9092)])
         t = md.MetadataResponseTopic(error_code=0, name=self.topic, partitions=[
-            md.MetadataResponsePartition(partition_index=p, leader_id=1) for p in range(self.partitions)])
+            md.MetadataResponsePartition(partition_index=p, leader_id=1, leader_epoch=self.leader_epoch)
+            for p in range(self.partitions)])
         resp.topics.append(t)
         return resp
 
