@@ -71,6 +71,7 @@ __all__ = ["BatchResult", "Network", "Sender"]
 _DUPLICATE_SEQUENCE_NUMBER = 46
 _MESSAGE_TOO_LARGE = 10
 _NETWORK_EXCEPTION = 13
+_UNSUPPORTED_VERSION = 35
 _LEADER_MOVED = frozenset({6, 74})  # NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH
 
 
@@ -328,9 +329,12 @@ class Sender:
             if version < lo:
                 version = None
         if version is None:
+            # As Java's NetworkClient does, an answer UNSUPPORTED_VERSION without sending:
+            # the batches were drained (and stamped), so the sequences hear of it too.
             for b in batches:
-                self.fail_batch(b, _errors.UnsupportedVersionError(
-                    f"broker {node} does not support a Produce version purekafka speaks"), now_ms)
+                self._retry_or_fail(b, _errors.UnsupportedVersionError(
+                    f"broker {node} does not support a Produce version purekafka speaks"),
+                    False, now_ms, _UNSUPPORTED_VERSION)
             return
         by_topic: dict[str, list[tuple[int, bytes]]] = {}
         ctx = _ProduceContext({}, {})

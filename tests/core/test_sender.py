@@ -323,3 +323,28 @@ def test_lost_coordinator_request_is_retried_after_rediscovery() -> None:
     rig.net.respond(rig.net.take(ipi.API_KEY), ipi.InitProducerIdResponse(producer_id=5, producer_epoch=0), 202.0)
     result.consume()
     assert txn.state is State.READY
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_broker_without_a_produce_version_fails_the_drained_batches(idempotent: bool) -> None:
+    rig = _rig(idempotent=idempotent)
+    del rig.net.versions[produce.API_KEY]
+    batch = rig.append()
+    rig.sender.run_once(1.0)
+    (ev,) = rig.events()
+    assert ev.batch is batch and isinstance(ev.exception, errors.UnsupportedVersionError)
+    assert not [s for s in rig.net.sent if s.api_key == produce.API_KEY]
+    rig.net.versions[produce.API_KEY] = 9
+    later = rig.append(now_ms=2.0)
+    rig.sender.run_once(3.0)
+    if rig.idem is not None:
+        # Java's handleFailedBatch: UnsupportedVersion is fatal to an idempotent producer,
+        # and the sequences heard of the batch (nothing of it is left unfinished).
+        assert isinstance(rig.idem.fatal_error, errors.UnsupportedVersionError)
+        assert not rig.idem.unfinished(TP)
+        (ev,) = rig.events()
+        assert ev.batch is later and isinstance(ev.exception, errors.UnsupportedVersionError)
+    else:
+        rig.net.respond(rig.net.take(produce.API_KEY), produce_response({TP: 0}), 4.0)
+        (ev,) = rig.events()
+        assert ev.batch is later and ev.exception is None
