@@ -544,7 +544,8 @@ class Sender:
             # not "retriable" by its code); the sender only lends its budget.
             d = idem.on_error(batch, code if code >= 0 else _NETWORK_EXCEPTION,
                               can_retry=self._can_retry(batch, now_ms),
-                              log_start_offset=log_start_offset, message=str(exc))
+                              log_start_offset=log_start_offset,
+                              message=str(exc.args[0]) if exc.args else "")
             if d.action == "ignore":
                 return
             if d.action == "succeed":

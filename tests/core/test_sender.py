@@ -348,3 +348,12 @@ def test_broker_without_a_produce_version_fails_the_drained_batches(idempotent: 
         rig.net.respond(rig.net.take(produce.API_KEY), produce_response({TP: 0}), 4.0)
         (ev,) = rig.events()
         assert ev.batch is later and ev.exception is None
+
+
+def test_the_idempotence_error_names_the_code_once() -> None:
+    rig = _rig(idempotent=True)
+    del rig.net.versions[produce.API_KEY]
+    rig.append()
+    rig.sender.run_once(1.0)
+    assert rig.idem is not None and rig.idem.fatal_error is not None
+    assert str(rig.idem.fatal_error).count("UNSUPPORTED_VERSION") == 1, str(rig.idem.fatal_error)
