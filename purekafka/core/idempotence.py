@@ -91,7 +91,7 @@ de-duplication, with lost requests and answers) checks.
 Transactional mode (``transactional=True``) is driven by ``TransactionManager``,
 which owns the producer id and epoch (``set_producer``): no local bumps; what
 Java turns into an abortable or fatal transaction error is queued for the
-manager (``take_errors``). Other deviations from Java, each for safety: a
+manager (``take_errors``, each with its ``BatchErrorKind``). Other deviations from Java, each for safety: a
 retriable error that may have been stored, on a batch that will not be
 retried, marks the partition unresolved (Java leaves a silent gap); sequence
 comparisons are modulo 2**31 so they survive wrap-around.
@@ -100,6 +100,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Literal
 
 from purekafka.core.partition_sequences import Batch, PartitionEntry, Stamp, TrackedBatch
@@ -128,6 +129,7 @@ __all__ = [
     "MAX_IN_FLIGHT_PER_PARTITION",
     "NO_SEQUENCE",
     "Batch",
+    "BatchErrorKind",
     "Code",
     "Decision",
     "IdempotenceState",
@@ -137,6 +139,14 @@ __all__ = [
     "decrement_sequence",
     "increment_sequence",
 ]
+
+class BatchErrorKind(Enum):
+    """What a batch outcome means for the transaction (Java maybeTransitionToErrorState)."""
+
+    ABORTABLE = "abortable"
+    ABORTABLE_OR_FATAL = "abortable_or_fatal"  # fatal when the epoch cannot be bumped
+    FATAL = "fatal"
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -183,7 +193,7 @@ class IdempotenceState:
         self._established: dict[TopicPartition, int] = {}
         self._init_in_flight = False
         self._init_not_before = 0.0
-        self._errors: list[tuple[str, KafkaError]] = []  # for the TransactionManager
+        self._errors: list[tuple[BatchErrorKind, KafkaError]] = []  # for the TransactionManager
         self.epoch_bumps = 0  # count of local bumps, for metrics and tests
         # A batch ended without a known outcome since the last reset: the sequences of
         # its partition may have a gap (the transaction manager bumps the epoch).
@@ -264,8 +274,8 @@ class IdempotenceState:
         self._bump.clear()
         self._restart.clear()
 
-    def take_errors(self) -> list[tuple[str, KafkaError]]:
-        """Transaction errors raised by batch outcomes: ('abortable'|'abortable_or_fatal'|'fatal', error)."""
+    def take_errors(self) -> list[tuple[BatchErrorKind, KafkaError]]:
+        """Transaction errors raised by batch outcomes, oldest first (see ``BatchErrorKind``)."""
         out, self._errors = self._errors, []
         return out
 
@@ -440,7 +450,7 @@ class IdempotenceState:
         self._finish(t)
         self._mark_unresolved(batch)
         if self.transactional:
-            self._errors.append(("abortable", KafkaTimeoutError(
+            self._errors.append((BatchErrorKind.ABORTABLE, KafkaTimeoutError(
                 f"batch for {batch.tp[0]}-{batch.tp[1]} expired before it was acknowledged")))
         self._settle()
         return True
@@ -465,7 +475,7 @@ class IdempotenceState:
             return Decision("fail", self.fatal_error)
         if error_code in FATAL_BATCH_CODES:
             self.fatal_error = err
-            self._errors.append(("fatal", err))
+            self._errors.append((BatchErrorKind.FATAL, err))
             self._finish(t)
             return Decision("fail", err)
         bumps_before = len(self._bump)
@@ -490,7 +500,7 @@ class IdempotenceState:
         else:
             self._finish(t)
             if self.transactional:
-                self._errors.append(("abortable", err))
+                self._errors.append((BatchErrorKind.ABORTABLE, err))
             requested = self._close_gap(t, error_code)
         self._settle()
         return Decision("fail", err, requested)
@@ -641,7 +651,7 @@ class IdempotenceState:
                 continue
             del self._unresolved[tp]
             if self.transactional:
-                self._errors.append(("abortable_or_fatal", KafkaError(
+                self._errors.append((BatchErrorKind.ABORTABLE_OR_FATAL, KafkaError(
                     "The client hasn't received acknowledgment for some previously sent messages "
                     "and can no longer retry them.")))
             else:

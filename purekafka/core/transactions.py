@@ -72,7 +72,7 @@ import itertools
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.idempotence import BatchErrorKind, IdempotenceState
 from purekafka.core.sequences import Code, TopicPartition
 from purekafka.core.txn_requests import (
     CommittedOffset,
@@ -279,9 +279,9 @@ class TransactionManager(CoordinatorResponses):
         for kind, err in self.idempotence.take_errors():
             if self.state is State.FATAL_ERROR:
                 continue
-            if kind == "fatal":
+            if kind is BatchErrorKind.FATAL:
                 self._fatal(err)
-            elif kind == "abortable_or_fatal":
+            elif kind is BatchErrorKind.ABORTABLE_OR_FATAL:
                 self._abortable_or_fatal(err)
             else:
                 if err.retriable or getattr(err, "errno", None) == Code.INVALID_TXN_STATE:
