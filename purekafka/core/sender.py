@@ -137,8 +137,7 @@ class Sender:
         self.allow_auto_create_topics = allow_auto_create_topics
         self.idempotence = idempotence
         self.transactional_id = transactional_id
-        self.transactions: TransactionManager | None = None  # via set_transaction_manager
-        self._txn_requests: TxnRequestSender | None = None
+        self._txn_requests: TxnRequestSender | None = None  # via set_transaction_manager
         self.events: list[BatchResult] = []
         # batches on the wire (by id) and the earliest of their delivery deadlines
         self._in_flight: dict[int, ProducerBatch] = {}
@@ -168,9 +167,10 @@ class Sender:
         net = self.network
         timeout = float("inf")
         may_produce = True
-        if self.transactions is not None and self._txn_requests is not None:
-            self._abort_for_transaction(self.transactions, now_ms)
-            may_produce, timeout = self._txn_requests.maybe_send(now_ms, self.acc.has_incomplete())
+        txn_requests = self._txn_requests
+        if txn_requests is not None:
+            self._abort_for_transaction(txn_requests.txn, now_ms)
+            may_produce, timeout = txn_requests.maybe_send(now_ms, self.acc.has_incomplete())
         timeout = min(timeout, self._maybe_update_metadata(now_ms))
         idem = self.idempotence
         if idem is not None:
@@ -272,8 +272,12 @@ class Sender:
 
     def set_transaction_manager(self, txn: TransactionManager) -> None:
         """Plug in a ``TransactionManager``: its requests go first on every turn."""
-        self.transactions = txn
         self._txn_requests = TxnRequestSender(txn, self.network, self.cluster.retry_backoff_ms)
+
+    @property
+    def transactions(self) -> TransactionManager | None:
+        """The plugged-in ``TransactionManager``, if this producer is transactional."""
+        return None if self._txn_requests is None else self._txn_requests.txn
 
     def _abort_for_transaction(self, txn: TransactionManager, now_ms: float) -> None:
         """Fail the batches the manager wants failed (Java ``maybeAbortBatches``)."""
