@@ -91,9 +91,10 @@ de-duplication, with lost requests and answers) checks.
 Transactional mode (``transactional=True``) is driven by ``TransactionManager``,
 which owns the producer id and epoch (``set_producer``): no local bumps; what
 Java turns into an abortable or fatal transaction error is queued for the
-manager (``take_errors``, each with its ``BatchErrorKind``). Other deviations from Java, each for safety: a
-retriable error that may have been stored, on a batch that will not be
-retried, marks the partition unresolved (Java leaves a silent gap); sequence
+manager (``take_errors``, each with its ``BatchErrorKind``). Other deviations
+from Java, each for safety: a retriable error that may have been stored, on a
+batch that will not be retried, marks the partition unresolved (Java leaves a
+silent gap); sequence
 comparisons are modulo 2**31 so they survive wrap-around.
 """
 from __future__ import annotations
