@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from purekafka.error_codes import ErrorCode
+from purekafka.error_codes import ErrorCode as ErrorCode  # re-exported: the one code vocabulary
 
 
 class KafkaError(Exception):

@@ -13,8 +13,9 @@ __all__ = ["TopicPartition"]
 class TopicPartition(NamedTuple):
     """A partition of a topic.
 
-    A tuple: a plain ``(topic, partition)`` pair hashes and compares equal, so the core
-    can key its maps by either without building one of these per record.
+    The value users see. The core keys its maps by plain ``tuple[str, int]`` pairs, which
+    hash and compare equal to these, so the send path builds none per record; a
+    ``TopicPartition`` passes wherever the core asks for the pair.
     """
 
     topic: str

@@ -33,13 +33,21 @@ Time is float milliseconds passed in; nothing here reads a clock.
 from __future__ import annotations
 
 from collections import deque
+from enum import Enum
 from typing import Any, Callable, Iterable, Sequence
 
 from purekafka.record import RecordBatchBuilder
 
-__all__ = ["Accumulator", "ProducerBatch", "ReadyCheck", "RecordAppendResult"]
+__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck", "RecordAppendResult"]
 
-TopicPartition = tuple[str, int]
+
+
+class FinalState(Enum):
+    """How a batch ended; ``ProducerBatch.final_state`` is None until then."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SPLIT = "split"  # replaced by its halves (``split_into``) after MESSAGE_TOO_LARGE
 
 
 class ProducerBatch:
@@ -52,7 +60,7 @@ class ProducerBatch:
         "full", "in_flight", "stamp", "raw_size", "split_into", "appended",
     )
 
-    def __init__(self, tp: TopicPartition, builder: RecordBatchBuilder, created_ms: float) -> None:
+    def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
         self.tp = tp
         self.builder: RecordBatchBuilder | None = builder
         self.tokens: list[Any] = []
@@ -67,7 +75,7 @@ class ProducerBatch:
         self.producer_id = -1
         self.producer_epoch = -1
         self.is_transactional = False
-        self.final_state: str | None = None
+        self.final_state: FinalState | None = None
         self.full = False
         self.in_flight = False
         self.raw_size = 0  # uncompressed size, known once closed
@@ -175,12 +183,12 @@ class Accumulator:
         self.retry_backoff_ms = retry_backoff_ms
         self.retry_backoff_max_ms = max(retry_backoff_max_ms, retry_backoff_ms)
         self._random = random or (lambda: 0.5)
-        self.batches: dict[TopicPartition, deque[ProducerBatch]] = {}
+        self.batches: dict[tuple[str, int], deque[ProducerBatch]] = {}
         self.used_memory = 0
         self.memory_waiters = 0
         self.flushes_in_progress = 0
         self.closing = False
-        self.muted: set[TopicPartition] = set()
+        self.muted: set[tuple[str, int]] = set()
         self.incomplete: set[ProducerBatch] = set()
         self._drain_index: dict[int, int] = {}
 
@@ -191,7 +199,7 @@ class Accumulator:
 
     def append(
         self,
-        tp: TopicPartition,
+        tp: tuple[str, int],
         timestamp_ms: int,
         key: bytes | None,
         value: bytes | None,
@@ -249,7 +257,7 @@ class Accumulator:
         return [len(batches.get((topic, p), ())) for p in partitions]
 
     # -- ready / drain -----------------------------------------------------------
-    def ready(self, leader_for: Callable[[TopicPartition], int], now_ms: float) -> ReadyCheck:
+    def ready(self, leader_for: Callable[[tuple[str, int]], int], now_ms: float) -> ReadyCheck:
         """Which leaders have a sendable batch, and how long until the next might be."""
         nodes: set[int] = set()
         unknown: set[str] = set()
@@ -281,7 +289,7 @@ class Accumulator:
 
     def drain(
         self,
-        partitions_for_node: Callable[[int], list[TopicPartition]],
+        partitions_for_node: Callable[[int], list[tuple[str, int]]],
         nodes: Iterable[int],
         max_request_size: int,
         now_ms: float,
@@ -394,7 +402,7 @@ class Accumulator:
             part.close()
             parts.append(part)
         parts[1].memory = batch.memory - parts[0].memory
-        batch.final_state = "split"
+        batch.final_state = FinalState.SPLIT
         batch.split_into = parts
         self.incomplete.discard(batch)  # its memory now belongs to the parts
         self.incomplete.update(parts)

@@ -238,3 +238,30 @@ class Cluster:
 
     def broker(self, node_id: int) -> Broker | None:
         return self.brokers.get(node_id)
+
+    def update_leader(self, tp: tuple[str, int], leader: int, leader_epoch: int,
+                      endpoint: Broker | None = None) -> bool:
+        """Move ``tp`` to a leader a Produce answer named (KIP-951); True if the view changed.
+
+        Taken only when its leader epoch is newer than the one known, so a late answer
+        never undoes fresher metadata; ``endpoint`` is the leader's address when the
+        view has no broker ``leader`` yet.
+        """
+        info = self.topics.get(tp[0])
+        if info is None or leader < 0:
+            return False
+        for i, p in enumerate(info.partitions):
+            if p.partition == tp[1]:
+                break
+        else:
+            return False
+        if p.leader_epoch < 0 or leader_epoch <= p.leader_epoch:
+            return False
+        if leader not in self.brokers:
+            if endpoint is None or endpoint.node_id != leader:
+                return False
+            self.brokers = {**self.brokers, leader: endpoint}
+        info.partitions[i] = PartitionInfo(p.partition, leader, leader_epoch, p.error_code)
+        self.version += 1
+        self._rebuild_index()
+        return True

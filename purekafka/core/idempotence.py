@@ -16,6 +16,11 @@ is given). The state writes the last three when it stamps or restamps a batch,
 so they always hold what the next send must carry; the sender re-encodes the
 batch header from them (``record.patch_producer_state``) on every send.
 
+This module is the producer-wide half: the producer id and epoch, InitProducerId,
+epoch bumps, and what each outcome means. What it keeps per partition (the
+stamp and sequences in use, the unfinished batches, requests on the wire) and
+per batch is ``core.partition_sequences`` (Java's ``TxnPartitionEntry``).
+
 How the sender uses it (the contract it is coded against):
 
 1. ``needs_producer_id(now)`` -> send ``init_producer_id_request()`` to any
@@ -86,16 +91,20 @@ de-duplication, with lost requests and answers) checks.
 Transactional mode (``transactional=True``) is driven by ``TransactionManager``,
 which owns the producer id and epoch (``set_producer``): no local bumps; what
 Java turns into an abortable or fatal transaction error is queued for the
-manager (``take_errors``). Other deviations from Java, each for safety: a
-retriable error that may have been stored, on a batch that will not be
-retried, marks the partition unresolved (Java leaves a silent gap); sequence
+manager (``take_errors``, each with its ``BatchErrorKind``). Other deviations
+from Java, each for safety: a retriable error that may have been stored, on a
+batch that will not be retried, marks the partition unresolved (Java leaves a
+silent gap); sequence
 comparisons are modulo 2**31 so they survive wrap-around.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from enum import Enum
+from typing import Literal
 
+from purekafka.core.partition_sequences import Batch, PartitionEntry, Stamp, TrackedBatch
 from purekafka.core.sequences import (
     EPOCH_MAX,
     FATAL_BATCH_CODES,
@@ -105,7 +114,6 @@ from purekafka.core.sequences import (
     NO_PRODUCER_EPOCH,
     NO_PRODUCER_ID,
     NO_SEQUENCE,
-    TopicPartition,
     broker_error,
     decrement_sequence,
     increment_sequence,
@@ -120,46 +128,21 @@ __all__ = [
     "MAX_IN_FLIGHT_PER_PARTITION",
     "NO_SEQUENCE",
     "Batch",
+    "BatchErrorKind",
     "Decision",
     "IdempotenceState",
     "InitDecision",
     "Stamp",
-    "TopicPartition",
     "decrement_sequence",
     "increment_sequence",
 ]
 
-class Batch(Protocol):
-    """What the state needs from a batch; it writes the last three attributes."""
+class BatchErrorKind(Enum):
+    """What a batch outcome means for the transaction (Java maybeTransitionToErrorState)."""
 
-    tp: TopicPartition
-    record_count: int
-    producer_id: int
-    producer_epoch: int
-    base_sequence: int
-
-
-class Stamp:
-    """A stand-alone batch record, returned by ``assign`` when no batch is given.
-
-    Unpacks as ``producer_id, producer_epoch, base_sequence``.
-    """
-
-    __slots__ = ("tp", "record_count", "producer_id", "producer_epoch", "base_sequence")
-
-    def __init__(self, tp: TopicPartition, record_count: int) -> None:
-        self.tp = tp
-        self.record_count = record_count
-        self.producer_id = NO_PRODUCER_ID
-        self.producer_epoch = NO_PRODUCER_EPOCH
-        self.base_sequence = NO_SEQUENCE
-
-    def __iter__(self) -> Any:
-        return iter((self.producer_id, self.producer_epoch, self.base_sequence))
-
-    def __repr__(self) -> str:
-        return (f"Stamp({self.tp[0]}-{self.tp[1]}, n={self.record_count}, pid={self.producer_id}, "
-                f"epoch={self.producer_epoch}, seq={self.base_sequence})")
+    ABORTABLE = "abortable"
+    ABORTABLE_OR_FATAL = "abortable_or_fatal"  # fatal when the epoch cannot be bumped
+    FATAL = "fatal"
 
 
 @dataclass(frozen=True)
@@ -183,37 +166,6 @@ class InitDecision:
     error: KafkaError | None = None
 
 
-class _Tracked:
-    """Per-batch bookkeeping the batch object itself need not carry."""
-
-    __slots__ = ("batch", "on_wire", "done", "reset", "maybe_written")
-
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-        self.on_wire = True
-        self.done = False
-        self.reset = False  # restamped since first sent (Java sequenceHasBeenReset)
-        # its last send may have been stored (the answer was lost or inconclusive), so
-        # its stamp must not change: a restamped copy would be written a second time
-        self.maybe_written = False
-
-
-class _Partition:
-    """Java TxnPartitionEntry: the stamp in use and where the sequences stand."""
-
-    __slots__ = ("producer_id", "producer_epoch", "next_sequence", "last_acked_sequence",
-                 "last_acked_offset", "unfinished", "wire")
-
-    def __init__(self, producer_id: int, producer_epoch: int) -> None:
-        self.producer_id = producer_id
-        self.producer_epoch = producer_epoch
-        self.next_sequence = 0
-        self.last_acked_sequence = NO_SEQUENCE
-        self.last_acked_offset = NO_OFFSET
-        self.unfinished: list[_Tracked] = []  # stamped, not finished; sequence order
-        self.wire = 0  # requests outstanding, including ones for batches given up on
-
-
 class IdempotenceState:
     """Producer id, epoch and sequences of one producer (see the module docstring)."""
 
@@ -228,17 +180,17 @@ class IdempotenceState:
         self.producer_id = NO_PRODUCER_ID
         self.producer_epoch = NO_PRODUCER_EPOCH
         self.fatal_error: KafkaError | None = None
-        self._partitions: dict[TopicPartition, _Partition] = {}
-        self._tracked: dict[int, _Tracked] = {}
-        self._unresolved: dict[TopicPartition, int] = {}  # tp -> sequence after the lost batch
+        self._partitions: dict[tuple[str, int], PartitionEntry] = {}
+        self._tracked: dict[int, TrackedBatch] = {}
+        self._unresolved: dict[tuple[str, int], int] = {}  # tp -> sequence after the lost batch
         # partitions waiting for an epoch bump -> the sequence where their gap starts
-        self._bump: dict[TopicPartition, int] = {}
-        self._restart: set[TopicPartition] = set()  # transactional: restart at 0, same epoch
+        self._bump: dict[tuple[str, int], int] = {}
+        self._restart: set[tuple[str, int]] = set()  # transactional: restart at 0, same epoch
         # tp -> the producer id under which the broker acknowledged a batch there
-        self._established: dict[TopicPartition, int] = {}
+        self._established: dict[tuple[str, int], int] = {}
         self._init_in_flight = False
         self._init_not_before = 0.0
-        self._errors: list[tuple[str, KafkaError]] = []  # for the TransactionManager
+        self._errors: list[tuple[BatchErrorKind, KafkaError]] = []  # for the TransactionManager
         self.epoch_bumps = 0  # count of local bumps, for metrics and tests
         # A batch ended without a known outcome since the last reset: the sequences of
         # its partition may have a gap (the transaction manager bumps the epoch).
@@ -319,8 +271,8 @@ class IdempotenceState:
         self._bump.clear()
         self._restart.clear()
 
-    def take_errors(self) -> list[tuple[str, KafkaError]]:
-        """Transaction errors raised by batch outcomes: ('abortable'|'abortable_or_fatal'|'fatal', error)."""
+    def take_errors(self) -> list[tuple[BatchErrorKind, KafkaError]]:
+        """Transaction errors raised by batch outcomes, oldest first (see ``BatchErrorKind``)."""
         out, self._errors = self._errors, []
         return out
 
@@ -330,7 +282,7 @@ class IdempotenceState:
             self.fatal_error = err
 
     # -- draining ----------------------------------------------------------------------
-    def can_send(self, tp: TopicPartition) -> bool:
+    def can_send(self, tp: tuple[str, int]) -> bool:
         """May a batch that was never sent go to ``tp`` now (Java shouldStopDrainBatchesForPartition)?"""
         if self.fatal_error is not None or not self.has_producer_id:
             return False
@@ -339,7 +291,7 @@ class IdempotenceState:
         p = self._partitions.get(tp)
         if p is None:
             return True
-        if p.unfinished and (p.producer_id != self.producer_id or p.producer_epoch != self.producer_epoch):
+        if p.unfinished and not p.runs_under(self.producer_id, self.producer_epoch):
             return False  # a new epoch must not start before the old one's batches finish
         if any(not u.on_wire for u in p.unfinished):
             return False  # batches waiting to be retried go first (Java drains the deque head)
@@ -350,11 +302,9 @@ class IdempotenceState:
             # behind it would be stored ahead of it. So one at a time until the first ack.
             # (Once it has state, a new epoch must start at sequence 0: bumps are safe.)
             return False
-        # Batches given up on while on the wire still occupy the broker's window.
-        ghosts = p.wire - sum(1 for t in p.unfinished if t.on_wire)
-        return len(p.unfinished) + ghosts < self.max_in_flight
+        return len(p.unfinished) + p.ghosts() < self.max_in_flight
 
-    def assign(self, tp: TopicPartition, record_count: int, batch: Batch | None = None) -> Any:
+    def assign(self, tp: tuple[str, int], record_count: int, batch: Batch | None = None) -> Batch:
         """Stamp a never-sent batch with producer id, epoch and base sequence; returns it.
 
         Without ``batch`` a ``Stamp`` is made, which unpacks as
@@ -369,14 +319,14 @@ class IdempotenceState:
         elif id(batch) in self._tracked:
             raise LocalProtocolError(f"batch {batch!r} already has a sequence; use resend()")
         p = self._partitions.get(tp)
-        if p is None or p.producer_id != self.producer_id or p.producer_epoch != self.producer_epoch:
+        if p is None or not p.runs_under(self.producer_id, self.producer_epoch):
             # Java maybeUpdateProducerIdAndEpoch: a new id/epoch starts at sequence 0.
-            p = self._partitions[tp] = _Partition(self.producer_id, self.producer_epoch)
+            p = self._partitions[tp] = PartitionEntry(self.producer_id, self.producer_epoch)
         batch.producer_id = self.producer_id
         batch.producer_epoch = self.producer_epoch
         batch.base_sequence = p.next_sequence
         p.next_sequence = increment_sequence(p.next_sequence, record_count)
-        t = _Tracked(batch)
+        t = TrackedBatch(batch)
         p.unfinished.append(t)
         p.wire += 1
         self._tracked[id(batch)] = t
@@ -391,7 +341,7 @@ class IdempotenceState:
         if tp in self._restart or not self.has_producer_id:
             return False
         p = self._partitions[tp]
-        if p.unfinished[0] is not t:
+        if not p.is_oldest(t):
             return False  # the oldest goes first: a retry never overtakes (the sender drains heads)
         gap = self._bump.get(tp)
         if gap is None or seq_after(gap, batch.base_sequence):
@@ -419,27 +369,27 @@ class IdempotenceState:
             return -1
         return self._partitions[batch.tp].unfinished.index(t)
 
-    def unfinished(self, tp: TopicPartition) -> list[Batch]:
+    def unfinished(self, tp: tuple[str, int]) -> list[Batch]:
         """The partition's stamped, unfinished batches in sequence order."""
         p = self._partitions.get(tp)
         return [] if p is None else [t.batch for t in p.unfinished]
 
-    def next_sequence(self, tp: TopicPartition) -> int:
+    def next_sequence(self, tp: tuple[str, int]) -> int:
         p = self._partitions.get(tp)
         return 0 if p is None else p.next_sequence
 
-    def last_acked_sequence(self, tp: TopicPartition) -> int:
+    def last_acked_sequence(self, tp: tuple[str, int]) -> int:
         p = self._partitions.get(tp)
         return NO_SEQUENCE if p is None else p.last_acked_sequence
 
-    def is_unresolved(self, tp: TopicPartition) -> bool:
+    def is_unresolved(self, tp: tuple[str, int]) -> bool:
         return tp in self._unresolved
 
     def has_unfinished(self) -> bool:
         return any(p.unfinished for p in self._partitions.values())
 
     # -- outcomes ------------------------------------------------------------------------
-    def _off_wire(self, batch: Batch) -> _Tracked | None:
+    def _off_wire(self, batch: Batch) -> TrackedBatch | None:
         t = self._tracked.get(id(batch))
         if t is None:
             return None
@@ -450,7 +400,7 @@ class IdempotenceState:
                 p.wire -= 1
         return t
 
-    def _finish(self, t: _Tracked) -> None:
+    def _finish(self, t: TrackedBatch) -> None:
         t.done = True
         p = self._partitions.get(t.batch.tp)
         if p is not None and t in p.unfinished:
@@ -462,7 +412,7 @@ class IdempotenceState:
         # Any stored batch of this producer id, an older epoch's too, gives the broker state.
         self._established[batch.tp] = batch.producer_id
         p = self._partitions.get(batch.tp)
-        if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
+        if p is None or not p.runs_under(batch.producer_id, batch.producer_epoch):
             return  # an answer from before a reset or bump says nothing about the current run
         last = increment_sequence(batch.base_sequence, batch.record_count - 1)
         if p.last_acked_sequence == NO_SEQUENCE or seq_after(last, p.last_acked_sequence):
@@ -497,7 +447,7 @@ class IdempotenceState:
         self._finish(t)
         self._mark_unresolved(batch)
         if self.transactional:
-            self._errors.append(("abortable", KafkaTimeoutError(
+            self._errors.append((BatchErrorKind.ABORTABLE, KafkaTimeoutError(
                 f"batch for {batch.tp[0]}-{batch.tp[1]} expired before it was acknowledged")))
         self._settle()
         return True
@@ -522,7 +472,7 @@ class IdempotenceState:
             return Decision("fail", self.fatal_error)
         if error_code in FATAL_BATCH_CODES:
             self.fatal_error = err
-            self._errors.append(("fatal", err))
+            self._errors.append((BatchErrorKind.FATAL, err))
             self._finish(t)
             return Decision("fail", err)
         bumps_before = len(self._bump)
@@ -538,34 +488,39 @@ class IdempotenceState:
             self._finish(t)
             self._settle()
             return Decision("succeed")
-        tp = batch.tp
-        requested = False
-        oosn = error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional
-        if oosn:
+        if error_code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER and not self.transactional:
             # Asked while the batch is still the oldest unfinished one, so that its
             # absence clears the batches behind it.
-            requested = self._request_bump(tp, batch.base_sequence)
+            requested = self._request_bump(batch.tp, batch.base_sequence)
             self._absent_from_gap(t)
-        self._finish(t)
-        if self.transactional:
-            self._errors.append(("abortable", err))
-        if oosn:
-            pass
-        elif error_code == ErrorCode.UNKNOWN_PRODUCER_ID:
-            if self.transactional:
-                self._restart.add(tp)
-            else:
-                requested = self._request_bump(tp, batch.base_sequence)
-        elif t.maybe_written:
-            self._mark_unresolved(batch)  # it may or may not have been written
-        elif not self.transactional:
-            requested = self._request_bump(tp, batch.base_sequence)  # rejected for sure: close the gap
+            self._finish(t)
         else:
-            self._shift_down(t)
+            self._finish(t)
+            if self.transactional:
+                self._errors.append((BatchErrorKind.ABORTABLE, err))
+            requested = self._close_gap(t, error_code)
         self._settle()
         return Decision("fail", err, requested)
 
-    def _retry_allowed(self, t: _Tracked, code: int, log_start_offset: int) -> bool:
+    def _close_gap(self, t: TrackedBatch, error_code: int) -> bool:
+        """A finished, failed batch leaves a gap in its partition's sequences: deal with it.
+
+        Returns whether an epoch bump was requested.
+        """
+        batch = t.batch
+        if error_code == ErrorCode.UNKNOWN_PRODUCER_ID:
+            if not self.transactional:
+                return self._request_bump(batch.tp, batch.base_sequence)
+            self._restart.add(batch.tp)
+        elif t.maybe_written:
+            self._mark_unresolved(batch)  # it may or may not have been written
+        elif not self.transactional:
+            return self._request_bump(batch.tp, batch.base_sequence)  # rejected for sure: close the gap
+        else:
+            self._shift_down(t)
+        return False
+
+    def _retry_allowed(self, t: TrackedBatch, code: int, log_start_offset: int) -> bool:
         batch = t.batch
         tp = batch.tp
         p = self._partitions[tp]
@@ -593,12 +548,12 @@ class IdempotenceState:
             # next one, the oldest unfinished one, or the one right after a lost batch.
             # (Java bumps only in the first and last case; a batch behind several expired
             # ones would retry until its own delivery timeout.)
-            if is_next or p.unfinished[0] is t or (unresolved and batch.base_sequence == self._unresolved[tp]):
+            if is_next or p.is_oldest(t) or (unresolved and batch.base_sequence == self._unresolved[tp]):
                 self._request_bump(tp, batch.base_sequence)
             return True
         return is_retriable(code)
 
-    def on_split(self, batch: Batch, parts: list[Batch]) -> None:
+    def on_split(self, batch: Batch, parts: Sequence[Batch]) -> None:
         """Replace a batch rejected as too large by ``parts`` covering the same sequences."""
         t = self._off_wire(batch)
         if t is None or t.done:
@@ -613,8 +568,7 @@ class IdempotenceState:
             part.producer_id, part.producer_epoch, part.base_sequence = (
                 batch.producer_id, batch.producer_epoch, seq)
             seq = increment_sequence(seq, part.record_count)
-            n = _Tracked(part)
-            n.on_wire = False
+            n = TrackedBatch(part, on_wire=False)
             n.reset = t.reset
             self._tracked[id(part)] = n
             news.append(n)
@@ -631,7 +585,7 @@ class IdempotenceState:
         if prev is None or seq_after(nxt, prev):
             self._unresolved[batch.tp] = nxt
 
-    def _request_bump(self, tp: TopicPartition, gap: int) -> bool:
+    def _request_bump(self, tp: tuple[str, int], gap: int) -> bool:
         """Ask for an epoch bump for ``tp`` whose sequences break at ``gap``.
 
         Batches before the gap may already be stored, so they finish under the old
@@ -645,27 +599,19 @@ class IdempotenceState:
             self._bump[tp] = gap
         return True
 
-    def _absent_from_gap(self, t: _Tracked) -> None:
-        """OOSN on the oldest unfinished batch, at or after a gap: none from there on is stored.
-
-        The broker stores a batch only right after the previous sequence (or as the first
-        it sees from us), so while this one is missing nothing after it can be there.
-        """
+    def _absent_from_gap(self, t: TrackedBatch) -> None:
+        """OOSN on the oldest unfinished batch at or after its partition's gap (``PartitionEntry.absent_from``)."""
         tp = t.batch.tp
         gap = self._bump.get(tp)
         p = self._partitions.get(tp)
-        if gap is None or p is None or not p.unfinished or p.unfinished[0] is not t:
-            return
-        if seq_after(gap, t.batch.base_sequence):
-            return
-        for u in p.unfinished:
-            u.maybe_written = False
+        if gap is not None and p is not None:
+            p.absent_from(t, gap)
 
-    def _shift_down(self, failed: _Tracked) -> None:
+    def _shift_down(self, failed: TrackedBatch) -> None:
         """Transactional: a batch definitely rejected frees its sequences (adjustSequencesDueToFailedBatch)."""
         batch = failed.batch
         p = self._partitions.get(batch.tp)
-        if p is None or p.producer_id != batch.producer_id or p.producer_epoch != batch.producer_epoch:
+        if p is None or not p.runs_under(batch.producer_id, batch.producer_epoch):
             return
         n = batch.record_count
         for t in p.unfinished:
@@ -680,22 +626,12 @@ class IdempotenceState:
                 t.batch.base_sequence = decrement_sequence(t.batch.base_sequence, n)
                 t.reset = True
 
-    def _restamp(self, tp: TopicPartition) -> None:
+    def _restamp(self, tp: tuple[str, int]) -> None:
         """Java startSequencesAtBeginning: current id/epoch, unfinished batches from 0."""
         p = self._partitions.get(tp)
         if p is None:
             return
-        seq = 0
-        for t in p.unfinished:
-            b = t.batch
-            b.producer_id, b.producer_epoch, b.base_sequence = self.producer_id, self.producer_epoch, seq
-            t.reset = True
-            t.maybe_written = False
-            seq = increment_sequence(seq, b.record_count)
-        p.producer_id, p.producer_epoch = self.producer_id, self.producer_epoch
-        p.next_sequence = seq
-        p.last_acked_sequence = NO_SEQUENCE
-        p.last_acked_offset = NO_OFFSET
+        p.restamp(self.producer_id, self.producer_epoch)
         self._unresolved.pop(tp, None)
 
     def _settle(self) -> None:
@@ -712,7 +648,7 @@ class IdempotenceState:
                 continue
             del self._unresolved[tp]
             if self.transactional:
-                self._errors.append(("abortable_or_fatal", KafkaError(
+                self._errors.append((BatchErrorKind.ABORTABLE_OR_FATAL, KafkaError(
                     "The client hasn't received acknowledgment for some previously sent messages "
                     "and can no longer retry them.")))
             else:
@@ -726,16 +662,10 @@ class IdempotenceState:
             if all(self._clear_for_bump(tp, gap) for tp, gap in self._bump.items()):
                 self._bump_epoch()
 
-    def _clear_for_bump(self, tp: TopicPartition, gap: int) -> bool:
-        """Nothing of ``tp`` on the wire, and nothing unfinished before its gap."""
+    def _clear_for_bump(self, tp: tuple[str, int], gap: int) -> bool:
+        """Nothing of ``tp`` on the wire, nothing unfinished before its gap, nothing maybe stored."""
         p = self._partitions.get(tp)
-        if p is None:
-            return True
-        if p.wire:
-            return False
-        if p.unfinished and seq_after(gap, p.unfinished[0].batch.base_sequence):
-            return False  # batches before the gap finish under the old epoch first
-        return not any(u.maybe_written for u in p.unfinished)
+        return p is None or p.clear_for_bump(gap)
 
     def _bump_epoch(self) -> None:
         self.epoch_bumps += 1

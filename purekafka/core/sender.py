@@ -9,16 +9,17 @@ layer calls ``run_once(now_ms)`` in its loop and feeds back what happened:
 (Produce with acks=0) has been written in full, and
 ``on_disconnect(node, requests, now_ms)`` for the requests a lost connection
 took with it (acks=0 ones included while not fully written). The network
-itself is reached through the small ``Network`` protocol below (connect,
-is-ready, negotiated version, send), which the I/O layer implements and unit
-tests fake.
+itself is reached through the small ``Network`` protocol (``core.network``:
+connect, is-ready, negotiated version, send), which the I/O layer implements
+and unit tests fake (tests/core/fake_network.py).
 
 Each ``run_once``:
 
-1. transactions first: a plugged-in ``TransactionManager`` (``core.txn_sender``)
-   sends its coordinator request, and no Produce goes out while one is in
-   flight; an idempotent producer without a producer id sends InitProducerId
-   and drains nothing until it has one (sequences need the id);
+1. transactions first: the batches a plugged-in ``TransactionManager`` wants
+   failed are failed (``AbortScope``), then ``core.txn_sender`` sends its next
+   coordinator request, and no Produce goes out while one is in flight; an
+   idempotent producer without a producer id sends InitProducerId and drains
+   nothing until it has one (sequences need the id);
 2. metadata, when ``Cluster.ttl_ms`` says so, to the least loaded node;
 3. ``Accumulator.ready`` / ``drain`` for the leaders that are connected and
    below their in-flight limit; one Produce request per leader;
@@ -32,24 +33,35 @@ Retries: a retriable partition error (or a lost connection) puts the batch
 back at the front of its partition after an exponential backoff with jitter,
 while ``attempts <= retries`` and ``delivery_timeout_ms`` has not passed since
 the batch was opened; an error that means stale metadata also asks for a
-metadata update. A retriable error past the delivery timeout is reported as
+metadata update, and when the answer names the partition's new leader (KIP-951,
+Produce v10+) the partition moves to it at once. A retriable error past the delivery timeout is reported as
 ``KafkaTimeoutError``. MESSAGE_TOO_LARGE on a batch of several records (the
 topic's max.message.bytes is below batch_size) halves the batch and resends
 the halves. Any other error fails that batch only. With idempotence, every
 outcome first goes through ``IdempotenceState`` (``on_acked``/``on_error``),
 whose decision wins.
 
+Giving up on a batch without an answer (delivery timeout, abort, close) is one
+operation, ``fail_batch``: the idempotence state hears of it first, so a late
+answer only settles sequences. ``abort_queued``, ``fail_in_flight`` and
+``fail_all`` apply it to the queued, the sent, or every unfinished batch.
+
 Time is float milliseconds passed in; nothing here reads a clock.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from purekafka import errors as _errors
-from purekafka.core.accumulator import Accumulator, ProducerBatch
-from purekafka.core.cluster import Cluster
+from purekafka.errors import ErrorCode
+from purekafka.core.accumulator import Accumulator, FinalState, ProducerBatch
+from purekafka.core.cluster import Broker, Cluster
 from purekafka.core.connection import InFlight
+from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.network import Network
+from purekafka.core.transactions import AbortScope, TransactionManager
+from purekafka.core.txn_sender import TxnContext, TxnRequestSender
 from purekafka.protocol import init_producer_id as _init_pid
 from purekafka.protocol import metadata as _metadata
 from purekafka.protocol import produce as _produce
@@ -57,32 +69,7 @@ from purekafka.record import patch_producer_state
 
 __all__ = ["BatchResult", "Network", "Sender"]
 
-
-class Network(Protocol):
-    """What the sender needs from the I/O layer."""
-
-    def is_ready(self, node_id: int, now_ms: float) -> bool:
-        """Connected, versions negotiated, and below the in-flight limit."""
-
-    def maybe_connect(self, node_id: int, now_ms: float) -> None:
-        """Start connecting to ``node_id`` unless connected or backing off."""
-
-    def connection_delay_ms(self, node_id: int, now_ms: float) -> float:
-        """How long until something can happen on ``node_id`` (reconnect backoff)."""
-
-    def api_version(self, node_id: int, api_key: int) -> int | None:
-        """The negotiated version of ``api_key`` on ``node_id`` (None: unsupported/unknown)."""
-
-    def least_loaded_node(self, now_ms: float) -> int | None:
-        """A node for cluster-wide requests: a ready one, else one worth connecting to."""
-
-    def send(
-        self, node_id: int, api_key: int, version: int, body: bytes, now_ms: float,
-        expect_response: bool, context: Any,
-    ) -> InFlight:
-        """Queue a request for writing. One with ``expect_response=False`` must be
-        reported back through ``on_sent`` once written in full, or through
-        ``on_disconnect`` if its connection goes first."""
+_LEADER_MOVED = frozenset({ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.FENCED_LEADER_EPOCH})
 
 
 @dataclass(slots=True)
@@ -102,20 +89,20 @@ class _ProduceContext:
     by_id: dict[Any, str]
 
 
+class _MetadataContext:
+    """The context of a Metadata request (one at a time)."""
+
+    __slots__ = ()
+
+
 class _InitPidContext:
-    __slots__ = ("sender",)
+    """The context of an idempotent producer's InitProducerId request."""
 
-    def __init__(self, sender: Sender) -> None:
-        self.sender = sender
-
-    def on_response(self, node: int, request: InFlight, body: memoryview, now_ms: float) -> None:
-        self.sender._on_init_pid(body, request.api_version, now_ms)
-
-    def on_disconnect(self, node: int, request: InFlight, now_ms: float) -> None:
-        self.sender._on_init_pid(None, request.api_version, now_ms)
+    __slots__ = ()
 
 
-_METADATA_CONTEXT = "metadata"
+_METADATA_CONTEXT = _MetadataContext()
+_INIT_PID_CONTEXT = _InitPidContext()
 
 
 class Sender:
@@ -133,7 +120,7 @@ class Sender:
         delivery_timeout_ms: float = 120_000,
         max_request_size: int = 1_048_576,
         allow_auto_create_topics: bool = True,
-        idempotence: Any = None,
+        idempotence: IdempotenceState | None = None,
         transactional_id: str | None = None,
     ) -> None:
         self.cluster = cluster
@@ -147,8 +134,7 @@ class Sender:
         self.allow_auto_create_topics = allow_auto_create_topics
         self.idempotence = idempotence
         self.transactional_id = transactional_id
-        self.transactions: Any = None  # a TransactionManager, via set_transaction_manager
-        self.txn_driver: Any = None
+        self._txn_requests: TxnRequestSender | None = None  # via set_transaction_manager
         self.events: list[BatchResult] = []
         # batches on the wire (by id) and the earliest of their delivery deadlines
         self._in_flight: dict[int, ProducerBatch] = {}
@@ -178,15 +164,17 @@ class Sender:
         net = self.network
         timeout = float("inf")
         may_produce = True
-        if self.txn_driver is not None:
-            may_produce, timeout = self.txn_driver.run(now_ms)
+        txn_requests = self._txn_requests
+        if txn_requests is not None:
+            self._abort_for_transaction(txn_requests.txn, now_ms)
+            may_produce, timeout = txn_requests.maybe_send(now_ms, self.acc.has_incomplete())
         timeout = min(timeout, self._maybe_update_metadata(now_ms))
         idem = self.idempotence
         if idem is not None:
             if idem.fatal_error is not None:
-                self.abort_all(idem.fatal_error, now_ms)
+                self.abort_queued(idem.fatal_error, now_ms)
             elif not idem.has_producer_id:
-                timeout = min(timeout, self._maybe_init_producer_id(now_ms))
+                timeout = min(timeout, self._maybe_init_producer_id(idem, now_ms))
 
         rc = self.acc.ready(self.cluster.leader_for, now_ms)
         if rc.unknown_leader_topics:
@@ -214,9 +202,7 @@ class Sender:
         if now_ms >= self._in_flight_expiry:
             self._expire_in_flight(now_ms)
         for batch in self.acc.expired(now_ms):
-            if idem is not None and batch.base_sequence >= 0:
-                idem.on_expired(batch)
-            self._fail(batch, _errors.KafkaTimeoutError(
+            self.fail_batch(batch, _errors.KafkaTimeoutError(
                 f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
                 f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
                 f"(delivery_timeout_ms={self.delivery_timeout_ms:.0f})"), now_ms)
@@ -261,8 +247,7 @@ class Sender:
             return None
         return node
 
-    def _maybe_init_producer_id(self, now_ms: float) -> float:
-        idem = self.idempotence
+    def _maybe_init_producer_id(self, idem: IdempotenceState, now_ms: float) -> float:
         if not idem.needs_producer_id(now_ms):
             return self.cluster.retry_backoff_ms
         node = self._ready_node(now_ms)
@@ -270,51 +255,55 @@ class Sender:
             return self._not_ready_delay
         version = self.network.api_version(node, _init_pid.API_KEY)
         if version is None:
-            self._idempotence_failed(_errors.UnsupportedVersionError(
+            exc = _errors.UnsupportedVersionError(
                 f"broker {node} does not support InitProducerId; the idempotent producer "
-                "needs it (set enable_idempotence=False to produce without it)"), now_ms)
+                "needs it (set enable_idempotence=False to produce without it)")
+            idem.fail(exc)
+            self.fatal = exc
+            self.abort_queued(exc, now_ms)
             return float("inf")
         req = idem.init_producer_id_request()
         self.network.send(node, _init_pid.API_KEY, version, _init_pid.encode_request(req, version),
-                          now_ms, True, _InitPidContext(self))
+                          now_ms, True, _INIT_PID_CONTEXT)
         return float("inf")
 
-    def set_transaction_manager(self, txn: Any) -> None:
+    def set_transaction_manager(self, txn: TransactionManager) -> None:
         """Plug in a ``TransactionManager``: its requests go first on every turn."""
-        from purekafka.core.txn_sender import TxnDriver
+        self._txn_requests = TxnRequestSender(txn, self.network, self.cluster.retry_backoff_ms)
 
-        self.transactions = txn
-        self.txn_driver = TxnDriver(self, txn)
+    @property
+    def transactions(self) -> TransactionManager | None:
+        """The plugged-in ``TransactionManager``, if this producer is transactional."""
+        return None if self._txn_requests is None else self._txn_requests.txn
 
-    def fail_in_flight(self, exc: BaseException, now_ms: float) -> None:
-        """Fail batches already sent; their late answers are then ignored."""
-        idem = self.idempotence
-        for batch in list(self.acc.incomplete):
-            if batch.final_state is None and batch.in_flight:
-                if idem is not None and batch.base_sequence >= 0:
-                    idem.on_expired(batch)
-                self._fail(batch, exc, now_ms)
+    def _abort_for_transaction(self, txn: TransactionManager, now_ms: float) -> None:
+        """Fail the batches the manager wants failed (Java ``maybeAbortBatches``)."""
+        abort = txn.batches_to_abort()
+        if abort is None:
+            return
+        scope, err = abort
+        self.abort_queued(err, now_ms)
+        if scope is AbortScope.ALL:
+            self.fail_in_flight(err, now_ms)
 
-    def _idempotence_failed(self, exc: BaseException, now_ms: float) -> None:
-        self.idempotence.fail(exc)
-        self.fatal = exc
-        self.abort_all(exc, now_ms)
-
-    def _on_init_pid(self, body: memoryview | None, version: int, now_ms: float) -> None:
-        idem = self.idempotence
+    def _on_init_pid(self, idem: IdempotenceState, body: memoryview | None, version: int,
+                     now_ms: float) -> None:
         if body is None:
             decision = idem.handle_init_producer_id_disconnect(now_ms)
         else:
-            resp = _init_pid.decode_response(bytes(body), version)
-            decision = idem.handle_init_producer_id_response(resp, now_ms)
+            decision = idem.handle_init_producer_id_response(
+                _init_pid.decode_response(bytes(body), version), now_ms)
         if decision.action == "abort_batches":
-            self.abort_all(decision.error, now_ms)
+            assert decision.error is not None
+            self.abort_queued(decision.error, now_ms)
         elif decision.action == "fatal":
+            assert decision.error is not None
             self.fatal = decision.error
-            self.abort_all(decision.error, now_ms)
+            self.abort_queued(decision.error, now_ms)
 
     def _admit(self, batch: ProducerBatch) -> bool:
         idem = self.idempotence
+        assert idem is not None  # drain admits through here only with idempotence
         txn = self.transactions
         if txn is not None and not txn.is_send_allowed(batch.tp):
             return False
@@ -341,9 +330,12 @@ class Sender:
             if version < lo:
                 version = None
         if version is None:
+            # As Java's NetworkClient does, an answer UNSUPPORTED_VERSION without sending:
+            # the batches were drained (and stamped), so the sequences hear of it too.
             for b in batches:
-                self._fail(b, _errors.UnsupportedVersionError(
-                    f"broker {node} does not support a Produce version purekafka speaks"), now_ms)
+                self._retry_or_fail(b, _errors.UnsupportedVersionError(
+                    f"broker {node} does not support a Produce version purekafka speaks"),
+                    False, now_ms, ErrorCode.UNSUPPORTED_VERSION)
             return
         by_topic: dict[str, list[tuple[int, bytes]]] = {}
         ctx = _ProduceContext({}, {})
@@ -409,27 +401,30 @@ class Sender:
         self.stats_latency_count += 1
         if latency > self.stats_latency_max:
             self.stats_latency_max = latency
-        if ctx is _METADATA_CONTEXT:
-            try:
-                resp = _metadata.decode_response(body, request.api_version)
-            except _errors.KafkaError:
-                self.cluster.update_failed(now_ms)
-                raise
-            self.cluster.update(resp, now_ms)
-            self._fail_topic_errors(now_ms)
-            return
         if isinstance(ctx, _ProduceContext):
-            resp = _produce.decode_response(body, request.api_version)
-            throttle = resp.throttle_time_ms
+            produce_resp = _produce.decode_response(body, request.api_version)
+            throttle = produce_resp.throttle_time_ms
             self.stats_throttle_sum += throttle
             self.stats_throttle_count += 1
             if throttle > self.stats_throttle_max:
                 self.stats_throttle_max = throttle
-            self._handle_produce(ctx, resp, now_ms)
-            return
-        handler = getattr(ctx, "on_response", None)
-        if handler is not None:  # idempotence / transaction requests carry their handler
-            handler(node, request, body, now_ms)
+            self._handle_produce(ctx, produce_resp, now_ms)
+        elif ctx is _METADATA_CONTEXT:
+            try:
+                metadata_resp = _metadata.decode_response(body, request.api_version)
+            except _errors.KafkaError:
+                self.cluster.update_failed(now_ms)
+                raise
+            self.cluster.update(metadata_resp, now_ms)
+            self._fail_topic_errors(now_ms)
+        elif isinstance(ctx, TxnContext):
+            assert self._txn_requests is not None
+            self._txn_requests.on_response(ctx, request, body, now_ms)
+        elif ctx is _INIT_PID_CONTEXT:
+            assert self.idempotence is not None
+            self._on_init_pid(self.idempotence, body, request.api_version, now_ms)
+        else:
+            raise _errors.LocalProtocolError(f"a response to a request the sender did not send: {ctx!r}")
 
     def on_sent(self, node: int, request: InFlight, now_ms: float) -> None:
         """``request``, which gets no response, has been written in full.
@@ -447,54 +442,74 @@ class Sender:
         """A connection went away taking ``requests`` with it."""
         for req in requests:
             ctx = req.context
-            if ctx is _METADATA_CONTEXT:
-                self.cluster.update_failed(now_ms)
-            elif isinstance(ctx, _ProduceContext):
+            if isinstance(ctx, _ProduceContext):
                 err = _errors.KafkaConnectionError(f"connection to node {node} lost")
                 for batch in ctx.batches.values():
                     if batch.final_state is None:
                         self._retry_or_fail(batch, err, True, now_ms)
                     else:
-                        self._settle_late(batch, _errors.ErrorCode.NETWORK_EXCEPTION, -1)
-            else:
-                handler = getattr(ctx, "on_disconnect", None)
-                if handler is not None:
-                    handler(node, req, now_ms)
+                        self._settle_late(batch, ErrorCode.NETWORK_EXCEPTION, -1)
+            elif ctx is _METADATA_CONTEXT:
+                self.cluster.update_failed(now_ms)
+            elif isinstance(ctx, TxnContext):
+                assert self._txn_requests is not None
+                self._txn_requests.on_disconnect(ctx, req, now_ms)
+            elif ctx is _INIT_PID_CONTEXT:
+                assert self.idempotence is not None
+                self._on_init_pid(self.idempotence, None, req.api_version, now_ms)
         # Any lost or refused connection may mean a leader moved (Java's
         # handleServerDisconnect): look again, paced by the metadata backoff.
         self.cluster.request_update()
 
     # -- produce responses -----------------------------------------------------------
-    def _handle_produce(self, ctx: _ProduceContext, resp: Any, now_ms: float) -> None:
+    def _handle_produce(self, ctx: _ProduceContext, resp: _produce.ProduceResponse, now_ms: float) -> None:
         seen: set[tuple[str, int]] = set()
         for topic_resp in resp.responses:
-            name = topic_resp.name or ctx.by_id.get(getattr(topic_resp, "topic_id", None), "")
+            name = topic_resp.name or ctx.by_id.get(topic_resp.topic_id, "")
             for p in topic_resp.partition_responses:
                 tp = (name, p.index)
                 batch = ctx.batches.get(tp)
                 if batch is None or tp in seen:
                     continue
                 seen.add(tp)
+                if p.error_code in _LEADER_MOVED:
+                    self._follow_leader(tp, p.current_leader, resp.node_endpoints)
                 self._handle_partition(batch, p, now_ms)
         for tp, batch in ctx.batches.items():
             if tp not in seen:
                 self._retry_or_fail(batch, _errors.KafkaError(
                     f"Produce response did not mention {tp[0]}-{tp[1]}"), True, now_ms)
 
-    def _handle_partition(self, batch: ProducerBatch, p: Any, now_ms: float) -> None:
+    def _follow_leader(self, tp: tuple[str, int], leader: _produce.LeaderIdAndEpoch,
+                       endpoints: list[_produce.NodeEndpoint]) -> None:
+        """KIP-951 (Produce v10+): the answer names the partition's new leader; move it now.
+
+        Metadata is still asked for (the error's invalid_metadata flag), but the retry
+        need not wait for it.
+        """
+        if leader.leader_id < 0 or leader.leader_epoch < 0:
+            return
+        endpoint = None
+        for n in endpoints:
+            if n.node_id == leader.leader_id:
+                endpoint = Broker(n.node_id, n.host, n.port, n.rack)
+        self.cluster.update_leader(tp, leader.leader_id, leader.leader_epoch, endpoint)
+
+    def _handle_partition(self, batch: ProducerBatch, p: _produce.PartitionProduceResponse,
+                          now_ms: float) -> None:
         code = p.error_code
         if batch.final_state is not None:
             # Failed meanwhile (delivery timeout, transaction abort): only the
             # sequence bookkeeping still needs to hear that the request is over.
             self._settle_late(batch, code, p.base_offset)
             return
-        if code == _errors.ErrorCode.NONE:
+        if code == ErrorCode.NONE:
             idem = self.idempotence
             if idem is not None and batch.base_sequence >= 0 and not idem.on_acked(batch, p.base_offset):
                 return  # already finished (expired meanwhile): never complete twice
             self._complete(batch, p.base_offset, p.log_append_time_ms, p.log_start_offset, now_ms)
             return
-        if code == _errors.ErrorCode.MESSAGE_TOO_LARGE and batch.record_count > 1:
+        if code == ErrorCode.MESSAGE_TOO_LARGE and batch.record_count > 1:
             # The broker's limit (max.message.bytes) is below our batch: split and resend.
             self._in_flight.pop(id(batch), None)
             parts = self.acc.split(batch, now_ms)
@@ -503,7 +518,7 @@ class Sender:
             self.stats_retries += batch.record_count
             return
         err_cls = _errors.for_code(code)
-        msg = getattr(p, "error_message", None)
+        msg = p.error_message
         exc = err_cls(msg) if msg else err_cls()
         if err_cls.invalid_metadata:
             self.cluster.request_update()
@@ -528,9 +543,10 @@ class Sender:
             # The sequence rules decide which errors are worth a retry (an
             # OUT_OF_ORDER_SEQUENCE_NUMBER behind a batch being retried is, though
             # not "retriable" by its code); the sender only lends its budget.
-            d = idem.on_error(batch, code if code >= 0 else _errors.ErrorCode.NETWORK_EXCEPTION,
+            d = idem.on_error(batch, code if code >= 0 else ErrorCode.NETWORK_EXCEPTION,
                               can_retry=self._can_retry(batch, now_ms),
-                              log_start_offset=log_start_offset, message=str(exc))
+                              log_start_offset=log_start_offset,
+                              message=str(exc.args[0]) if exc.args else "")
             if d.action == "ignore":
                 return
             if d.action == "succeed":
@@ -541,33 +557,31 @@ class Sender:
                         or type(d.error) is type(exc):
                     # The expiry says more than the last code; the same error class
                     # is better told with the broker's own message, once.
-                    self._fail(batch, exc, now_ms)
+                    self._report_failed(batch, exc)
                 else:
-                    self._fail(batch, d.error, now_ms)
+                    self._report_failed(batch, d.error)
                 return
             self.stats_retries += batch.record_count
             self.acc.reenqueue(batch, now_ms, idem.order_key)
             return
-        if code == _errors.ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
+        if code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
             self._complete(batch, -1, -1, -1, now_ms)
         elif can_retry:
             self.stats_retries += batch.record_count
             self.acc.reenqueue(batch, now_ms)
         else:
-            self._fail(batch, exc, now_ms)
+            self._report_failed(batch, exc)
 
     def _fail_topic_errors(self, now_ms: float) -> None:
         for topic, code in self.cluster.topic_errors.items():
             err_cls = _errors.for_code(code)
             for batch in self.acc.abort_topic(topic):
-                if self.idempotence is not None and batch.base_sequence >= 0:
-                    self.idempotence.on_expired(batch)
-                self._fail(batch, err_cls(f"topic {topic!r}"), now_ms)
+                self.fail_batch(batch, err_cls(f"topic {topic!r}"), now_ms)
 
     def _settle_late(self, batch: ProducerBatch, code: int, base_offset: int) -> None:
         idem = self.idempotence
-        if idem is not None and batch.base_sequence >= 0 and batch.final_state == "failed":
-            if code == _errors.ErrorCode.NONE:
+        if idem is not None and batch.base_sequence >= 0 and batch.final_state is FinalState.FAILED:
+            if code == ErrorCode.NONE:
                 idem.on_acked(batch, base_offset)
             else:
                 idem.on_error(batch, code, can_retry=False)
@@ -577,15 +591,12 @@ class Sender:
         its request times out; the request stays outstanding (its answer is ignored)."""
         limit = self.delivery_timeout_ms
         soonest = float("inf")
-        idem = self.idempotence
         for key, batch in list(self._in_flight.items()):
             if batch.final_state is not None or not batch.in_flight:
                 del self._in_flight[key]
             elif now_ms - batch.created_ms >= limit:
                 del self._in_flight[key]
-                if idem is not None and batch.base_sequence >= 0:
-                    idem.on_expired(batch)
-                self._fail(batch, _errors.KafkaTimeoutError(
+                self.fail_batch(batch, _errors.KafkaTimeoutError(
                     f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
                     f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
                     "(its request is still in flight)"), now_ms)
@@ -593,29 +604,53 @@ class Sender:
                 soonest = min(soonest, batch.created_ms + limit)
         self._in_flight_expiry = soonest
 
+    # -- giving up on batches ----------------------------------------------------------
+    def fail_batch(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
+        """Give up on ``batch`` without an answer from the broker, and report ``exc``.
+
+        With idempotence, the sequence bookkeeping first hears that the batch ended
+        with its outcome unknown (``IdempotenceState.on_expired``); a late answer to a
+        request still carrying it is then only used to settle the sequences.
+        """
+        idem = self.idempotence
+        if idem is not None and batch.base_sequence >= 0:
+            idem.on_expired(batch)
+        self._report_failed(batch, exc)
+
+    def abort_queued(self, exc: BaseException, now_ms: float) -> None:
+        """Fail every batch waiting in the accumulator (fatal error, transaction abort)."""
+        for batch in self.acc.abort_all():
+            self.fail_batch(batch, exc, now_ms)
+
+    def fail_in_flight(self, exc: BaseException, now_ms: float) -> None:
+        """Fail batches already sent; their late answers are then ignored."""
+        for batch in list(self.acc.incomplete):
+            if batch.final_state is None and batch.in_flight:
+                self.fail_batch(batch, exc, now_ms)
+
+    def fail_all(self, exc: BaseException, now_ms: float) -> None:
+        """Fail every unfinished batch, queued or on the wire (forced close, crash)."""
+        self.abort_queued(exc, now_ms)
+        for batch in list(self.acc.incomplete):
+            if batch.final_state is None:
+                self.fail_batch(batch, exc, now_ms)
+
     # -- events ----------------------------------------------------------------------
     def _complete(self, batch: ProducerBatch, base_offset: int, ts: int, lso: int, now_ms: float) -> None:
         self._in_flight.pop(id(batch), None)
-        batch.final_state = "succeeded"
+        batch.final_state = FinalState.SUCCEEDED
         batch.in_flight = False
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, base_offset, ts, lso, None))
 
-    def _fail(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
+    def _report_failed(self, batch: ProducerBatch, exc: BaseException) -> None:
+        """The batch failed with ``exc`` (its sequences, if any, already settled)."""
         self._in_flight.pop(id(batch), None)
-        batch.final_state = "failed"
+        batch.final_state = FinalState.FAILED
         batch.in_flight = False
         self.stats_errors += batch.record_count
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, -1, -1, -1, exc))
-
-    def abort_all(self, exc: BaseException, now_ms: float) -> None:
-        """Fail every batch still queued (close(0), fatal error)."""
-        idem = self.idempotence
-        for batch in self.acc.abort_all():
-            if idem is not None and batch.base_sequence >= 0:
-                idem.on_expired(batch)
-            self._fail(batch, exc, now_ms)
 
     def stats_compression_ratio(self) -> float:
         """Compressed over uncompressed batch bytes (Java's compression-rate-avg)."""
@@ -624,6 +659,7 @@ class Sender:
         return self.stats_batch_bytes / self.stats_batch_raw_bytes
 
     def pop_events(self) -> list[BatchResult]:
+        """The outcomes since the last call, oldest first."""
         ev = self.events
         self.events = []
         return ev

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from purekafka.errors import ErrorCode, KafkaError, for_code
 from purekafka.record.batch import increment_sequence  # defined once, beside the batch format
-from purekafka.structs import TopicPartition
 
 __all__ = [
     "EPOCH_MAX", "FATAL_BATCH_CODES", "INT32_MAX", "MAX_IN_FLIGHT_PER_PARTITION", "NO_OFFSET", "NO_PRODUCER_EPOCH",
-    "NO_PRODUCER_ID", "NO_SEQUENCE", "TopicPartition", "broker_error", "decrement_sequence",
+    "NO_PRODUCER_ID", "NO_SEQUENCE", "broker_error", "decrement_sequence",
     "increment_sequence", "is_retriable", "maybe_written", "seq_after",
 ]
 

@@ -21,16 +21,20 @@ Requests wait in a priority queue (FindCoordinator, InitProducerId,
 AddPartitionsToTxn/AddOffsetsToTxn/TxnOffsetCommit, EndTxn, epoch-bump
 InitProducerId) and go out one at a time; a request whose coordinator is not
 known yet is preceded by its FindCoordinator automatically. The sender, before
-producing, does (Java ``Sender.runOnce``):
+producing, does (Java ``Sender.runOnce``; ``core.sender`` with ``core.txn_sender``):
 
-    abort = txn.batches_to_abort()      # ('all'|'undrained', error) or None
-        'all': fail every unfinished batch (fatal error, or back to UNINITIALIZED)
-        'undrained': fail the queued batches that have no sequence yet; batches
-                     with a sequence go on being retried (Java abortUndrainedBatches)
+    abort = txn.batches_to_abort()      # (AbortScope, error) or None
+        ALL: fail every unfinished batch (fatal error, or back to UNINITIALIZED)
+        QUEUED: fail the batches waiting in the accumulator, retries included
+                (Java abortUndrainedBatches spares the queued ones that have a
+                sequence; failing them too marks their partitions unresolved, so the
+                epoch is bumped before the next transaction reuses the sequences)
     req = txn.next_request(now, has_incomplete_batches)
     if req is not None:
         node = txn.coordinator(req.coordinator_type) if req.coordinator_type is not None
                else <least loaded broker>
+        if node is the transaction coordinator and ready:
+            txn.set_coordinator_supports_epoch_bump(<its InitProducerId version >= 3>)
         if node is not connectable now:  txn.handle_not_sent(req, now)
         elif no version in req.min_version..req.max_version: txn.handle_send_error(req, error)
         else: version = <highest version both sides speak in that range>
@@ -65,15 +69,16 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.sequences import TopicPartition
+from purekafka.core.idempotence import BatchErrorKind, IdempotenceState
 from purekafka.core.txn_requests import (
     CommittedOffset,
     CoordinatorType,
     GroupMetadata,
     Node,
+    RequestKind,
     TxnRequest,
     TxnResult,
     add_offsets_request,
@@ -84,7 +89,8 @@ from purekafka.core.txn_requests import (
     parse_offset,
     txn_offset_commit_request,
 )
-from purekafka.core.txn_responses import CoordinatorResponses, State
+from purekafka.core.txn_responses import RESPONSE_HANDLERS, CoordinatorResponses
+from purekafka.core.txn_states import TRANSITIONS, State
 from purekafka.errors import (
     ErrorCode,
     IllegalStateError,
@@ -95,9 +101,11 @@ from purekafka.errors import (
 )
 
 __all__ = [
+    "AbortScope",
     "CoordinatorType",
     "GroupMetadata",
     "Node",
+    "RequestKind",
     "State",
     "TRANSITIONS",
     "TransactionManager",
@@ -106,21 +114,11 @@ __all__ = [
 ]
 
 
-_S = State
-# source -> the states it may move to (Java TransactionManager.State.isTransitionValid).
-TRANSITIONS: dict[State, frozenset[State]] = {
-    _S.UNINITIALIZED: frozenset({_S.INITIALIZING, _S.FATAL_ERROR}),
-    _S.INITIALIZING: frozenset({_S.READY, _S.PREPARED_TRANSACTION, _S.ABORTABLE_ERROR, _S.FATAL_ERROR}),
-    _S.READY: frozenset({_S.UNINITIALIZED, _S.IN_TRANSACTION, _S.FATAL_ERROR}),
-    _S.IN_TRANSACTION: frozenset({_S.PREPARED_TRANSACTION, _S.COMMITTING_TRANSACTION,
-                                  _S.ABORTING_TRANSACTION, _S.ABORTABLE_ERROR, _S.FATAL_ERROR}),
-    _S.PREPARED_TRANSACTION: frozenset({_S.COMMITTING_TRANSACTION, _S.ABORTING_TRANSACTION, _S.FATAL_ERROR}),
-    _S.COMMITTING_TRANSACTION: frozenset({_S.INITIALIZING, _S.READY, _S.ABORTABLE_ERROR, _S.FATAL_ERROR}),
-    _S.ABORTING_TRANSACTION: frozenset({_S.INITIALIZING, _S.READY, _S.FATAL_ERROR}),
-    _S.ABORTABLE_ERROR: frozenset({_S.UNINITIALIZED, _S.ABORTING_TRANSACTION, _S.ABORTABLE_ERROR,
-                                   _S.FATAL_ERROR}),
-    _S.FATAL_ERROR: frozenset({_S.FATAL_ERROR}),
-}
+class AbortScope(Enum):
+    """Which batches the sender fails when the manager says so (``batches_to_abort``)."""
+
+    ALL = "all"  # every unfinished batch, queued or on the wire: fatal, or back to UNINITIALIZED
+    QUEUED = "queued"  # the batches waiting in the accumulator; those on the wire run their course
 
 
 class TransactionManager(CoordinatorResponses):
@@ -147,10 +145,10 @@ class TransactionManager(CoordinatorResponses):
         self._in_flight: TxnRequest | None = None
         self._coordinators: dict[CoordinatorType, Node | None] = {
             CoordinatorType.TRANSACTION: None, CoordinatorType.GROUP: None}
-        self._new_partitions: set[TopicPartition] = set()
-        self._pending_partitions: set[TopicPartition] = set()
-        self._partitions: set[TopicPartition] = set()
-        self._pending_offsets: dict[TopicPartition, CommittedOffset] = {}
+        self._new_partitions: set[tuple[str, int]] = set()
+        self._pending_partitions: set[tuple[str, int]] = set()
+        self._partitions: set[tuple[str, int]] = set()
+        self._pending_offsets: dict[tuple[str, int], CommittedOffset] = {}
         self._started = False  # something was added, so EndTxn must really be sent
         self._client_bump_required = False
         self._pending: tuple[TxnResult, State, str] | None = None  # Java pendingTransition
@@ -199,12 +197,12 @@ class TransactionManager(CoordinatorResponses):
     def coordinator(self, kind: CoordinatorType) -> Node | None:
         return self._coordinators[kind]
 
-    def is_send_allowed(self, tp: TopicPartition) -> bool:
+    def is_send_allowed(self, tp: tuple[str, int]) -> bool:
         """May batches for ``tp`` be drained (Java isSendToPartitionAllowed)?"""
         self._absorb_batch_errors()
         return self.state is not State.FATAL_ERROR and tp in self._partitions
 
-    def is_partition_pending_add(self, tp: TopicPartition) -> bool:
+    def is_partition_pending_add(self, tp: tuple[str, int]) -> bool:
         return tp in self._new_partitions or tp in self._pending_partitions
 
     def has_pending_requests(self) -> bool:
@@ -214,19 +212,18 @@ class TransactionManager(CoordinatorResponses):
         return self.state in (State.IN_TRANSACTION, State.COMMITTING_TRANSACTION,
                               State.ABORTING_TRANSACTION, State.ABORTABLE_ERROR)
 
-    def batches_to_abort(self) -> tuple[str, KafkaError] | None:
-        """Batches the sender must fail now: ('all', err) every unfinished one, or
-        ('undrained', err) the queued ones without a sequence (see the module docstring)."""
+    def batches_to_abort(self) -> tuple[AbortScope, KafkaError] | None:
+        """Batches the sender must fail now, and with what error (see ``AbortScope``)."""
         self._absorb_batch_errors()
         if self.state is State.FATAL_ERROR and self.last_error is not None:
-            return ("all", self.last_error)
+            return (AbortScope.ALL, self.last_error)
         if self._reset_to_uninitialized is not None:
             err, self._reset_to_uninitialized = self._reset_to_uninitialized, None
-            return ("all", err)
+            return (AbortScope.ALL, err)
         if self.state is State.ABORTABLE_ERROR and self.last_error is not None:
-            return ("undrained", self.last_error)
+            return (AbortScope.QUEUED, self.last_error)
         if self.state is State.ABORTING_TRANSACTION:
-            return ("undrained", TransactionAbortedError("Failing batch since transaction was aborted"))
+            return (AbortScope.QUEUED, TransactionAbortedError("Failing batch since transaction was aborted"))
         return None
 
     # -- state changes -------------------------------------------------------------------
@@ -282,9 +279,9 @@ class TransactionManager(CoordinatorResponses):
         for kind, err in self.idempotence.take_errors():
             if self.state is State.FATAL_ERROR:
                 continue
-            if kind == "fatal":
+            if kind is BatchErrorKind.FATAL:
                 self._fatal(err)
-            elif kind == "abortable_or_fatal":
+            elif kind is BatchErrorKind.ABORTABLE_OR_FATAL:
                 self._abortable_or_fatal(err)
             else:
                 if err.retriable or getattr(err, "errno", None) == ErrorCode.INVALID_TXN_STATE:
@@ -358,7 +355,7 @@ class TransactionManager(CoordinatorResponses):
         self._fail_if_error()
         self._transition(State.IN_TRANSACTION)
 
-    def maybe_add_partition(self, tp: TopicPartition) -> None:
+    def maybe_add_partition(self, tp: tuple[str, int]) -> None:
         """A record is being sent to ``tp``: make it part of the transaction."""
         self._absorb_batch_errors()
         self._fail_if_error()
@@ -375,7 +372,7 @@ class TransactionManager(CoordinatorResponses):
         elif tp not in self._partitions and not self.is_partition_pending_add(tp):
             self._new_partitions.add(tp)
 
-    def send_offsets(self, offsets: Mapping[TopicPartition, Any], group: GroupMetadata | str) -> TxnResult:
+    def send_offsets(self, offsets: Mapping[tuple[str, int], Any], group: GroupMetadata | str) -> TxnResult:
         """sendOffsetsToTransaction: commit consumer offsets as part of the transaction."""
         self._absorb_batch_errors()
         self._throw_if_pending("sendOffsetsToTransaction")
@@ -462,7 +459,7 @@ class TransactionManager(CoordinatorResponses):
         pid, epoch = self._pid_epoch()
         return add_partitions_request(self.transactional_id, pid, epoch, list(self._pending_partitions))
 
-    def _offset_commit_request(self, result: TxnResult, offsets: dict[TopicPartition, CommittedOffset],
+    def _offset_commit_request(self, result: TxnResult, offsets: dict[tuple[str, int], CommittedOffset],
                                group: GroupMetadata) -> TxnRequest:
         self._pending_offsets.update(offsets)
         pid, epoch = self._pid_epoch()
@@ -472,7 +469,7 @@ class TransactionManager(CoordinatorResponses):
     def _lookup_coordinator(self, kind: CoordinatorType, key: str) -> None:
         self._coordinators[kind] = None
         for _, _, queued in self._queue:
-            if queued.kind == "FindCoordinator" and queued.fields["key_type"] == kind.value \
+            if queued.kind is RequestKind.FIND_COORDINATOR and queued.fields["key_type"] == kind.value \
                     and queued.fields["key"] == key:
                 return  # one lookup is enough
         self._enqueue(find_coordinator_request(kind, key))
@@ -494,14 +491,14 @@ class TransactionManager(CoordinatorResponses):
             self._enqueue(self._add_partitions_request())
         while self._queue:
             _, _, head = self._queue[0]
-            if head.kind == "EndTxn" and has_incomplete_batches:
+            if head.kind is RequestKind.END_TXN and has_incomplete_batches:
                 return None  # EndTxn waits until every batch is done
             if head.not_before > now:
                 return None
             heapq.heappop(self._queue)
             if self._terminate_if_error(head):
                 continue
-            if head.kind == "EndTxn" and not self._started:
+            if head.kind is RequestKind.END_TXN and not self._started:
                 # Nothing was added to the transaction: nothing to end on the broker.
                 if self.state is State.FATAL_ERROR:
                     head.result.succeed()
@@ -526,7 +523,7 @@ class TransactionManager(CoordinatorResponses):
     def _terminate_if_error(self, req: TxnRequest) -> bool:
         if self.state not in (State.ABORTABLE_ERROR, State.FATAL_ERROR):
             return False
-        if self.state is State.ABORTABLE_ERROR and req.kind == "FindCoordinator":
+        if self.state is State.ABORTABLE_ERROR and req.kind is RequestKind.FIND_COORDINATOR:
             return False  # harmless while waiting for the abort
         req.result.fail(self.last_error or KafkaError("transaction manager in an error state"))
         return True
@@ -561,7 +558,7 @@ class TransactionManager(CoordinatorResponses):
         """Process the decoded response to ``req`` (Java's TxnRequestHandler.handleResponse)."""
         self._take(req)
         try:
-            getattr(self, f"_on_{req.kind}")(req, resp, now)
+            RESPONSE_HANDLERS[req.kind](self, req, resp, now)
         except IllegalStateError as exc:
             # A sender-side illegal transition has poisoned the manager; fail the call too.
             req.result.fail(self.last_error or exc)
@@ -575,7 +572,7 @@ class TransactionManager(CoordinatorResponses):
             # transaction would trip over: bump the epoch first (Java does not, and the
             # next transaction fails with OUT_OF_ORDER_SEQUENCE_NUMBER).
             self._client_bump_required = True
-        queued = any(q.kind == "InitProducerId" and q.fields["bump"] for _, _, q in self._queue)
+        queued = any(q.kind is RequestKind.INIT_PRODUCER_ID and q.fields["bump"] for _, _, q in self._queue)
         if self._client_bump_required and not queued:
             # The need arose while completing (Java would sit in INITIALIZING with nothing
             # queued): the bump finishes the caller's call.
@@ -598,5 +595,5 @@ class TransactionManager(CoordinatorResponses):
         self._partitions.clear()
 
     # -- introspection for tests and metrics -----------------------------------------------------
-    def partitions_in_transaction(self) -> Iterable[TopicPartition]:
+    def partitions_in_transaction(self) -> Iterable[tuple[str, int]]:
         return frozenset(self._partitions)

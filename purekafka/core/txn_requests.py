@@ -23,7 +23,7 @@ from purekafka.protocol import init_producer_id as _ipi
 from purekafka.protocol import txn_offset_commit as _toc
 
 __all__ = [
-    "CommittedOffset", "CoordinatorType", "GroupMetadata", "Node", "Priority", "TxnRequest", "TxnResult",
+    "CommittedOffset", "CoordinatorType", "GroupMetadata", "Node", "Priority", "RequestKind", "TxnRequest", "TxnResult",
     "add_offsets_request", "add_partitions_request", "end_txn_request", "find_coordinator_request",
     "init_producer_id_request", "parse_offset", "txn_offset_commit_request",
 ]
@@ -91,6 +91,17 @@ class TxnResult:
         return f"TxnResult({self.operation}, done={self.done}, error={self.error!r})"
 
 
+class RequestKind(Enum):
+    """What a queued coordinator request is for; its value is Kafka's API name."""
+
+    FIND_COORDINATOR = "FindCoordinator"
+    INIT_PRODUCER_ID = "InitProducerId"
+    ADD_PARTITIONS_TO_TXN = "AddPartitionsToTxn"
+    ADD_OFFSETS_TO_TXN = "AddOffsetsToTxn"
+    TXN_OFFSET_COMMIT = "TxnOffsetCommit"
+    END_TXN = "EndTxn"
+
+
 class Priority(IntEnum):
     """Order of the request queue (Java TransactionManager.Priority); lower goes first."""
 
@@ -104,7 +115,7 @@ class Priority(IntEnum):
 class TxnRequest:
     """One queued coordinator request. ``build(version)`` gives the message to encode."""
 
-    def __init__(self, kind: str, api_key: int, priority: int, result: TxnResult,
+    def __init__(self, kind: RequestKind, api_key: int, priority: int, result: TxnResult,
                  coordinator_type: CoordinatorType | None, coordinator_key: str | None,
                  min_version: int = 0, max_version: int = 32767, **fields: Any) -> None:
         self.kind = kind
@@ -125,20 +136,20 @@ class TxnRequest:
         """The request message for ``version`` (within min_version..max_version)."""
         if not self.min_version <= version <= self.max_version:
             raise UnsupportedVersionError(
-                f"{self.kind} needs a version in {self.min_version}..{self.max_version}, got {version}")
+                f"{self.kind.value} needs a version in {self.min_version}..{self.max_version}, got {version}")
         self.version = version
         f = self.fields
-        if self.kind == "FindCoordinator":
+        if self.kind is RequestKind.FIND_COORDINATOR:
             if version >= 4:
                 return _fc.FindCoordinatorRequest(key_type=f["key_type"], coordinator_keys=[f["key"]])
             return _fc.FindCoordinatorRequest(key=f["key"], key_type=f["key_type"] if version >= 1 else 0)
-        if self.kind == "InitProducerId":
+        if self.kind is RequestKind.INIT_PRODUCER_ID:
             req = _ipi.InitProducerIdRequest(transactional_id=f["transactional_id"],
                                              transaction_timeout_ms=f["transaction_timeout_ms"])
             if version >= 3:
                 req.producer_id, req.producer_epoch = f["producer_id"], f["producer_epoch"]
             return req
-        if self.kind == "AddPartitionsToTxn":
+        if self.kind is RequestKind.ADD_PARTITIONS_TO_TXN:
             by_topic: dict[str, list[int]] = {}
             for topic, partition in f["partitions"]:
                 by_topic.setdefault(topic, []).append(partition)
@@ -148,11 +159,11 @@ class TxnRequest:
                 v3_and_below_producer_epoch=f["producer_epoch"],
                 v3_and_below_topics=[_apt.AddPartitionsToTxnTopic(name=t, partitions=sorted(ps))
                                      for t, ps in sorted(by_topic.items())])
-        if self.kind == "AddOffsetsToTxn":
+        if self.kind is RequestKind.ADD_OFFSETS_TO_TXN:
             return _aot.AddOffsetsToTxnRequest(transactional_id=f["transactional_id"],
                                                producer_id=f["producer_id"],
                                                producer_epoch=f["producer_epoch"], group_id=f["group_id"])
-        if self.kind == "TxnOffsetCommit":
+        if self.kind is RequestKind.TXN_OFFSET_COMMIT:
             group: GroupMetadata = f["group"]
             topics: dict[str, list[_toc.TxnOffsetCommitRequestPartition]] = {}
             for (topic, partition), off in sorted(f["offsets"].items()):
@@ -168,13 +179,13 @@ class TxnRequest:
                 req2.member_id = group.member_id
                 req2.group_instance_id = group.group_instance_id
             return req2
-        if self.kind == "EndTxn":
+        if self.kind is RequestKind.END_TXN:
             return _end.EndTxnRequest(transactional_id=f["transactional_id"], producer_id=f["producer_id"],
                                       producer_epoch=f["producer_epoch"], committed=f["committed"])
         raise AssertionError(self.kind)
 
     def __repr__(self) -> str:
-        return f"TxnRequest({self.kind}, retry={self.is_retry})"
+        return f"TxnRequest({self.kind.value}, retry={self.is_retry})"
 
 
 def parse_offset(value: Any) -> CommittedOffset:
@@ -193,7 +204,8 @@ def parse_offset(value: Any) -> CommittedOffset:
 
 def find_coordinator_request(kind: CoordinatorType, key: str) -> TxnRequest:
     """Look up the coordinator of ``kind`` for ``key`` (v0 only knows groups)."""
-    return TxnRequest("FindCoordinator", _fc.API_KEY, Priority.FIND_COORDINATOR, TxnResult("FindCoordinator"),
+    return TxnRequest(RequestKind.FIND_COORDINATOR, _fc.API_KEY, Priority.FIND_COORDINATOR,
+                      TxnResult("FindCoordinator"),
                       None, None, min_version=1 if kind is CoordinatorType.TRANSACTION else 0,
                       key=key, key_type=kind.value)
 
@@ -201,7 +213,8 @@ def find_coordinator_request(kind: CoordinatorType, key: str) -> TxnRequest:
 def init_producer_id_request(transactional_id: str, transaction_timeout_ms: int, producer_id: int,
                              producer_epoch: int, bump: bool) -> TxnRequest:
     """InitProducerId; a bump passes the current id and epoch, which needs v3+."""
-    return TxnRequest("InitProducerId", _ipi.API_KEY, Priority.EPOCH_BUMP if bump else Priority.INIT_PRODUCER_ID,
+    priority = Priority.EPOCH_BUMP if bump else Priority.INIT_PRODUCER_ID
+    return TxnRequest(RequestKind.INIT_PRODUCER_ID, _ipi.API_KEY, priority,
                       TxnResult("InitProducerId"), CoordinatorType.TRANSACTION, transactional_id,
                       min_version=3 if bump else 0, transactional_id=transactional_id,
                       transaction_timeout_ms=transaction_timeout_ms, producer_id=producer_id if bump else -1,
@@ -211,7 +224,7 @@ def init_producer_id_request(transactional_id: str, transaction_timeout_ms: int,
 def add_partitions_request(transactional_id: str, producer_id: int, producer_epoch: int,
                            partitions: list[tuple[str, int]]) -> TxnRequest:
     """AddPartitionsToTxn in its client form (v0-3)."""
-    return TxnRequest("AddPartitionsToTxn", _apt.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS,
+    return TxnRequest(RequestKind.ADD_PARTITIONS_TO_TXN, _apt.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS,
                       TxnResult("AddPartitionsToTxn"), CoordinatorType.TRANSACTION, transactional_id,
                       max_version=_apt.FIRST_BROKER_VERSION - 1, transactional_id=transactional_id,
                       producer_id=producer_id, producer_epoch=producer_epoch, partitions=sorted(partitions))
@@ -220,7 +233,8 @@ def add_partitions_request(transactional_id: str, producer_id: int, producer_epo
 def add_offsets_request(result: TxnResult, transactional_id: str, producer_id: int, producer_epoch: int,
                         offsets: dict[tuple[str, int], CommittedOffset], group: GroupMetadata) -> TxnRequest:
     """AddOffsetsToTxn (TV1): its result completes with the TxnOffsetCommit that follows."""
-    return TxnRequest("AddOffsetsToTxn", _aot.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS, result,
+    return TxnRequest(RequestKind.ADD_OFFSETS_TO_TXN, _aot.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS,
+                      result,
                       CoordinatorType.TRANSACTION, transactional_id, transactional_id=transactional_id,
                       producer_id=producer_id, producer_epoch=producer_epoch, group_id=group.group_id,
                       offsets=offsets, group=group)
@@ -231,7 +245,8 @@ def txn_offset_commit_request(result: TxnResult, transactional_id: str, producer
                               tv2: bool) -> TxnRequest:
     """TxnOffsetCommit to the group coordinator: v5 under TV2, at most v4 under TV1."""
     has_group_meta = group.member_id != "" or group.generation_id != -1 or group.group_instance_id is not None
-    return TxnRequest("TxnOffsetCommit", _toc.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS, result,
+    return TxnRequest(RequestKind.TXN_OFFSET_COMMIT, _toc.API_KEY, Priority.ADD_PARTITIONS_OR_OFFSETS,
+                      result,
                       CoordinatorType.GROUP, group.group_id,
                       min_version=5 if tv2 else (3 if has_group_meta else 0),
                       # v6 names topics by id, which the transaction manager does not know
@@ -243,7 +258,8 @@ def txn_offset_commit_request(result: TxnResult, transactional_id: str, producer
 def end_txn_request(transactional_id: str, producer_id: int, producer_epoch: int, committed: bool,
                     tv2: bool) -> TxnRequest:
     """EndTxn: v5+ under TV2 (the answer carries the bumped epoch), at most v4 under TV1."""
-    return TxnRequest("EndTxn", _end.API_KEY, Priority.END_TXN, TxnResult(f"EndTxn({committed})"),
+    return TxnRequest(RequestKind.END_TXN, _end.API_KEY, Priority.END_TXN,
+                      TxnResult(f"EndTxn({committed})"),
                       CoordinatorType.TRANSACTION, transactional_id, min_version=5 if tv2 else 0,
                       max_version=_end.MAX_VERSION if tv2 else 4, transactional_id=transactional_id,
                       producer_id=producer_id, producer_epoch=producer_epoch, committed=committed)

@@ -1,19 +1,28 @@
 """How each coordinator answer moves a transaction (Java's TxnRequestHandler subclasses).
 
 ``CoordinatorResponses`` is mixed into ``TransactionManager``: one ``_on_<Kind>``
-method per request kind, each a transcription of the matching Java 4.x handler's
-rules (which codes retry, rediscover the coordinator, abort or fence), plus the
-three ways a request can end in failure. The state primitives it calls
+method per request kind (``RESPONSE_HANDLERS`` maps each ``RequestKind`` to its
+own), each a transcription of the matching Java 4.x handler's rules (which codes
+retry, rediscover the coordinator, abort or fence), plus the three ways a request
+can end in failure. The state primitives it calls
 (``_transition``, ``_fatal``, ``_abortable``, ``_reenqueue``, ...) live in the manager.
 """
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.sequences import TopicPartition, broker_error, is_retriable
-from purekafka.core.txn_requests import CommittedOffset, CoordinatorType, GroupMetadata, Node, TxnRequest, TxnResult
+from purekafka.core.sequences import broker_error, is_retriable
+from purekafka.core.txn_requests import (
+    CommittedOffset,
+    CoordinatorType,
+    GroupMetadata,
+    Node,
+    RequestKind,
+    TxnRequest,
+    TxnResult,
+)
+from purekafka.core.txn_states import State
 from purekafka.errors import ErrorCode, IllegalStateError, KafkaError, ProducerFencedError
 from purekafka.protocol import add_offsets_to_txn as _aot
 from purekafka.protocol import add_partitions_to_txn as _apt
@@ -22,19 +31,7 @@ from purekafka.protocol import find_coordinator as _fc
 from purekafka.protocol import init_producer_id as _ipi
 from purekafka.protocol import txn_offset_commit as _toc
 
-__all__ = ["CoordinatorResponses", "State"]
-
-
-class State(Enum):
-    UNINITIALIZED = "UNINITIALIZED"
-    INITIALIZING = "INITIALIZING"
-    READY = "READY"
-    IN_TRANSACTION = "IN_TRANSACTION"
-    PREPARED_TRANSACTION = "PREPARED_TRANSACTION"  # KIP-939; listed for the table, never entered
-    COMMITTING_TRANSACTION = "COMMITTING_TRANSACTION"
-    ABORTING_TRANSACTION = "ABORTING_TRANSACTION"
-    ABORTABLE_ERROR = "ABORTABLE_ERROR"
-    FATAL_ERROR = "FATAL_ERROR"
+__all__ = ["RESPONSE_HANDLERS", "CoordinatorResponses", "ResponseHandler"]
 
 
 _ADD_PARTITIONS_RETRY_BACKOFF_MS = 20.0  # first AddPartitions meeting CONCURRENT_TRANSACTIONS
@@ -56,9 +53,9 @@ class CoordinatorResponses:
         last_error: KafkaError | None
         _queue: list[tuple[int, int, TxnRequest]]
         _coordinators: dict[CoordinatorType, Node | None]
-        _partitions: set[TopicPartition]
-        _pending_partitions: set[TopicPartition]
-        _pending_offsets: dict[TopicPartition, CommittedOffset]
+        _partitions: set[tuple[str, int]]
+        _pending_partitions: set[tuple[str, int]]
+        _pending_offsets: dict[tuple[str, int], CommittedOffset]
         _started: bool
         _client_bump_required: bool
         _pending: tuple[TxnResult, State, str] | None
@@ -75,7 +72,7 @@ class CoordinatorResponses:
         def _enqueue(self, req: TxnRequest) -> None: ...
         def _reset_transaction_state(self) -> None: ...
         def _transaction_ended(self, result: TxnResult) -> None: ...
-        def _offset_commit_request(self, result: TxnResult, offsets: dict[TopicPartition, CommittedOffset],
+        def _offset_commit_request(self, result: TxnResult, offsets: dict[tuple[str, int], CommittedOffset],
                                    group: GroupMetadata) -> TxnRequest: ...
 
     # -- response handlers ---------------------------------------------------------------------------
@@ -152,7 +149,7 @@ class CoordinatorResponses:
 
     def _on_AddPartitionsToTxn(self, req: TxnRequest, resp: _apt.AddPartitionsToTxnResponse,
                                now: float) -> None:
-        errors: dict[TopicPartition, int] = {}
+        errors: dict[tuple[str, int], int] = {}
         for topic in resp.results_by_topic_v3_and_below:
             for p in topic.results_by_partition:
                 errors[(topic.name, p.partition_index)] = p.partition_error_code
@@ -291,7 +288,7 @@ class CoordinatorResponses:
         self._fatal(err)
 
     def _fail_abortable(self, req: TxnRequest, err: KafkaError) -> None:
-        if req.kind == "EndTxn" and self.state is State.ABORTING_TRANSACTION:
+        if req.kind is RequestKind.END_TXN and self.state is State.ABORTING_TRANSACTION:
             # The abort itself failed: retrying it would loop and nothing else leaves
             # ABORTING_TRANSACTION, so it is fatal (Java does this for
             # TRANSACTION_ABORTABLE only, and stays stuck on the others).
@@ -307,3 +304,16 @@ class CoordinatorResponses:
             self._fail_abortable(req, err)
         else:
             self._fail_fatal(req, err)
+
+
+ResponseHandler = Callable[[CoordinatorResponses, TxnRequest, Any, float], None]
+
+# request kind -> the handler of its decoded response (Java: one TxnRequestHandler each)
+RESPONSE_HANDLERS: dict[RequestKind, ResponseHandler] = {
+    RequestKind.FIND_COORDINATOR: CoordinatorResponses._on_FindCoordinator,
+    RequestKind.INIT_PRODUCER_ID: CoordinatorResponses._on_InitProducerId,
+    RequestKind.ADD_PARTITIONS_TO_TXN: CoordinatorResponses._on_AddPartitionsToTxn,
+    RequestKind.ADD_OFFSETS_TO_TXN: CoordinatorResponses._on_AddOffsetsToTxn,
+    RequestKind.TXN_OFFSET_COMMIT: CoordinatorResponses._on_TxnOffsetCommit,
+    RequestKind.END_TXN: CoordinatorResponses._on_EndTxn,
+}

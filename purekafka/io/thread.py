@@ -157,11 +157,4 @@ class IOThread(threading.Thread):
 
     def _fail_everything(self, exc: BaseException, now: float) -> None:
         """Fail queued and in-flight batches (forced close or crash)."""
-        sender = self.sender
-        sender.abort_all(exc, now)
-        for batch in list(self.acc.incomplete):
-            if batch.final_state is None:
-                idem = sender.idempotence
-                if idem is not None and batch.base_sequence >= 0:
-                    idem.on_expired(batch)
-                sender._fail(batch, exc, now)
+        self.sender.fail_all(exc, now)

@@ -11,7 +11,10 @@ per partition.
 
 Response notes: v5 adds log_start_offset, v8 per-batch record errors and an
 error message, v10 the tagged ``current_leader`` (partition level) and
-``node_endpoints`` (top level) used for leader discovery (KIP-951).
+``node_endpoints`` (top level) of KIP-951 leader discovery: on
+NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH the sender moves the partition to
+that leader at once (``Cluster.update_leader``), with its address from
+``node_endpoints``, rather than waiting for a metadata refresh.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from purekafka.core.idempotence import (
     EPOCH_MAX,
     INT32_MAX,
+    BatchErrorKind,
     IdempotenceState,
     decrement_sequence,
     increment_sequence,
@@ -432,7 +433,7 @@ def test_transactional_oosn_on_next_batch_is_an_abortable_error() -> None:
     d = s.on_error(b, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
     assert d.action == "fail" and not s.bump_pending
     kinds = [k for k, _ in s.take_errors()]
-    assert kinds == ["abortable"]
+    assert kinds == [BatchErrorKind.ABORTABLE]
 
 
 def test_transactional_rejected_batch_shifts_later_sequences_down() -> None:

@@ -15,8 +15,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.transactions import (
     TRANSITIONS,
+    AbortScope,
     CoordinatorType,
     GroupMetadata,
+    RequestKind,
     State,
     TransactionManager,
     TxnRequest,
@@ -103,10 +105,10 @@ def initialized(tv: int = 0, pid: int = 42, epoch: int = 0, **kw) -> Transaction
     tm = manager(tv, **kw)
     result = tm.initialize(0)
     req = next_req(tm)
-    assert req.kind == "FindCoordinator" and req.fields["key_type"] == fc.KEY_TYPE_TRANSACTION
+    assert req.kind is RequestKind.FIND_COORDINATOR and req.fields["key_type"] == fc.KEY_TYPE_TRANSACTION
     reply(tm, req, coordinator_ok(req))
     req = next_req(tm)
-    assert req.kind == "InitProducerId"
+    assert req.kind is RequestKind.INIT_PRODUCER_ID
     assert req.build(req.version).transactional_id == "txn-1"
     reply(tm, req, ipi.InitProducerIdResponse(producer_id=pid, producer_epoch=epoch))
     assert result.done and result.error is None and tm.state is State.READY
@@ -120,7 +122,7 @@ def in_txn_with_partition(tv: int = 0, tp=TP, **kw) -> TransactionManager:
     tm.maybe_add_partition(tp)
     if tv < 2:
         req = next_req(tm)
-        assert req.kind == "AddPartitionsToTxn"
+        assert req.kind is RequestKind.ADD_PARTITIONS_TO_TXN
         reply(tm, req, apt_response({tp: 0}))
     assert tm.is_send_allowed(tp)
     return tm
@@ -168,7 +170,7 @@ def test_tv1_commit_round_trip() -> None:
     tm.maybe_add_partition(TP)
     assert not tm.is_send_allowed(TP) and tm.is_partition_pending_add(TP)
     req = next_req(tm)
-    assert req.kind == "AddPartitionsToTxn" and req.max_version == 3
+    assert req.kind is RequestKind.ADD_PARTITIONS_TO_TXN and req.max_version == 3
     msg = req.build(3)
     assert msg.v3_and_below_topics[0].name == "orders" and msg.v3_and_below_producer_id == 42
     assert tm.next_request(0, False) is None  # one request in flight at a time
@@ -177,7 +179,7 @@ def test_tv1_commit_round_trip() -> None:
     result = tm.begin_commit()
     assert tm.next_request(0, True) is None  # EndTxn waits for the batches
     req = next_req(tm)
-    assert req.kind == "EndTxn" and req.version == 4 and req.build(4).committed is True
+    assert req.kind is RequestKind.END_TXN and req.version == 4 and req.build(4).committed is True
     reply(tm, req, end.EndTxnResponse())
     assert result.done and tm.state is State.READY and not tm.is_send_allowed(TP)
     result.consume()
@@ -190,15 +192,15 @@ def test_send_offsets_tv1_adds_offsets_then_commits_them_to_the_group_coordinato
     group = GroupMetadata("g1", generation_id=3, member_id="m-1")
     result = tm.send_offsets({TP: 10, TP2: (20, "meta", 4)}, group)
     req = next_req(tm)
-    assert req.kind == "AddOffsetsToTxn" and req.build(req.version).group_id == "g1"
+    assert req.kind is RequestKind.ADD_OFFSETS_TO_TXN and req.build(req.version).group_id == "g1"
     reply(tm, req, aot.AddOffsetsToTxnResponse())
     assert not result.done  # done only after TxnOffsetCommit
     req = next_req(tm)
-    assert req.kind == "FindCoordinator" and req.fields["key_type"] == fc.KEY_TYPE_GROUP
+    assert req.kind is RequestKind.FIND_COORDINATOR and req.fields["key_type"] == fc.KEY_TYPE_GROUP
     reply(tm, req, coordinator_ok(req, node=2))
     assert tm.coordinator(CoordinatorType.GROUP).node_id == 2
     req = next_req(tm)
-    assert req.kind == "TxnOffsetCommit" and req.coordinator_type is CoordinatorType.GROUP
+    assert req.kind is RequestKind.TXN_OFFSET_COMMIT and req.coordinator_type is CoordinatorType.GROUP
     assert req.version == 4 and req.min_version == 3  # TV1 stays below v5; metadata needs v3
     msg = req.build(4)
     assert msg.member_id == "m-1" and msg.generation_id_or_member_epoch == 3
@@ -231,11 +233,11 @@ def test_not_coordinator_rediscovers_then_retries_after_backoff() -> None:
     reply(tm, req, end.EndTxnResponse(error_code=ErrorCode.NOT_COORDINATOR), now=1000)
     assert tm.coordinator(CoordinatorType.TRANSACTION) is None
     find = next_req(tm, now=1000)
-    assert find.kind == "FindCoordinator"
+    assert find.kind is RequestKind.FIND_COORDINATOR
     reply(tm, find, coordinator_ok(find, node=3), now=1000)
     assert tm.next_request(1050, False) is None and tm.next_request_delay(1050) == 50
     req = next_req(tm, now=1100)
-    assert req.kind == "EndTxn" and req.is_retry
+    assert req.kind is RequestKind.END_TXN and req.is_retry
     reply(tm, req, end.EndTxnResponse())
     assert result.done and result.error is None
 
@@ -262,7 +264,7 @@ def test_disconnect_looks_up_the_coordinator_again() -> None:
     req = next_req(tm)
     tm.handle_disconnect(req, now=0)
     assert tm.coordinator(CoordinatorType.TRANSACTION) is None
-    assert next_req(tm).kind == "FindCoordinator"
+    assert next_req(tm).kind is RequestKind.FIND_COORDINATOR
 
 
 def test_unreachable_coordinator_is_retried() -> None:
@@ -270,7 +272,7 @@ def test_unreachable_coordinator_is_retried() -> None:
     tm.begin_commit()
     req = next_req(tm)
     tm.handle_not_sent(req, now=0)
-    assert next_req(tm).kind == "FindCoordinator"
+    assert next_req(tm).kind is RequestKind.FIND_COORDINATOR
 
 
 def test_version_mismatch_is_fatal() -> None:
@@ -323,7 +325,7 @@ def test_fencing_is_fatal_producer_fenced(code: int, where: str) -> None:
         reply(tm, req, ipi.InitProducerIdResponse(error_code=code))
     assert tm.state is State.FATAL_ERROR and isinstance(tm.last_error, ProducerFencedError)
     assert result.done and isinstance(result.error, ProducerFencedError)
-    assert tm.batches_to_abort()[0] == "all"
+    assert tm.batches_to_abort()[0] is AbortScope.ALL
     with pytest.raises(ProducerFencedError):
         result.consume()
     with pytest.raises(ProducerFencedError):
@@ -361,7 +363,7 @@ def test_transaction_abortable_then_abort() -> None:
     req = next_req(tm)
     reply(tm, req, apt_response({TP2: ErrorCode.TRANSACTION_ABORTABLE}))
     assert tm.state is State.ABORTABLE_ERROR
-    assert tm.batches_to_abort()[0] == "undrained"
+    assert tm.batches_to_abort()[0] is AbortScope.QUEUED
     with pytest.raises(KafkaError):
         tm.begin_commit()
     with pytest.raises(KafkaError):
@@ -369,7 +371,7 @@ def test_transaction_abortable_then_abort() -> None:
     result = tm.begin_abort()
     assert isinstance(tm.batches_to_abort()[1], TransactionAbortedError)
     req = next_req(tm)
-    assert req.kind == "EndTxn" and req.build(req.version).committed is False
+    assert req.kind is RequestKind.END_TXN and req.build(req.version).committed is False
     reply(tm, req, end.EndTxnResponse())
     assert tm.state is State.READY and tm.idempotence.producer_epoch == 0
     assert result.done and result.error is None
@@ -385,12 +387,12 @@ def test_unknown_producer_id_then_abort_bumps_epoch_tv1() -> None:
     assert tm.state is State.ABORTABLE_ERROR
     result = tm.begin_abort()
     req = next_req(tm)
-    assert req.kind == "EndTxn"
+    assert req.kind is RequestKind.END_TXN
     reply(tm, req, end.EndTxnResponse())
     assert tm.state is State.INITIALIZING  # InitProducerId must bump the epoch first
     assert not result.done
     req = next_req(tm)
-    assert req.kind == "InitProducerId" and req.min_version == 3
+    assert req.kind is RequestKind.INIT_PRODUCER_ID and req.min_version == 3
     msg = req.build(req.version)
     assert (msg.producer_id, msg.producer_epoch) == (42, 0)
     reply(tm, req, ipi.InitProducerIdResponse(producer_id=42, producer_epoch=1))
@@ -415,13 +417,13 @@ def test_failed_batch_makes_the_transaction_abortable() -> None:
     batch = idem.assign(TP, 3)
     d = idem.on_error(batch, ErrorCode.NOT_ENOUGH_REPLICAS, can_retry=False)
     assert d.action == "fail"
-    assert tm.batches_to_abort()[0] == "undrained"
+    assert tm.batches_to_abort()[0] is AbortScope.QUEUED
     assert tm.state is State.ABORTABLE_ERROR and isinstance(tm.last_error, TransactionAbortableError)
     result = tm.begin_abort()
     req = next_req(tm)
     reply(tm, req, end.EndTxnResponse())
     req = next_req(tm)
-    assert req.kind == "InitProducerId"  # TV1 with a bumping coordinator: client bump
+    assert req.kind is RequestKind.INIT_PRODUCER_ID  # TV1 with a bumping coordinator: client bump
     reply(tm, req, ipi.InitProducerIdResponse(producer_id=42, producer_epoch=1))
     assert result.done and tm.state is State.READY
     assert idem.next_sequence(TP) == 0  # sequences reset with the new epoch
@@ -431,7 +433,7 @@ def test_fatal_batch_error_makes_the_transaction_fatal() -> None:
     tm = in_txn_with_partition()
     batch = tm.idempotence.assign(TP, 1)
     tm.idempotence.on_error(batch, ErrorCode.PRODUCER_FENCED)
-    assert tm.batches_to_abort()[0] == "all" and tm.state is State.FATAL_ERROR
+    assert tm.batches_to_abort()[0] is AbortScope.ALL and tm.state is State.FATAL_ERROR
 
 
 def test_authorization_failure_on_init_returns_to_uninitialized() -> None:
@@ -443,7 +445,7 @@ def test_authorization_failure_on_init_returns_to_uninitialized() -> None:
     req = next_req(tm)
     reply(tm, req, ipi.InitProducerIdResponse(error_code=ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
     assert tm.state is State.UNINITIALIZED and result.done
-    assert tm.batches_to_abort()[0] == "all"
+    assert tm.batches_to_abort()[0] is AbortScope.ALL
     with pytest.raises(KafkaError):
         result.consume()
     tm.initialize(0)
@@ -479,15 +481,15 @@ def test_tv2_adds_partitions_implicitly_and_end_txn_bumps_the_epoch() -> None:
     assert tm.idempotence.on_acked(batch, 0)
     result = tm.send_offsets({TP2: 7}, GroupMetadata("g", 1, "m"))
     req = next_req(tm)
-    assert req.kind == "FindCoordinator"
+    assert req.kind is RequestKind.FIND_COORDINATOR
     reply(tm, req, coordinator_ok(req))
     req = next_req(tm)
-    assert req.kind == "TxnOffsetCommit" and req.min_version == 5 and req.version == 5
+    assert req.kind is RequestKind.TXN_OFFSET_COMMIT and req.min_version == 5 and req.version == 5
     reply(tm, req, toc_response({TP2: 0}))
     assert result.done
     commit = tm.begin_commit()
     req = next_req(tm)
-    assert req.kind == "EndTxn" and req.min_version == 5
+    assert req.kind is RequestKind.END_TXN and req.min_version == 5
     reply(tm, req, end.EndTxnResponse(producer_id=42, producer_epoch=1))
     assert commit.done and tm.state is State.READY
     assert (tm.idempotence.producer_id, tm.idempotence.producer_epoch) == (42, 1)
@@ -526,10 +528,10 @@ def test_version_never_switches_mid_transaction_and_upgrade_bumps_the_epoch() ->
     reply(tm, req, apt_response({TP: 0}))
     result = tm.begin_commit()
     req = next_req(tm)
-    assert req.kind == "EndTxn" and req.max_version == 4  # ends in the protocol it began with
+    assert req.kind is RequestKind.END_TXN and req.max_version == 4  # ends in the protocol it began with
     reply(tm, req, end.EndTxnResponse())
     req = next_req(tm)
-    assert req.kind == "InitProducerId"  # upgrading fences the TV1 epoch first
+    assert req.kind is RequestKind.INIT_PRODUCER_ID  # upgrading fences the TV1 epoch first
     reply(tm, req, ipi.InitProducerIdResponse(producer_id=42, producer_epoch=1))
     assert result.done and tm.transaction_v2 and tm.produce_version_range()[0] == 12
 
@@ -555,7 +557,7 @@ def test_response_to_a_request_not_in_flight_is_fatal() -> None:
     tm.begin_commit()
     req = next_req(tm)
     with pytest.raises(IllegalStateError):
-        tm.handle_response(TxnRequest("EndTxn", end.API_KEY, 3, req.result, None, None), end.EndTxnResponse(), 0)
+        tm.handle_response(TxnRequest(RequestKind.END_TXN, end.API_KEY, 3, req.result, None, None), end.EndTxnResponse(), 0)
     assert tm.state is State.FATAL_ERROR
 
 
@@ -589,23 +591,23 @@ BATCH_CODES = [ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.INVALID_RECORD, ErrorCod
 
 
 def response_for(req: TxnRequest, code: int, epoch_step: int):
-    if req.kind == "FindCoordinator":
+    if req.kind is RequestKind.FIND_COORDINATOR:
         if code:
             if req.version >= 4:
                 return fc.FindCoordinatorResponse(coordinators=[fc.Coordinator(error_code=code)])
             return fc.FindCoordinatorResponse(error_code=code)
         return coordinator_ok(req)
-    if req.kind == "InitProducerId":
+    if req.kind is RequestKind.INIT_PRODUCER_ID:
         f = req.fields
         epoch = f["producer_epoch"] + 1 if f["bump"] else 0
         return ipi.InitProducerIdResponse(error_code=code, producer_id=42, producer_epoch=epoch)
-    if req.kind == "AddPartitionsToTxn":
+    if req.kind is RequestKind.ADD_PARTITIONS_TO_TXN:
         return apt_response({tp: code for tp in req.fields["partitions"]})
-    if req.kind == "AddOffsetsToTxn":
+    if req.kind is RequestKind.ADD_OFFSETS_TO_TXN:
         return aot.AddOffsetsToTxnResponse(error_code=code)
-    if req.kind == "TxnOffsetCommit":
+    if req.kind is RequestKind.TXN_OFFSET_COMMIT:
         return toc_response({tp: code for tp in req.fields["offsets"]})
-    if req.kind == "EndTxn":
+    if req.kind is RequestKind.END_TXN:
         if req.version >= 5 and code == 0:
             return end.EndTxnResponse(producer_id=42, producer_epoch=req.fields["producer_epoch"] + epoch_step)
         return end.EndTxnResponse(error_code=code)
@@ -741,7 +743,7 @@ class TransactionMachine(RuleBasedStateMachine):
                     return
                 self.now += delay
                 continue
-            assert not (incomplete and req.kind == "EndTxn"), "EndTxn before the batches finished"
+            assert not (incomplete and req.kind is RequestKind.END_TXN), "EndTxn before the batches finished"
             assert self.tm.next_request(self.now, incomplete) is None  # one at a time
             wire(req)
             self.results.setdefault(id(req.result), (req.result, None))
@@ -752,7 +754,7 @@ class TransactionMachine(RuleBasedStateMachine):
                 self.tm.handle_not_sent(req, self.now)
             else:
                 reply(self.tm, req, response_for(req, code, epoch_step), self.now)
-                if req.kind == "EndTxn" and req.result.done and req.result.error is None:
+                if req.kind is RequestKind.END_TXN and req.result.done and req.result.error is None:
                     self.ended += 1
             self.check_transition()
 
@@ -846,11 +848,11 @@ def test_tv1_abort_with_a_batch_of_unknown_outcome_bumps_the_epoch() -> None:
     result = tm.begin_abort()
     assert idem.on_expired(batch)  # given up during the abort
     req = next_req(tm)
-    assert req.kind == "EndTxn"
+    assert req.kind is RequestKind.END_TXN
     reply(tm, req, end.EndTxnResponse())
     assert not result.done and tm.state is State.INITIALIZING
     req = next_req(tm)
-    assert req.kind == "InitProducerId" and req.fields["bump"]
+    assert req.kind is RequestKind.INIT_PRODUCER_ID and req.fields["bump"]
     reply(tm, req, ipi.InitProducerIdResponse(producer_id=42, producer_epoch=1))
     assert result.done and result.error is None and tm.state is State.READY
     assert idem.producer_epoch == 1 and idem.next_sequence(TP) == 0 and not idem.sequences_uncertain

@@ -62,7 +62,7 @@ class Wire(WireClient):
             module = api_module(req.api_key)
             v = self.version(module, cap=req.max_version, floor=req.min_version)
             resp = self.call(module, req.build(v), v)
-            sent.append(req.kind)
+            sent.append(req.kind.value)
             tm.handle_response(req, resp, now_ms())
         raise AssertionError(f"transaction requests did not settle: {sent}")
 
