@@ -244,11 +244,6 @@ def _describe(cycles: list[list[Edge]]) -> str:
     return "\n".join("  " + " ; ".join(map(str, c)) for c in cycles)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "import cycles being removed: purekafka.decode.cli <-> purekafka.decode.proxy (deferred imports both "
-    "ways), and purekafka.core.sender <-> purekafka.core.txn_sender (sender imports txn_sender in a "
-    "function; the way back is TYPE_CHECKING-only, so only the decode cycle is counted today); "
-    "drop this marker once the decode cycle is gone"))
 def test_no_import_cycles() -> None:
     cycles = find_cycles(import_graph(MODULES))
     assert not cycles, "modules that import one another (one cycle per group):\n" + _describe(cycles)
@@ -281,16 +276,7 @@ def test_cycle_finder_names_the_cycle(tmp_path: Path) -> None:
 
 
 # -- module size ---------------------------------------------------------------------------------
-TOO_LONG_TODAY = {
-    "purekafka.core.idempotence": "core/idempotence.py is over 700 lines and being split; drop this once it is",
-}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=TOO_LONG_TODAY[_module_name(p)]))
-    if _module_name(p) in TOO_LONG_TODAY else p
-    for p in MODULES
-], ids=lambda p: str(p.relative_to(PKG.parent)))
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG.parent)))
 def test_module_is_short(path: Path) -> None:
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{_module_name(path)} has {lines} lines (at most {MAX_LINES}): split it by concern"
