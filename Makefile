@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: system-tools setup demo test test-long test-unit bench clean
+.PHONY: system-tools setup demo typecheck test test-long test-unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ setup: $(STAMP) system-tools
 demo: setup
 	$(PY) tools/demo.py
 
-test: setup
+# mypy --strict (pyproject's [tool.mypy]) on purekafka/ first: a type error fails the run.
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test: typecheck
 	$(PY) -m pytest -q -p no:cacheprovider --timeout=900 tests
 
 test-long: setup

@@ -104,7 +104,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from purekafka.core.partition_sequences import Batch, PartitionEntry, Stamp, TrackedBatch
+from purekafka.core.partition_sequences import PartitionEntry, SequencedBatch, Stamp, TrackedBatch
 from purekafka.core.sequences import (
     EPOCH_MAX,
     FATAL_BATCH_CODES,
@@ -127,11 +127,11 @@ from purekafka.protocol.init_producer_id import InitProducerIdRequest, InitProdu
 __all__ = [
     "MAX_IN_FLIGHT_PER_PARTITION",
     "NO_SEQUENCE",
-    "Batch",
     "BatchErrorKind",
     "Decision",
     "IdempotenceState",
     "InitDecision",
+    "SequencedBatch",
     "Stamp",
     "decrement_sequence",
     "increment_sequence",
@@ -304,7 +304,8 @@ class IdempotenceState:
             return False
         return len(p.unfinished) + p.ghosts() < self.max_in_flight
 
-    def assign(self, tp: tuple[str, int], record_count: int, batch: Batch | None = None) -> Batch:
+    def assign(self, tp: tuple[str, int], record_count: int,
+               batch: SequencedBatch | None = None) -> SequencedBatch:
         """Stamp a never-sent batch with producer id, epoch and base sequence; returns it.
 
         Without ``batch`` a ``Stamp`` is made, which unpacks as
@@ -332,7 +333,7 @@ class IdempotenceState:
         self._tracked[id(batch)] = t
         return batch
 
-    def can_resend(self, batch: Batch) -> bool:
+    def can_resend(self, batch: SequencedBatch) -> bool:
         """May this retried batch go out now? Only the oldest unfinished batch of its partition may."""
         t = self._tracked.get(id(batch))
         if self.fatal_error is not None or t is None or t.done or t.on_wire:
@@ -354,7 +355,7 @@ class IdempotenceState:
         # this one, and the sender, which only offers a partition's head, would stall.
         return p.wire == 0 and any(u.maybe_written for u in p.unfinished)
 
-    def resend(self, batch: Batch) -> None:
+    def resend(self, batch: SequencedBatch) -> None:
         """The retried batch is on the wire again (with its current stamp)."""
         if not self.can_resend(batch):
             raise LocalProtocolError(f"batch {batch!r} may not be resent now (check can_resend)")
@@ -362,14 +363,14 @@ class IdempotenceState:
         t.on_wire = True
         self._partitions[batch.tp].wire += 1
 
-    def order_key(self, batch: Batch) -> int:
+    def order_key(self, batch: SequencedBatch) -> int:
         """Position of the batch among its partition's unfinished ones (queue retries in this order)."""
         t = self._tracked.get(id(batch))
         if t is None or t.done:
             return -1
         return self._partitions[batch.tp].unfinished.index(t)
 
-    def unfinished(self, tp: tuple[str, int]) -> list[Batch]:
+    def unfinished(self, tp: tuple[str, int]) -> list[SequencedBatch]:
         """The partition's stamped, unfinished batches in sequence order."""
         p = self._partitions.get(tp)
         return [] if p is None else [t.batch for t in p.unfinished]
@@ -389,7 +390,7 @@ class IdempotenceState:
         return any(p.unfinished for p in self._partitions.values())
 
     # -- outcomes ------------------------------------------------------------------------
-    def _off_wire(self, batch: Batch) -> TrackedBatch | None:
+    def _off_wire(self, batch: SequencedBatch) -> TrackedBatch | None:
         t = self._tracked.get(id(batch))
         if t is None:
             return None
@@ -408,7 +409,7 @@ class IdempotenceState:
         if not t.on_wire:
             self._tracked.pop(id(t.batch), None)
 
-    def _record_ack(self, batch: Batch, base_offset: int) -> None:
+    def _record_ack(self, batch: SequencedBatch, base_offset: int) -> None:
         # Any stored batch of this producer id, an older epoch's too, gives the broker state.
         self._established[batch.tp] = batch.producer_id
         p = self._partitions.get(batch.tp)
@@ -425,7 +426,7 @@ class IdempotenceState:
         if base_offset >= 0:
             p.last_acked_offset = max(p.last_acked_offset, base_offset + batch.record_count - 1)
 
-    def on_acked(self, batch: Batch, base_offset: int = NO_OFFSET) -> bool:
+    def on_acked(self, batch: SequencedBatch, base_offset: int = NO_OFFSET) -> bool:
         """The broker stored the batch. False if it was already finished (do not complete twice)."""
         t = self._off_wire(batch)
         if t is None:
@@ -439,7 +440,7 @@ class IdempotenceState:
         self._settle()
         return True
 
-    def on_expired(self, batch: Batch) -> bool:
+    def on_expired(self, batch: SequencedBatch) -> bool:
         """The sender gave up on the batch without an answer. False if already finished."""
         t = self._tracked.get(id(batch))
         if t is None or t.done:
@@ -452,7 +453,7 @@ class IdempotenceState:
         self._settle()
         return True
 
-    def on_error(self, batch: Batch, error_code: int, *, can_retry: bool = True,
+    def on_error(self, batch: SequencedBatch, error_code: int, *, can_retry: bool = True,
                  log_start_offset: int = NO_OFFSET, message: str = "") -> Decision:
         """Classify a partition error as Java's TransactionManager.canRetry / handleFailedBatch do."""
         t = self._off_wire(batch)
@@ -553,7 +554,7 @@ class IdempotenceState:
             return True
         return is_retriable(code)
 
-    def on_split(self, batch: Batch, parts: Sequence[Batch]) -> None:
+    def on_split(self, batch: SequencedBatch, parts: Sequence[SequencedBatch]) -> None:
         """Replace a batch rejected as too large by ``parts`` covering the same sequences."""
         t = self._off_wire(batch)
         if t is None or t.done:
@@ -578,7 +579,7 @@ class IdempotenceState:
         self._settle()
 
     # -- sequence repair ------------------------------------------------------------------
-    def _mark_unresolved(self, batch: Batch) -> None:
+    def _mark_unresolved(self, batch: SequencedBatch) -> None:
         self.sequences_uncertain = True
         nxt = increment_sequence(batch.base_sequence, batch.record_count)
         prev = self._unresolved.get(batch.tp)

@@ -11,7 +11,7 @@ and *per batch*, and the few operations that touch only one partition:
 * ``TrackedBatch``: one stamped batch's state the batch object need not carry
   (on the wire, finished, restamped, maybe stored already).
 
-A *batch* is anything with the attributes of ``Batch``; ``Stamp`` is the
+A *batch* is anything with the attributes of ``SequencedBatch``; ``Stamp`` is the
 stand-alone one ``IdempotenceState.assign`` makes when none is given. No I/O,
 clock or callback.
 """
@@ -29,10 +29,10 @@ from purekafka.core.sequences import (
     seq_after,
 )
 
-__all__ = ["Batch", "PartitionEntry", "Stamp", "TrackedBatch"]
+__all__ = ["PartitionEntry", "SequencedBatch", "Stamp", "TrackedBatch"]
 
 
-class Batch(Protocol):
+class SequencedBatch(Protocol):
     """What the idempotence state needs from a batch; it writes the last three attributes."""
 
     tp: tuple[str, int]
@@ -70,7 +70,7 @@ class TrackedBatch:
 
     __slots__ = ("batch", "on_wire", "done", "reset", "maybe_written")
 
-    def __init__(self, batch: Batch, on_wire: bool = True) -> None:
+    def __init__(self, batch: SequencedBatch, on_wire: bool = True) -> None:
         self.batch = batch
         self.on_wire = on_wire
         self.done = False

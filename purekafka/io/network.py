@@ -54,6 +54,7 @@ import selectors
 import socket
 import time
 from collections import deque
+from enum import Enum
 from typing import Any
 
 from purekafka.core.cluster import Cluster
@@ -69,7 +70,16 @@ __all__ = ["SocketNetwork"]
 
 log = logging.getLogger("purekafka.io")
 
-DISCONNECTED, CONNECTING, NEGOTIATING, READY = "disconnected", "connecting", "negotiating", "ready"
+class ConnectionState(Enum):
+    """Where a node's connection is (the diagram above)."""
+
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    NEGOTIATING = "negotiating"
+    READY = "ready"
+
+
+DISCONNECTED, CONNECTING, NEGOTIATING, READY = ConnectionState
 _RECV_SIZE = 256 * 1024
 
 
@@ -122,7 +132,7 @@ class _Node:
         self.host = ""
         self.port = 0
         self.sock: socket.socket | None = None
-        self.state = DISCONNECTED
+        self.state: ConnectionState = DISCONNECTED
         self.conn: Connection | None = None
         self.out: deque[_Out] = deque()
         self.versions: dict[int, int] = {}
@@ -189,16 +199,16 @@ class SocketNetwork:
 
     def is_ready(self, node_id: int, now_ms: float) -> bool:
         n = self.nodes.get(node_id)
-        return (n is not None and n.state == READY and n.conn is not None and not n.out
+        return (n is not None and n.state is READY and n.conn is not None and not n.out
                 and n.conn.in_flight_count < self.max_in_flight)
 
     def is_connected(self, node_id: int) -> bool:
         n = self.nodes.get(node_id)
-        return n is not None and n.state == READY
+        return n is not None and n.state is READY
 
     def maybe_connect(self, node_id: int, now_ms: float) -> None:
         n = self._node(node_id)
-        if n.state != DISCONNECTED or now_ms < n.next_attempt_ms or self.closed:
+        if n.state is not DISCONNECTED or now_ms < n.next_attempt_ms or self.closed:
             return
         addr = self._address(node_id)
         if addr is None:
@@ -247,7 +257,7 @@ class SocketNetwork:
 
     def connection_delay_ms(self, node_id: int, now_ms: float) -> float:
         n = self.nodes.get(node_id)
-        if n is None or n.state != DISCONNECTED:
+        if n is None or n.state is not DISCONNECTED:
             return float("inf")  # socket activity will wake us
         return max(0.0, n.next_attempt_ms - now_ms)
 
@@ -261,7 +271,7 @@ class SocketNetwork:
         best: int | None = None
         best_load: float | None = None
         for n in self.nodes.values():
-            if n.state == READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
+            if n.state is READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
                 load: float = n.conn.in_flight_count
                 if n.node_id < 0:
                     load += 0.5  # prefer real brokers over bootstrap aliases
@@ -344,7 +354,7 @@ class SocketNetwork:
     def _housekeeping_delay(self, now_ms: float) -> float:
         delay = float("inf")
         for n in self.nodes.values():
-            if n.conn is None or n.state == DISCONNECTED:
+            if n.conn is None or n.state is DISCONNECTED:
                 continue
             t = n.conn.next_timeout_ms(now_ms)
             unwritten = self._oldest_unwritten_ms(n)
@@ -353,7 +363,7 @@ class SocketNetwork:
                 t = w if t is None else min(t, w)
             if t is not None:
                 delay = min(delay, t)
-            elif n.state == CONNECTING:
+            elif n.state is CONNECTING:
                 delay = min(delay, max(0.0, n.last_activity_ms + self.request_timeout_ms - now_ms))
             else:
                 delay = min(delay, max(0.0, n.last_activity_ms + self.connections_max_idle_ms - now_ms))
@@ -361,14 +371,14 @@ class SocketNetwork:
 
     def _housekeeping(self, now_ms: float) -> None:
         for n in list(self.nodes.values()):
-            if n.conn is None or n.state == DISCONNECTED:
+            if n.conn is None or n.state is DISCONNECTED:
                 continue
             unwritten = self._oldest_unwritten_ms(n)
             if n.conn.expired(now_ms):
                 self._close(n, now_ms, f"request timed out after {self.request_timeout_ms:.0f} ms")
             elif unwritten is not None and now_ms - unwritten >= self.request_timeout_ms:
                 self._close(n, now_ms, f"request not written within {self.request_timeout_ms:.0f} ms")
-            elif n.state == CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
+            elif n.state is CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
                 self._close(n, now_ms, "connect timed out")
             elif (n.conn.in_flight_count == 0 and not n.out
                   and now_ms - n.last_activity_ms >= self.connections_max_idle_ms):
@@ -414,7 +424,7 @@ class SocketNetwork:
     def _on_writable(self, n: _Node, now_ms: float) -> None:
         sock = n.sock
         assert sock is not None
-        if n.state == CONNECTING:
+        if n.state is CONNECTING:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
                 self._close(n, now_ms, f"connect failed: {errno.errorcode.get(err, err)}", failed_connect=True)
@@ -532,7 +542,7 @@ class SocketNetwork:
         # warning, not info: a broker or a network path that mangles bytes needs a human.
         log.warning("node %s (%s:%s): closing the connection, its responses cannot be parsed: %s",
                     n.node_id, n.host, n.port, reason)
-        if n.state == DISCONNECTED:
+        if n.state is DISCONNECTED:
             if lost:  # closed already (an earlier damaged answer): only these are news
                 self._events.append(Disconnect(n.node_id, list(lost)))
             return
@@ -562,7 +572,7 @@ class SocketNetwork:
         reqs.extend(unwritten)
         n.conn = None
         if reason is not None:
-            if was != READY or failed_connect:
+            if was is not READY or failed_connect:
                 self._backoff(n, now_ms)
             else:
                 n.next_attempt_ms = now_ms + self.reconnect_backoff_ms
@@ -579,7 +589,7 @@ class SocketNetwork:
         self.closed = True
         now_ms = time.monotonic() * 1000.0
         for n in list(self.nodes.values()):
-            if n.state != DISCONNECTED:
+            if n.state is not DISCONNECTED:
                 self._close(n, now_ms, None)
         self._events = []
         try:
