@@ -2,8 +2,8 @@
 
 The sender (``core.sender``) and its transactional request path
 (``core.txn_sender``) reach the brokers only through these methods. The socket
-implementation is ``purekafka.io.network.Network``; unit tests use
-``tests/core/fake_network.py``. A second driver (asyncio) must provide exactly
+implementation is ``purekafka.io.network.SocketNetwork``; unit tests use
+``tests/support/fake_network.py``. A second driver (asyncio) must provide exactly
 this, so every method the core calls is listed here and nothing else.
 
 Requests go out with ``send``; what happened to them comes back to the sender
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from purekafka.core.connection import InFlight
+from purekafka.core.events import InFlight
 
 __all__ = ["Network"]
 

@@ -12,7 +12,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * Args: bootstrap topic total rate request_timeout_ms delivery_timeout_ms.
  * Sends total keyed records at about rate per second, with the same keys and
- * values as tests/exactly_once/eo_failure.py (global index | key | per-key sequence,
+ * values as tests/support/eo_failure.py (global index | key | per-key sequence,
  * padded to 100 bytes), then prints one line per record:
  * "A index partition offset" when acknowledged, "F index ExceptionClass ms" when failed
  * (ms: from send() to the failure), and "U index" for a callback that never came.

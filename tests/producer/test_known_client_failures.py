@@ -2,7 +2,7 @@
 
 Every test names the failure it guards against. Read-back is by confluent-kafka
 (librdkafka), an independent client; faults come from the loopback proxy in
-tests/tcp_proxy.py, never from a mocked broker.
+tests/support/tcp_proxy.py, never from a mocked broker.
 """
 from __future__ import annotations
 
