@@ -129,13 +129,26 @@ def start_cluster(directory: Path, nodes: int = 1, extra: list[str] | None = Non
     return LocalKafka(last.split("=", 1)[1], directory)
 
 
+def line_args() -> list[str]:
+    """``start`` options for the broker line named by PUREKAFKA_KAFKA_VERSION and
+    PUREKAFKA_KAFKA_FEATURES (comma-separated k=v), which `make test-interop` sets."""
+    args = []
+    version = os.environ.get("PUREKAFKA_KAFKA_VERSION")
+    if version:
+        args += ["--version", version]
+    for feature in os.environ.get("PUREKAFKA_KAFKA_FEATURES", "").split(","):
+        if feature.strip():
+            args += ["--feature", feature.strip()]
+    return args
+
+
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
     external = os.environ.get("PUREKAFKA_BOOTSTRAP")
     if external:
         yield LocalKafka(external, None)
         return
-    cluster = start_cluster(tmp_path_factory.mktemp("kafka") / "cluster", nodes=1)
+    cluster = start_cluster(tmp_path_factory.mktemp("kafka") / "cluster", nodes=1, extra=line_args())
     try:
         yield cluster
     finally:

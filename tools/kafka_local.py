@@ -37,6 +37,10 @@ from typing import Any, Iterator
 
 # The one place the broker version is pinned: the newest 4.x that resolves here.
 DEFAULT_VERSION = "4.4.0"
+# The Kafka lines tests/interop runs against, newest first: the oldest is the oldest KRaft
+# release with idempotence and transactions (2.8's KRaft mode has no InitProducerId).
+# 4.0.0, not 4.0.1: Maven here does not serve 4.0.1's connect-* jars that kafka-tools needs.
+INTEROP_VERSIONS = ("4.4.0", "4.0.0", "3.9.1", "3.6.2", "3.3.2", "3.0.2")
 LOG4J_VERSION = "2.25.5"
 CACHE_ROOT = Path(os.environ.get("PUREKAFKA_CACHE", Path.home() / ".cache" / "purekafka"))
 DEFAULT_DIR = ".kafka-local"
@@ -97,6 +101,11 @@ def resolve(version: str) -> list[Path]:
                 f"(check the version exists and Maven Central is reachable): {' | '.join(tail)}")
         marker.write_text(version + "\n")
     return sorted((cache / "libs").glob("*.jar"))
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def classpath(version: str) -> str:
@@ -343,8 +352,6 @@ class Cluster:
                 "offsets.topic.replication.factor": str(rf),
                 "transaction.state.log.replication.factor": str(rf),
                 "transaction.state.log.min.isr": str(min(2, rf)),
-                "share.coordinator.state.topic.replication.factor": str(rf),
-                "share.coordinator.state.topic.min.isr": str(min(2, rf)),
                 # Fewer internal partitions: much faster startup on a 2-core machine.
                 "offsets.topic.num.partitions": "5",
                 "transaction.state.log.num.partitions": "5",
@@ -353,6 +360,9 @@ class Cluster:
                 "num.network.threads": "2",
                 "num.io.threads": "4",
             }
+            if _major(version) >= 4:  # share groups (KIP-932); older brokers warn about unknown keys
+                props["share.coordinator.state.topic.replication.factor"] = str(rf)
+                props["share.coordinator.state.topic.min.isr"] = str(min(2, rf))
             props.update(broker_config)
             cfg = node_dir / "server.properties"
             cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -626,12 +636,16 @@ def main(argv: list[str] | None = None) -> int:
     p = with_dir(sub.add_parser("classpath", help="print the Java classpath of the Kafka jars"))
     p.add_argument("--version", default=DEFAULT_VERSION)
     p = sub.add_parser("fetch", help="resolve the Kafka jars into the cache (no broker started)")
-    p.add_argument("--version", default=DEFAULT_VERSION)
+    p.add_argument("--version", action="append", help=f"repeatable (default {DEFAULT_VERSION})")
+    p.add_argument("--interop", action="store_true", help=f"also every line tests/interop runs: {INTEROP_VERSIONS}")
     args = ap.parse_args(argv)
 
     try:
         if args.cmd == "fetch":
-            print(f"{len(resolve(args.version))} jars for Kafka {args.version}")
+            wanted = list(args.version or [DEFAULT_VERSION])
+            wanted += [v for v in INTEROP_VERSIONS if args.interop and v not in wanted]
+            for version in wanted:
+                print(f"{len(resolve(version))} jars for Kafka {version}")
             return 0
         if args.cmd == "classpath":
             print(classpath(args.version))
