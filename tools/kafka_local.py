@@ -291,7 +291,8 @@ class Cluster:
     def load(self) -> dict[str, Any]:
         if not self.state_file.exists():
             raise HarnessError(f"no cluster in {self.dir}: run 'tools/kafka_local.py start --dir {self.dir}' first")
-        return json.loads(self.state_file.read_text())
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state
 
     def save(self, state: dict[str, Any]) -> None:
         # Atomic, so a reader in another process or thread never sees half a file.
@@ -329,7 +330,8 @@ class Cluster:
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True)
         cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
-        specs = [{"id": i, "port": _free_port(), "controller_port": _free_port()} for i in range(1, nodes + 1)]
+        specs: list[dict[str, Any]] = [{"id": i, "port": _free_port(), "controller_port": _free_port()}
+                                       for i in range(1, nodes + 1)]
         voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
         rf = min(3, nodes)
         for s in specs:
@@ -563,7 +565,8 @@ class Cluster:
     def _node(self, state: dict[str, Any], node_id: int) -> dict[str, Any]:
         for n in state["nodes"]:
             if n["id"] == node_id:
-                return n
+                node: dict[str, Any] = n
+                return node
         raise HarnessError(f"no node {node_id} in {self.dir}: nodes are {[n['id'] for n in state['nodes']]}")
 
     def any_up_addr(self) -> tuple[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.transactions import TransactionManager
+from purekafka.errors import DecodeError
 from purekafka.protocol import api_versions, init_producer_id, metadata, produce
 from purekafka.protocol import headers as protocol_headers
 from purekafka.protocol.apis import api_module
@@ -36,8 +37,11 @@ class Wire:
     def __init__(self, bootstrap: str) -> None:
         host, port = bootstrap.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=30)
-        v = api_versions.MAX_VERSION
-        resp = self.call(api_versions, v, api_versions.ApiVersionsRequest("purekafka-eos-test", "0"))
+        req = api_versions.ApiVersionsRequest("purekafka-eos-test", "0")
+        try:
+            resp = self.call(api_versions, api_versions.MAX_VERSION, req)
+        except DecodeError:  # a broker before 3.9 answers v4 with a v0 UNSUPPORTED_VERSION body
+            resp = self.call(api_versions, 3, req)
         self.versions = resp.versions()
         self.features = {f.name: f.max_version_level for f in resp.finalized_features}
 

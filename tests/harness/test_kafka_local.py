@@ -69,6 +69,16 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "key=value" in proc.stderr
 
 
+def test_fetch_resolves_every_interop_line_once(tmp_path: Path) -> None:
+    proc = _run("fetch", "--interop")
+    assert proc.returncode == 0, proc.stderr
+    got = [line.split() for line in proc.stdout.splitlines()]
+    assert [words[-1] for words in got] == list(kafka_local.INTEROP_VERSIONS)
+    assert all(int(words[0]) > 20 and words[1:4] == ["jars", "for", "Kafka"] for words in got)
+    for version in kafka_local.INTEROP_VERSIONS:
+        assert (kafka_local.CACHE_ROOT / f"kafka-{version}" / "resolved").read_text().strip() == version
+
+
 @pytest.mark.cluster
 def test_three_nodes_kill_and_restart(kafka_cluster: LocalKafka) -> None:
     status = kafka_cluster.status()

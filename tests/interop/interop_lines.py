@@ -16,7 +16,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -103,8 +103,12 @@ def line(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         broker.stop()
 
 
+# line_topic(partitions=1, config=None) -> a new topic's name on the line's broker
+TopicMaker = Callable[..., str]
+
+
 @pytest.fixture
-def line_topic(line: LineKafka):
+def line_topic(line: LineKafka) -> TopicMaker:
     from conftest import unique_name
 
     def make(partitions: int = 1, config: dict[str, str] | None = None) -> str:

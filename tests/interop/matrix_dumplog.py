@@ -20,7 +20,7 @@ from types import ModuleType
 
 import pytest
 
-from interop_lines import LineKafka, line, line_topic  # noqa: F401  (fixtures)
+from interop_lines import LineKafka, TopicMaker, line, line_topic  # noqa: F401  (fixtures)
 from purekafka import KafkaProducer
 from purekafka.decode import main
 from readback import consume
@@ -72,7 +72,7 @@ def _records(tag: str, n: int) -> list[tuple[bytes | None, bytes | None, list[tu
              [("trace", b"%d" % i)] if i % 2 else []) for i in range(n)]
 
 
-def test_dump_log_of_segments_the_line_wrote(line: LineKafka, line_topic, tmp_path: Path) -> None:
+def test_dump_log_of_segments_the_line_wrote(line: LineKafka, line_topic: TopicMaker, tmp_path: Path) -> None:
     if line.broker.dir is None:
         pytest.skip("an external broker (PUREKAFKA_BOOTSTRAP) does not expose its segment files")
     plain = line_topic()

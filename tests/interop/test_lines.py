@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, TopicPartition as CkTopicPartition
 
-from interop_lines import LineKafka, api_versions_body, line, line_topic, raw_api_versions  # noqa: F401  (fixtures)
+from interop_lines import LineKafka, TopicMaker, api_versions_body, line, line_topic, raw_api_versions  # noqa: F401  (fixtures)
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
 from purekafka.core.versions import negotiate
@@ -40,7 +40,7 @@ def _report(line: LineKafka, record: dict[str, Any]) -> None:
         Path(out, f"{line.line.name}.json").write_text(json.dumps(record, indent=1, sort_keys=True))
 
 
-def test_negotiated_versions_are_the_highest_both_sides_speak(line: LineKafka, line_topic) -> None:
+def test_negotiated_versions_are_the_highest_both_sides_speak(line: LineKafka, line_topic: TopicMaker) -> None:
     addr = line.broker.addresses[0]
     theirs = raw_api_versions(addr)
     topic = line_topic()
@@ -80,7 +80,7 @@ def test_negotiation_with_every_cap_against_the_brokers_answer(line: LineKafka) 
             assert got == _expected((mod.MIN_VERSION, cap), theirs.get(key)), (API_NAMES[key], cap)
 
 
-def test_the_lowest_produce_version_we_speak_is_accepted(line: LineKafka, line_topic) -> None:
+def test_the_lowest_produce_version_we_speak_is_accepted(line: LineKafka, line_topic: TopicMaker) -> None:
     """KIP-896: 4.x refuses Produce v0-v2 although its ApiVersions still lists them from v0
     (KAFKA-18659). Ours start at v3, which every line must take, idempotent included."""
     assert raw_api_versions(line.broker.addresses[0])[0][0] <= 3
@@ -96,7 +96,7 @@ def test_the_lowest_produce_version_we_speak_is_accepted(line: LineKafka, line_t
     assert [c.value for c in consume(line.bootstrap, topic, 3)] == [b"v0", b"v1", b"v2"]
 
 
-def test_idempotent_sends_with_a_codec_are_read_back(line: LineKafka, line_topic) -> None:
+def test_idempotent_sends_with_a_codec_are_read_back(line: LineKafka, line_topic: TopicMaker) -> None:
     topic = line_topic(partitions=3)
     records = [(b"k%d" % (i % 5), b"value-%d" % i * (i % 4 + 1), [("h", b"%d" % i)]) for i in range(300)]
     with KafkaProducer(bootstrap_servers=line.bootstrap, compression_type="zstd", acks="all",
@@ -124,7 +124,7 @@ def _committed(bootstrap: str, group: str, topic: str) -> int:
         c.close()
 
 
-def test_transaction_committed_with_offsets_and_one_aborted(line: LineKafka, line_topic) -> None:
+def test_transaction_committed_with_offsets_and_one_aborted(line: LineKafka, line_topic: TopicMaker) -> None:
     topic = line_topic(partitions=2)
     group = f"io-g-{uuid.uuid4().hex[:8]}"
     theirs = raw_api_versions(line.broker.addresses[0])
@@ -150,12 +150,13 @@ def test_transaction_committed_with_offsets_and_one_aborted(line: LineKafka, lin
         p.flush()
         p.abort_transaction()
         tv = p._network.finalized_features.get("transaction.version", 0)
+        assert p._txn is not None
         v2 = p._txn.transaction_v2
     finally:
         p.close(10)
     assert all(f.succeeded() for f in aborted)  # written, then hidden by the abort marker
     committed = consume(line.bootstrap, topic, 20, timeout=30)
-    assert sorted(c.value for c in committed) == sorted(b"c%d" % i for i in range(20))
+    assert sorted(c.value or b"" for c in committed) == sorted(b"c%d" % i for i in range(20))
     assert len(consume(line.bootstrap, topic, 40, timeout=30, isolation_level="read_uncommitted")) == 40
     assert _committed(line.bootstrap, group, topic) == 5
 
