@@ -170,5 +170,6 @@ def test_transaction_committed_with_offsets_and_one_aborted(line: LineKafka, lin
     else:
         assert max(produce) <= 11 and 24 in {k for k, _ in sent}  # AddPartitionsToTxn first
         assert max(v for k, v in sent if k == 26) <= 4  # EndTxn v5+ is the TV2 form
+        assert max(v for k, v in sent if k == 28) <= 4  # so is TxnOffsetCommit v5+
     if line.line.name == "4.4-tv1":
         assert theirs[0][1] >= 12, "the point of this line: Produce v12+ advertised, TV2 not finalized"
