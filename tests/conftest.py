@@ -110,8 +110,9 @@ class LocalKafka:
     def restart(self, node_id: int, timeout: float = 120.0) -> None:
         self._need_local().restart(node_id, timeout)
 
-    def status(self):
-        return self._need_local().status()
+    def status(self) -> list[tuple[int, int, int | None, bool]]:
+        out: list[tuple[int, int, int | None, bool]] = self._need_local().status()
+        return out
 
     def stop(self) -> None:
         if self._cluster:
