@@ -1,6 +1,7 @@
 """Smoke tests on every Kafka line (see interop_lines.LINES), each against a real broker:
-negotiated versions against the broker's own ApiVersions answer, idempotent sends with a
-codec, and a transaction committed (with consumer offsets) and one aborted, read back by
+negotiated versions against the broker's own ApiVersions answer, our lowest Produce
+version accepted and no Produce when no version overlaps, idempotent sends with a codec,
+and a transaction committed (with consumer offsets) and one aborted, read back by
 confluent-kafka under read_committed."""
 from __future__ import annotations
 
