@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: system-tools setup demo typecheck test test-long test-unit bench clean
+.PHONY: system-tools setup demo typecheck test test-long test-unit test-interop bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ system-tools:
 	  else echo "missing system packages:$$pkgs (install them; some tests need them)"; fi; fi
 
 setup: $(STAMP) system-tools
-	@$(PY) tools/kafka_local.py fetch
+	@$(PY) tools/kafka_local.py fetch --interop
 
 demo: setup
 	$(PY) tools/demo.py
@@ -46,6 +46,11 @@ test-long: setup
 
 test-unit: setup
 	$(PY) -m pytest -q -m "not broker and not cluster and not java" tests
+
+# Every Kafka line of tests/interop, one broker at a time; prints the matrix. (`make test`
+# runs the smoke subset, tests/interop/test_lines.py, on every line.)
+test-interop: setup
+	$(PY) tools/interop_matrix.py
 
 bench: setup
 	$(PY) bench/bench_records.py

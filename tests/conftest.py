@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.support.java_runner import JavaRunner
-from tests.support.kafka import ROOT, LocalKafka, kafka_local, start_cluster, unique_name
+from tests.support.kafka import ROOT, LocalKafka, kafka_local, line_args, start_cluster, unique_name
 
 # A suite started as a background job (`make test &`, nohup) inherits SIGINT ignored, and so
 # would every child it starts: the tests that stop a tool with Ctrl-C would then wait for
@@ -47,7 +47,7 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
     if external:
         yield LocalKafka(external, None)
         return
-    cluster = start_cluster(tmp_path_factory.mktemp("kafka") / "cluster", nodes=1)
+    cluster = start_cluster(tmp_path_factory.mktemp("kafka") / "cluster", nodes=1, extra=line_args())
     try:
         yield cluster
     finally:

@@ -37,6 +37,10 @@ from typing import Any, Iterator
 
 # The one place the broker version is pinned: the newest 4.x that resolves here.
 DEFAULT_VERSION = "4.4.0"
+# The Kafka lines tests/interop runs against, newest first: the oldest is the oldest KRaft
+# release with idempotence and transactions (2.8's KRaft mode has no InitProducerId).
+# 4.0.0, not 4.0.1: Maven here does not serve 4.0.1's connect-* jars that kafka-tools needs.
+INTEROP_VERSIONS = ("4.4.0", "4.0.0", "3.9.1", "3.6.2", "3.3.2", "3.0.2")
 LOG4J_VERSION = "2.25.5"
 CACHE_ROOT = Path(os.environ.get("PUREKAFKA_CACHE", Path.home() / ".cache" / "purekafka"))
 DEFAULT_DIR = ".kafka-local"
@@ -97,6 +101,11 @@ def resolve(version: str) -> list[Path]:
                 f"(check the version exists and Maven Central is reachable): {' | '.join(tail)}")
         marker.write_text(version + "\n")
     return sorted((cache / "libs").glob("*.jar"))
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def classpath(version: str) -> str:
@@ -282,7 +291,8 @@ class Cluster:
     def load(self) -> dict[str, Any]:
         if not self.state_file.exists():
             raise HarnessError(f"no cluster in {self.dir}: run 'tools/kafka_local.py start --dir {self.dir}' first")
-        return json.loads(self.state_file.read_text())
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state
 
     def save(self, state: dict[str, Any]) -> None:
         # Atomic, so a reader in another process or thread never sees half a file.
@@ -320,7 +330,8 @@ class Cluster:
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True)
         cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
-        specs = [{"id": i, "port": _free_port(), "controller_port": _free_port()} for i in range(1, nodes + 1)]
+        specs: list[dict[str, Any]] = [{"id": i, "port": _free_port(), "controller_port": _free_port()}
+                                       for i in range(1, nodes + 1)]
         voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
         rf = min(3, nodes)
         for s in specs:
@@ -343,8 +354,6 @@ class Cluster:
                 "offsets.topic.replication.factor": str(rf),
                 "transaction.state.log.replication.factor": str(rf),
                 "transaction.state.log.min.isr": str(min(2, rf)),
-                "share.coordinator.state.topic.replication.factor": str(rf),
-                "share.coordinator.state.topic.min.isr": str(min(2, rf)),
                 # Fewer internal partitions: much faster startup on a 2-core machine.
                 "offsets.topic.num.partitions": "5",
                 "transaction.state.log.num.partitions": "5",
@@ -353,6 +362,9 @@ class Cluster:
                 "num.network.threads": "2",
                 "num.io.threads": "4",
             }
+            if _major(version) >= 4:  # share groups (KIP-932); older brokers warn about unknown keys
+                props["share.coordinator.state.topic.replication.factor"] = str(rf)
+                props["share.coordinator.state.topic.min.isr"] = str(min(2, rf))
             props.update(broker_config)
             cfg = node_dir / "server.properties"
             cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -553,7 +565,8 @@ class Cluster:
     def _node(self, state: dict[str, Any], node_id: int) -> dict[str, Any]:
         for n in state["nodes"]:
             if n["id"] == node_id:
-                return n
+                node: dict[str, Any] = n
+                return node
         raise HarnessError(f"no node {node_id} in {self.dir}: nodes are {[n['id'] for n in state['nodes']]}")
 
     def any_up_addr(self) -> tuple[str, int]:
@@ -626,12 +639,16 @@ def main(argv: list[str] | None = None) -> int:
     p = with_dir(sub.add_parser("classpath", help="print the Java classpath of the Kafka jars"))
     p.add_argument("--version", default=DEFAULT_VERSION)
     p = sub.add_parser("fetch", help="resolve the Kafka jars into the cache (no broker started)")
-    p.add_argument("--version", default=DEFAULT_VERSION)
+    p.add_argument("--version", action="append", help=f"repeatable (default {DEFAULT_VERSION})")
+    p.add_argument("--interop", action="store_true", help=f"also every line tests/interop runs: {INTEROP_VERSIONS}")
     args = ap.parse_args(argv)
 
     try:
         if args.cmd == "fetch":
-            print(f"{len(resolve(args.version))} jars for Kafka {args.version}")
+            wanted = list(args.version or [DEFAULT_VERSION])
+            wanted += [v for v in INTEROP_VERSIONS if args.interop and v not in wanted]
+            for version in wanted:
+                print(f"{len(resolve(version))} jars for Kafka {version}")
             return 0
         if args.cmd == "classpath":
             print(classpath(args.version))

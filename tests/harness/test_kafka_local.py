@@ -12,7 +12,8 @@ from tests.support.kafka import KAFKA_LOCAL, LocalKafka, kafka_local, start_clus
 
 
 def _jvms_for(directory: Path) -> list[int]:
-    return kafka_local.Cluster(directory)._stray_jvms()
+    pids: list[int] = kafka_local.Cluster(directory)._stray_jvms()
+    return pids
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -69,6 +70,16 @@ def test_clear_errors(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "key=value" in proc.stderr
 
 
+def test_fetch_resolves_every_interop_line_once(tmp_path: Path) -> None:
+    proc = _run("fetch", "--interop")
+    assert proc.returncode == 0, proc.stderr
+    got = [line.split() for line in proc.stdout.splitlines()]
+    assert [words[-1] for words in got] == list(kafka_local.INTEROP_VERSIONS)
+    assert all(int(words[0]) > 20 and words[1:4] == ["jars", "for", "Kafka"] for words in got)
+    for version in kafka_local.INTEROP_VERSIONS:
+        assert (kafka_local.CACHE_ROOT / f"kafka-{version}" / "resolved").read_text().strip() == version
+
+
 @pytest.mark.cluster
 def test_three_nodes_kill_and_restart(kafka_cluster: LocalKafka) -> None:
     status = kafka_cluster.status()
@@ -120,6 +131,7 @@ def test_concurrent_kill_and_restart_keep_the_state_whole(kafka_cluster: LocalKa
     assert errors == []
     status = kafka_cluster.status()
     assert [(s[0], s[3]) for s in status] == [(1, True), (2, True), (3, True)]
-    pids = {s[2] for s in status}
+    pids = {s[2] for s in status if s[2] is not None}  # a node without a pid makes this fewer than 3
     assert len(pids) == 3 and all(kafka_local._alive(p) for p in pids)
+    assert kafka_cluster.dir is not None
     assert sorted(_jvms_for(Path(kafka_cluster.dir))) == sorted(pids), "a JVM the state does not know is running"

@@ -116,3 +116,16 @@ _topic_counter = itertools.count()
 def unique_name(prefix: str = "t") -> str:
     """A topic or id name no other test in this run (or an earlier one) has used."""
     return f"{prefix}-{next(_topic_counter)}-{uuid.uuid4().hex[:8]}"
+
+
+def line_args() -> list[str]:
+    """``start`` options for the broker line named by PUREKAFKA_KAFKA_VERSION and
+    PUREKAFKA_KAFKA_FEATURES (comma-separated k=v), which `make test-interop` sets."""
+    args = []
+    version = os.environ.get("PUREKAFKA_KAFKA_VERSION")
+    if version:
+        args += ["--version", version]
+    for feature in os.environ.get("PUREKAFKA_KAFKA_FEATURES", "").split(","):
+        if feature.strip():
+            args += ["--feature", feature.strip()]
+    return args

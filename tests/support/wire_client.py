@@ -20,6 +20,7 @@ import struct
 from types import TracebackType
 from typing import Any
 
+from purekafka.errors import DecodeError
 from purekafka.protocol import api_versions, headers
 
 _SIZE = struct.Struct(">i")
@@ -99,8 +100,18 @@ class WireClient:
 
     # -- versions ---------------------------------------------------------------------------
     def negotiate(self, version: int = api_versions.MAX_VERSION) -> Any:
-        """ApiVersions at ``version``: records the broker's ranges and finalized features."""
-        resp = self.call(api_versions, api_versions.ApiVersionsRequest("purekafka-test", "0"), version)
+        """ApiVersions at ``version``: records the broker's ranges and finalized features.
+
+        A broker older than 3.9 answers v4 with a v0 UNSUPPORTED_VERSION body, which does
+        not parse as v4: then ask again at v3, as a client's negotiation does.
+        """
+        req = api_versions.ApiVersionsRequest("purekafka-test", "0")
+        try:
+            resp = self.call(api_versions, req, version)
+        except DecodeError:
+            if version <= 3:
+                raise
+            resp = self.call(api_versions, req, 3)
         assert resp.error_code == 0, f"ApiVersions v{version} answered error {resp.error_code}"
         self.versions = resp.versions()
         self.features = {f.name: f.max_version_level for f in resp.finalized_features}
