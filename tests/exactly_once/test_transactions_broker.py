@@ -10,7 +10,7 @@ import time
 import pytest
 
 from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.transactions import GroupMetadata, State, TransactionManager
+from purekafka.core.transactions import AbortScope, GroupMetadata, State, TransactionManager
 from purekafka.errors import ProducerFencedError
 
 
@@ -148,6 +148,6 @@ def test_broker_fencing_is_fatal(kafka, topic_factory, tv: int) -> None:
             commit.consume()
         with pytest.raises(ProducerFencedError):
             old.begin()
-        assert old.batches_to_abort()[0] == "all"
+        assert old.batches_to_abort()[0] is AbortScope.ALL
     finally:
         wire.close()
