@@ -536,6 +536,9 @@ def _check_idempotence(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
 
 def _check_api_version(cfg: ProducerConfig) -> None:
     version = cfg.api_version
+    given = [v for k, v in cfg.originals.items() if k == "api_version"]
+    if given and isinstance(given[0], str):  # kafka-python warns, and takes it
+        log.warning('use api_version=%s [tuple] -- "%s" as str is deprecated', version, given[0])
     if version is None or version >= OLDEST_API_VERSION:
         return
     shown = f"{cfg._shown('api_version')}={version!r}"

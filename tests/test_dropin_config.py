@@ -258,6 +258,17 @@ def test_api_version_below_what_purekafka_can_write_is_refused() -> None:
         kafka_python_producer(api_version=(0, 7))
 
 
+def test_api_version_as_a_string_is_taken_with_kafka_pythons_warning(caplog) -> None:
+    with caplog.at_level(logging.WARNING, "purekafka.config"):
+        assert ProducerConfig.from_kwargs(api_version="2.8.1").api_version == (2, 8, 1)
+        assert ProducerConfig.from_kwargs(api_version="auto").api_version is None
+    assert caplog.text.count("as str is deprecated") == 2
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, "purekafka.config"):
+        ProducerConfig.from_kwargs(api_version=(2, 8, 1))
+    assert "deprecated" not in caplog.text
+
+
 def test_release_caps_are_the_releases_api_versions() -> None:
     # Cross-check with the table kafka-python keeps of each release's ApiVersions.
     from kafka.protocol.broker_version_data import BROKER_API_VERSIONS
