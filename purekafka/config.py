@@ -502,9 +502,10 @@ def _check_idempotence(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
         if tid == "":
             raise KafkaConfigurationError(f"{s('transactional_id')} must not be empty")
         if not cfg.enable_idempotence:
-            raise KafkaConfigurationError(
-                f"{s('transactional_id')}={tid!r} needs idempotence, which is off "
-                f"({s('enable_idempotence')}=False)")
+            raise KafkaConfigurationError(  # kafka-python's words, then ours
+                f"Cannot set {s('transactional_id')} without {s('enable_idempotence')}: "
+                f"{s('transactional_id')}={tid!r} needs idempotence, which "
+                f"{s('enable_idempotence')}=False turns off")
     if not cfg.enable_idempotence:
         return
     conflicts: list[tuple[str, str]] = []  # (name=value, what idempotence needs)

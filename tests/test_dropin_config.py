@@ -200,6 +200,9 @@ def test_every_conflicting_setting_is_named_as_kafka_python_names_it() -> None:
     assert "batch_size=-1" in text and "linger_ms='soon'" in text and "acks=3" in text
     assert "'acks'" not in text
     with pytest.raises(KafkaConfigurationError,
+                       match="^Cannot set transactional_id without enable_idempotence"):
+        ProducerConfig.from_kwargs(transactional_id="tx", enable_idempotence=False)
+    with pytest.raises(KafkaConfigurationError,
                        match="sasl_mechanism='PLAIN' needs sasl_plain_username and sasl_plain_password"):
         ProducerConfig.from_kwargs(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN")
 
