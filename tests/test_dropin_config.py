@@ -110,6 +110,8 @@ KP_VALUES: dict[str, st.SearchStrategy[Any]] = {
 NOT_COMPARED = {"client_id", "key_serializer", "value_serializer", "partitioner", "kafka_client"}
 
 
+# kafka-python's network threads draw from the global random, which Hypothesis notices.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @settings(max_examples=60, deadline=None)
 @given(st.fixed_dictionaries({}, optional=KP_VALUES))
 def test_config_view_holds_what_kafka_python_holds(chosen: dict[str, Any]) -> None:
