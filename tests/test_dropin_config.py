@@ -377,7 +377,8 @@ def test_a_response_larger_than_receive_message_max_bytes_closes_the_connection(
         while net.nodes[-1].sock is not None and time.monotonic() < deadline:
             net.poll(10)
     assert net.nodes[-1].sock is None
-    assert "invalid response frame size 1001" in caplog.text
+    assert "invalid response frame size 1001 (accepted: 4 to 1000, receive_message_max_bytes)" \
+        in caplog.text
     peer.close()
     net.close()
 
