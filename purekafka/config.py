@@ -9,16 +9,21 @@ the key, uniform sticky for null keys). ``ProducerConfig.from_kwargs`` /
 values (``'all'``, ``'true'``, ``'100'``), so a Java configuration block works verbatim.
 
 Nothing is silently ignored: an unknown name, a wrong type or range, or a contradiction
-raises ``KafkaConfigurationError`` naming the setting as the user spelled it, with a
-"did you mean" hint where one fits.
+raises ``KafkaConfigurationError`` naming the setting as the user spelled it, as kafka-python
+writes it (``acks=1``), with a "did you mean" hint where one fits. A message names every
+conflicting setting. Two exceptions, as in kafka-python: ``ssl_*`` settings under a protocol
+without TLS and ``sasl_*`` settings under one without SASL are accepted and unused (logged).
+kafka-python's ``kafka_client``, ``selector``, ``proxy_url`` and ``socks5_proxy`` are accepted
+at their "not used" values only (what ``KafkaProducer.DEFAULT_CONFIG`` holds).
 
-Idempotence follows Java 4.x ``ProducerConfig`` (not kafka-python): idempotence is on by
-default; if it was *not* set explicitly, ``acks`` other than all or ``retries=0`` turn it
-off; if it *was* set explicitly to True, they raise. ``max_in_flight_requests_per_connection``
-above 5 with idempotence on always raises (an error since Java 4.0). A ``transactional_id``
-needs idempotence. ``delivery_timeout_ms`` below ``linger_ms + request_timeout_ms`` raises
-if set explicitly, else is raised to that sum (Java ``KafkaProducer``). Backoff maximums:
-see ``_check_together``.
+Idempotence follows kafka-python 3 (``KafkaProducer.__init__``): idempotence is on by default;
+``acks`` other than all, ``retries=0`` or ``max_in_flight_requests_per_connection`` above 5
+conflict with it. If idempotence was *not* set explicitly, a conflict logs a warning and turns
+it off; if it was set to True, or a ``transactional_id`` is set, the conflict raises, naming
+every conflicting setting. (Java 4.x agrees, except that it refuses more than 5 in flight
+even when idempotence is only the default.) A ``transactional_id`` needs idempotence.
+``delivery_timeout_ms`` below ``linger_ms + request_timeout_ms`` raises if set explicitly,
+else is raised to that sum (Java ``KafkaProducer``). Backoff maximums: see ``_check_together``.
 
 Direct construction (``ProducerConfig(acks=1)``) validates too, but cannot tell an
 explicit value from a default one, so it treats values equal to the default as not set;
@@ -28,17 +33,46 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
+import math
+import selectors
 import socket
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from .errors import KafkaConfigurationError
-from .serializers import SerializeFn, make_serializer
+from .config_rules import (
+    COMPRESSION_TYPES,
+    MAX_INT,
+    Rule,
+    _acks,
+    _any,
+    _api_version,
+    _availability_timeout,
+    _bool,
+    _bootstrap,
+    _check_hostname,
+    _choice,
+    _compression,
+    _int,
+    _linger,
+    _opt_str,
+    _partitioner,
+    _retries,
+    _sequence,
+    _serializer,
+    _socket_options,
+    _split_host_port,
+    _str,
+)
+from .errors import KafkaConfigurationError, UnrecognizedBrokerVersion
+from .serializers import SerializeFn
 
-MAX_INT = 2**31 - 1
+__all__ = ["COMPRESSION_TYPES", "MAX_INT", "ProducerConfig"]
+
+log = logging.getLogger("purekafka.config")
+
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
-COMPRESSION_TYPES = (None, "gzip", "snappy", "lz4", "zstd")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "GSSAPI", "OAUTHBEARER", "SCRAM-SHA-256", "SCRAM-SHA-512")
 DNS_LOOKUPS = ("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only")
@@ -47,6 +81,8 @@ COMPRESSION_LEVELS: dict[str, tuple[int, int, int]] = {
     "gzip": (1, 9, -1), "lz4": (1, 17, 9), "zstd": (-131072, 22, 3),
 }
 _SECRETS = frozenset({"ssl_password", "sasl_plain_password"})
+# The oldest broker release purekafka can write to: RecordBatch v2 (Produce v3) is 0.11's.
+OLDEST_API_VERSION = (0, 11)
 
 
 @dataclass(frozen=True)
@@ -65,7 +101,7 @@ class ProducerConfig:
     compression_zstd_level: int | None = None
     retries: int = MAX_INT
     batch_size: int = 16384
-    linger_ms: int = 0
+    linger_ms: float = 0  # kafka-python takes a float; Java's (string) value is an integer
     partitioner: Any = None
     partitioner_ignore_keys: bool = False
     partitioner_adaptive_partitioning_enable: bool = True
@@ -132,12 +168,14 @@ class ProducerConfig:
         values: dict[str, Any] = {}
         spelled: dict[str, str] = {}
         for key, value in configs.items():
+            if key in _INERT and any(_same(value, v) for v in _INERT[key]):
+                continue  # kafka-python's "not used" value of a setting we have no use for
             name = _canonical_name(key)
             if name in values and not _same_setting(name, values[name], value):
                 raise KafkaConfigurationError(
-                    f"{spelled[name]!r}={_show(name, values[name])} and {key!r}="
+                    f"{spelled[name]}={_show(name, values[name])} and {key}="
                     f"{_show(name, value)} set the same "
-                    f"setting {name!r} to different values")
+                    f"setting {name} to different values")
             values[name] = value
             spelled.setdefault(name, key)
         return cls(**values, originals=MappingProxyType(dict(configs)),
@@ -152,23 +190,26 @@ class ProducerConfig:
             object.__setattr__(self, "explicit", explicit)
         if not isinstance(self.originals, MappingProxyType):
             object.__setattr__(self, "originals", MappingProxyType(dict(self.originals)))
+        problems = []
         for name, rule in _RULES.items():
             value = getattr(self, name)
             try:
                 normalized = rule(value)
             except (TypeError, ValueError) as exc:
-                raise KafkaConfigurationError(
-                    f"{self._shown(name)}={_show(name, value)}: {exc}") from None
+                problems.append(f"{self._shown(name)}={_show(name, value)}: {exc}")
+                continue
             if normalized is not value:
                 object.__setattr__(self, name, normalized)
+        if problems:  # every bad setting at once, not one per attempt
+            raise KafkaConfigurationError("; ".join(problems))
         _check_together(self, explicit)
 
     def _shown(self, name: str) -> str:
-        """The setting's name as the user spelled it (quoted)."""
+        """The setting's name as the user spelled it, unquoted as kafka-python writes it."""
         for key in self.originals:
             if key == name or _JAVA_NAMES.get(key) == name:
-                return repr(key)
-        return repr(name)
+                return str(key)
+        return name
 
     def effective_compression_level(self) -> int | None:
         """The level for ``compression_type``: ``compression_level``, else the Java
@@ -193,7 +234,7 @@ class ProducerConfig:
                 continue
             value = getattr(self, f.name)
             shown = _show(f.name, value)
-            mark = f"  (set as {self._shown(f.name)})" if f.name in self.explicit else ""
+            mark = f"  (set as {self._shown(f.name)!r})" if f.name in self.explicit else ""
             lines.append(f"{f.name} = {shown}{mark}")
         return "\n".join(lines)
 
@@ -272,6 +313,15 @@ _UNSUPPORTED: dict[str, str] = {
     "metrics.recording.level": "purekafka records no per-level metrics",
 }
 
+# kafka-python settings we have no use for, accepted at the values that mean "not used"
+# (kafka-python's defaults, but for kafka_client, whose default is its own network client).
+_INERT: dict[str, tuple[Any, ...]] = {
+    "kafka_client": (None,),
+    "selector": (None, selectors.DefaultSelector),  # what purekafka uses anyway
+    "proxy_url": (None,),
+    "socks5_proxy": (None,),
+}
+
 _ACCEPTED = sorted(_FIELD_NAMES | set(_JAVA_NAMES))
 
 
@@ -283,7 +333,8 @@ def _canonical_name(key: Any) -> str:
     if key in _JAVA_NAMES:
         return _JAVA_NAMES[key]
     if key in _UNSUPPORTED:
-        raise KafkaConfigurationError(f"{key!r} is not supported: {_UNSUPPORTED[key]}")
+        inert = " (None is accepted)" if key in _INERT else ""
+        raise KafkaConfigurationError(f"{key!r} is not supported: {_UNSUPPORTED[key]}{inert}")
     hint = _did_you_mean(key)
     if not hint and "." in key:
         hint = ("; Java-only settings (keystores, SASL login and OAuth classes, interceptors, "
@@ -301,200 +352,6 @@ def _did_you_mean(key: str) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-# --- Per-setting rules ------------------------------------------------------------------
-# Each rule takes the raw value and returns it normalized, or raises ValueError/TypeError
-# whose text says what is allowed.
-
-Rule = Callable[[Any], Any]
-
-
-def _parse_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise TypeError("expected an integer, got a bool")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise ValueError("expected an integer") from None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"expected an integer, got {type(value).__name__}")
-
-
-def _int(low: int, high: int = MAX_INT, optional: bool = False) -> Rule:
-    def rule(value: Any) -> int | None:
-        if value is None and optional:
-            return None
-        n = _parse_int(value)
-        if not low <= n <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return n
-    return rule
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise TypeError("expected True or False (or the strings 'true'/'false')")
-
-
-def _choice(choices: tuple[Any, ...], upper: bool = False) -> Rule:
-    def rule(value: Any) -> Any:
-        probe = value
-        if isinstance(value, str):
-            probe = value.strip().upper() if upper else value.strip()
-        if probe not in choices:
-            raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}")
-        return probe
-    return rule
-
-
-def _opt_str(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"expected a string or None, got {type(value).__name__}")
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"expected a string, got {type(value).__name__}")
-
-
-def _any(value: Any) -> Any:
-    return value
-
-
-def _bootstrap(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items = [s.strip() for s in value.split(",")]
-    elif isinstance(value, (list, tuple)):
-        items = [s.strip() if isinstance(s, str) else s for s in value]
-    else:
-        raise TypeError("expected 'host:port', a comma-separated string or a list of them")
-    items = [s for s in items if s != ""]
-    if not items:
-        raise ValueError("needs at least one 'host:port'")
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"{item!r} is not a 'host:port' string")
-        _split_host_port(item, 9092)
-    return tuple(items)
-
-
-def _split_host_port(item: str, default_port: int) -> tuple[str, int]:
-    host, port_text = item, ""
-    if item.startswith("["):
-        end = item.find("]")
-        if end < 0:
-            raise ValueError(f"{item!r}: unclosed '[' in IPv6 address")
-        host, rest = item[1:end], item[end + 1:]
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"{item!r}: expected ':port' after ']'")
-        port_text = rest[1:]
-    elif item.count(":") == 1:
-        host, port_text = item.split(":")
-    if not host:
-        raise ValueError(f"{item!r}: empty host")
-    if port_text == "":
-        return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"{item!r}: port must be 1..65535")
-    return host, int(port_text)
-
-
-def _acks(value: Any) -> int:
-    probe = value.strip() if isinstance(value, str) else value
-    if probe == "all":
-        return -1
-    if isinstance(probe, bool):
-        raise TypeError("expected 0, 1, -1 or 'all'")
-    try:
-        n = int(probe)
-    except (TypeError, ValueError):
-        raise ValueError("must be 0, 1, -1 or 'all'") from None
-    if n not in (0, 1, -1) or (isinstance(probe, float) and probe != n):
-        raise ValueError("must be 0, 1, -1 or 'all'")
-    return n
-
-
-def _compression(value: Any) -> str | None:
-    probe = value.strip() if isinstance(value, str) else value
-    if probe == "none":
-        return None
-    if probe not in COMPRESSION_TYPES:
-        raise ValueError("must be one of None, 'none', 'gzip', 'snappy', 'lz4', 'zstd'")
-    return None if probe is None else str(probe)
-
-
-def _retries(value: Any) -> int:
-    if isinstance(value, float) and value == float("inf"):
-        return MAX_INT  # kafka-python's default; Java's is this number
-    return int(_int(0)(value))
-
-
-def _serializer(value: Any) -> SerializeFn | None:
-    return make_serializer(value)
-
-
-def _partitioner(value: Any) -> Any:
-    from .partitioner import make_partitioner  # lazy: partitioner sits later in the import order
-
-    make_partitioner(value)  # raises TypeError for a shape we cannot call
-    return value
-
-
-def _api_version(value: Any) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    parts: list[Any]
-    if isinstance(value, str):
-        if value.strip().lower() == "auto":
-            return None
-        parts = value.strip().split(".")
-    elif isinstance(value, (tuple, list)):
-        parts = list(value)
-    else:
-        raise TypeError("expected None, 'auto', a version string like '3.7' or a tuple of ints")
-    try:
-        version = tuple(_parse_int(p) for p in parts)
-    except (TypeError, ValueError):
-        raise ValueError("expected a version string like '3.7' or a tuple of ints") from None
-    if not version or any(p < 0 for p in version):
-        raise ValueError("expected a version string like '3.7' or a tuple of ints")
-    return version
-
-
-def _sequence(value: Any) -> tuple[Any, ...]:
-    if isinstance(value, str):
-        return tuple(s.strip() for s in value.split(",") if s.strip())
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    raise TypeError("expected a list")
-
-
-def _socket_options(value: Any) -> tuple[tuple[int, int, int], ...]:
-    if not isinstance(value, (list, tuple)):
-        raise TypeError("expected a list of (level, option, value) tuples")
-    out = []
-    for item in value:
-        if not isinstance(item, (list, tuple)) or len(item) != 3:
-            raise ValueError(f"{item!r} is not a (level, option, value) tuple")
-        out.append((item[0], item[1], item[2]))
-    return tuple(out)
-
-
-def _check_hostname(value: Any) -> bool:
-    # Java spells this ssl.endpoint.identification.algorithm: 'https' checks, '' does not.
-    if isinstance(value, str) and value.strip().lower() in ("https", ""):
-        return value.strip() != ""
-    return _bool(value)
-
-
 _RULES: dict[str, Rule] = {
     "bootstrap_servers": _bootstrap,
     "client_id": _opt_str,
@@ -508,11 +365,11 @@ _RULES: dict[str, Rule] = {
     "compression_zstd_level": _int(-131072, 22, optional=True),
     "retries": _retries,
     "batch_size": _int(0),
-    "linger_ms": _int(0, 2**63 - 1),
+    "linger_ms": _linger,
     "partitioner": _partitioner,
     "partitioner_ignore_keys": _bool,
     "partitioner_adaptive_partitioning_enable": _bool,
-    "partitioner_availability_timeout_ms": _int(0),
+    "partitioner_availability_timeout_ms": _availability_timeout,
     "buffer_memory": _int(0, 2**63 - 1),
     "connections_max_idle_ms": _int(-1, 2**63 - 1),
     "max_block_ms": _int(0, 2**63 - 1),
@@ -572,35 +429,11 @@ def _check_together(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
         object.__setattr__(cfg, name, value)
 
     s = cfg._shown
-    # Idempotence, as Java 4.x ProducerConfig.postProcessAndValidateIdempotenceConfigs.
-    if cfg.enable_idempotence:
-        told = "enable_idempotence" in explicit
-        if cfg.retries == 0:
-            if told:
-                raise fail(f"{s('retries')}=0 conflicts with {s('enable_idempotence')}=True: "
-                           "the idempotent producer needs retries > 0")
-            put("enable_idempotence", False)
-        if cfg.acks != -1:
-            if told:
-                raise fail(f"{s('acks')}={cfg.acks} conflicts with {s('enable_idempotence')}"
-                           "=True: the idempotent producer needs acks='all' (-1)")
-            put("enable_idempotence", False)
-        if cfg.max_in_flight_requests_per_connection > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
-            # An error whether or not idempotence was set explicitly (as Java 4.x).
-            raise fail(
-                f"{s('max_in_flight_requests_per_connection')}="
-                f"{cfg.max_in_flight_requests_per_connection} must be at most "
-                f"{MAX_IN_FLIGHT_FOR_IDEMPOTENCE} when idempotence is enabled "
-                f"(set {s('enable_idempotence')}=False to allow more)")
-    if cfg.transactional_id is not None:
-        if cfg.transactional_id == "":
-            raise fail(f"{s('transactional_id')} must not be empty")
-        if not cfg.enable_idempotence:
-            raise fail(f"{s('transactional_id')} needs idempotence, which is off "
-                       "(enable_idempotence=False, acks other than 'all', or retries=0)")
+    _check_idempotence(cfg, explicit)
+    _check_api_version(cfg)
 
     # Java KafkaProducer: delivery timeout must cover linger plus one request.
-    floor = min(cfg.linger_ms + cfg.request_timeout_ms, MAX_INT)
+    floor = min(math.ceil(cfg.linger_ms + cfg.request_timeout_ms), MAX_INT)
     if cfg.delivery_timeout_ms < floor:
         if "delivery_timeout_ms" in explicit:
             raise fail(f"{s('delivery_timeout_ms')}={cfg.delivery_timeout_ms} must be at "
@@ -634,26 +467,84 @@ def _check_together(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
 
     sasl = cfg.security_protocol.startswith("SASL_")
     ssl = cfg.security_protocol in ("SSL", "SASL_SSL")
-    if sasl and cfg.sasl_mechanism is None:
+    unused = [s(n) for n in _SASL_SETTINGS if not sasl and getattr(cfg, n) is not None]
+    unused += [s(n) for n in _SSL_SETTINGS if not ssl and getattr(cfg, n) is not None]
+    if unused:
+        # kafka-python ignores them: a shared settings block may carry both protocols' parts.
+        log.info("%s: not used with security_protocol=%r", ", ".join(unused),
+                 cfg.security_protocol)
+    if not sasl:
+        return
+    if cfg.sasl_mechanism is None:
         raise fail(f"{s('security_protocol')}={cfg.security_protocol!r} needs "
                    f"{s('sasl_mechanism')} (one of {', '.join(SASL_MECHANISMS)})")
-    if not sasl:
-        for name in ("sasl_mechanism", "sasl_plain_username", "sasl_plain_password",
-                     "sasl_kerberos_name", "sasl_kerberos_domain_name",
-                     "sasl_oauth_token_provider"):
-            if getattr(cfg, name) is not None:
-                raise fail(f"{s(name)} is set but {s('security_protocol')}="
-                           f"{cfg.security_protocol!r} does not use SASL")
-    if cfg.sasl_mechanism is not None and (cfg.sasl_mechanism == "PLAIN"
-                                           or cfg.sasl_mechanism.startswith("SCRAM")):
-        for name in ("sasl_plain_username", "sasl_plain_password"):
-            if getattr(cfg, name) is None:
-                raise fail(f"{s('sasl_mechanism')}={cfg.sasl_mechanism!r} needs {s(name)}")
+    if cfg.sasl_mechanism == "PLAIN" or cfg.sasl_mechanism.startswith("SCRAM"):
+        missing = [s(n) for n in ("sasl_plain_username", "sasl_plain_password")
+                   if getattr(cfg, n) is None]
+        if missing:
+            raise fail(f"{s('sasl_mechanism')}={cfg.sasl_mechanism!r} needs {' and '.join(missing)}")
     if cfg.sasl_mechanism == "OAUTHBEARER" and cfg.sasl_oauth_token_provider is None:
         raise fail(f"{s('sasl_mechanism')}='OAUTHBEARER' needs {s('sasl_oauth_token_provider')}")
-    if not ssl:
-        for name in ("ssl_context", "ssl_cafile", "ssl_certfile", "ssl_keyfile",
-                     "ssl_crlfile", "ssl_password", "ssl_ciphers"):
-            if getattr(cfg, name) is not None:
-                raise fail(f"{s(name)} is set but {s('security_protocol')}="
-                           f"{cfg.security_protocol!r} does not use TLS")
+
+
+_SASL_SETTINGS = ("sasl_mechanism", "sasl_plain_username", "sasl_plain_password",
+                  "sasl_kerberos_name", "sasl_kerberos_domain_name", "sasl_oauth_token_provider")
+_SSL_SETTINGS = ("ssl_context", "ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_crlfile",
+                 "ssl_password", "ssl_ciphers")
+
+
+def _check_idempotence(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
+    """kafka-python 3's rules (see the module docstring); every conflict is named."""
+    s = cfg._shown
+    told = "enable_idempotence" in explicit
+    tid = cfg.transactional_id
+    if tid is not None:
+        if tid == "":
+            raise KafkaConfigurationError(f"{s('transactional_id')} must not be empty")
+        if not cfg.enable_idempotence:
+            raise KafkaConfigurationError(  # kafka-python's words, then ours
+                f"Cannot set {s('transactional_id')} without {s('enable_idempotence')}: "
+                f"{s('transactional_id')}={tid!r} needs idempotence, which "
+                f"{s('enable_idempotence')}=False turns off")
+    if not cfg.enable_idempotence:
+        return
+    conflicts: list[tuple[str, str]] = []  # (name=value, what idempotence needs)
+    if cfg.acks != -1:
+        conflicts.append((f"{s('acks')}={cfg.acks!r}", "acks='all' (-1)"))
+    if cfg.retries == 0:
+        conflicts.append((f"{s('retries')}=0", "retries > 0"))
+    in_flight = cfg.max_in_flight_requests_per_connection
+    if in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE:
+        conflicts.append((f"{s('max_in_flight_requests_per_connection')}={in_flight}",
+                          f"at most {MAX_IN_FLIGHT_FOR_IDEMPOTENCE} requests in flight"))
+    if not conflicts:
+        return
+    named = ", ".join(c for c, _ in conflicts)
+    wanted = [n for _, n in conflicts]
+    needs = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " and " + wanted[-1]
+    if tid is not None:
+        raise KafkaConfigurationError(
+            f"{s('transactional_id')}={tid!r} needs idempotence, which is incompatible with "
+            f"user-provided {named} (the idempotent producer needs {needs})")
+    if told:
+        raise KafkaConfigurationError(
+            f"{s('enable_idempotence')}=True is incompatible with user-provided {named} "
+            f"(the idempotent producer needs {needs})")
+    log.warning("Idempotence will be disabled because user-provided config conflicts with "
+                "idempotent defaults: %s", named)
+    object.__setattr__(cfg, "enable_idempotence", False)
+
+
+def _check_api_version(cfg: ProducerConfig) -> None:
+    version = cfg.api_version
+    given = [v for k, v in cfg.originals.items() if k == "api_version"]
+    if given and isinstance(given[0], str):  # kafka-python warns, and takes it
+        log.warning('use api_version=%s [tuple] -- "%s" as str is deprecated', version, given[0])
+    if version is None or version >= OLDEST_API_VERSION:
+        return
+    shown = f"{cfg._shown('api_version')}={version!r}"
+    if version < (0, 8, 0):  # no Kafka release is older: kafka-python raises this too
+        raise UnrecognizedBrokerVersion(f"{shown}: no Kafka release has this version")
+    raise KafkaConfigurationError(
+        f"{shown}: purekafka writes RecordBatch v2, which brokers older than "
+        f"{'.'.join(map(str, OLDEST_API_VERSION))} cannot take")

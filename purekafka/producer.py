@@ -29,11 +29,13 @@ from typing import Any, Callable, Iterator
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
+from purekafka.config_view import ConfigView, default_config
 from purekafka.core.accumulator import Accumulator, RecordAppendResult
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
+from purekafka.core.versions import release_caps
 from purekafka.core.txn_requests import GroupMetadata
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
 from purekafka.io.network import SocketNetwork
@@ -84,6 +86,9 @@ class KafkaProducer:
     # Caps on the API versions offered in negotiation ({api_key: version}); a
     # subclass may lower them, e.g. to prove the producer works with old versions.
     _max_versions: dict[int, int] | None = None
+    # kafka-python's names and defaults (purekafka.config_view); informational: changing it
+    # changes no producer's defaults.
+    DEFAULT_CONFIG: dict[str, Any] = default_config()
 
     def __init__(self, **configs: Any) -> None:
         cfg = ProducerConfig.from_mapping(configs)
@@ -91,14 +96,17 @@ class KafkaProducer:
             raise Errors.KafkaConfigurationError(
                 f"security_protocol={cfg.security_protocol!r} is not supported yet: purekafka "
                 "speaks PLAINTEXT only for now (TLS and SASL are planned)")
-        self.config = cfg
+        client_id = cfg.client_id or _default_client_id()
+        # kafka-python's read-only dict view; attributes still read the typed ProducerConfig.
+        self.config = ConfigView(cfg, client_id)
         self._pid = os.getpid()
         # send() compares a counter bumped in forked children: cheaper than getpid().
         self._fork_generation = _fork_generation
         self._closed = False
         self._start_ms = time.monotonic() * 1000.0
         bootstrap = cfg.bootstrap_addresses()
-        self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms)
+        self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms,
+                                cfg.metadata_max_idle_ms)
         codec = _COMPRESSION[cfg.compression_type]
         level = cfg.effective_compression_level()
         batch_size = cfg.batch_size
@@ -116,15 +124,19 @@ class KafkaProducer:
             buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
             retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
             random=rng.random)
+        caps = release_caps(cfg.api_version) if cfg.api_version is not None else {}
+        for key, cap in (self._max_versions or {}).items():
+            caps[key] = min(cap, caps.get(key, cap))
         self._network = SocketNetwork(
-            bootstrap, self._cluster, client_id=cfg.client_id or _default_client_id(),
+            bootstrap, self._cluster, client_id=client_id,
             request_timeout_ms=cfg.request_timeout_ms,
             max_in_flight=cfg.max_in_flight_requests_per_connection,
             reconnect_backoff_ms=cfg.reconnect_backoff_ms,
             reconnect_backoff_max_ms=cfg.reconnect_backoff_max_ms,
             connections_max_idle_ms=cfg.connections_max_idle_ms,
             send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
-            socket_options=list(cfg.socket_options), max_versions=self._max_versions)
+            socket_options=list(cfg.socket_options), max_versions=caps,
+            receive_message_max_bytes=cfg.receive_message_max_bytes)
         idem = None
         if cfg.enable_idempotence:
             idem = IdempotenceState(cfg.transactional_id is not None,
@@ -143,9 +155,6 @@ class KafkaProducer:
                                            transaction_timeout_ms=cfg.transaction_timeout_ms,
                                            retry_backoff_ms=cfg.retry_backoff_ms)
             self._sender.set_transaction_manager(self._txn)
-        if cfg.api_version is not None:
-            log.warning("api_version=%r is accepted for compatibility; purekafka always negotiates "
-                        "versions with the broker through ApiVersions", cfg.api_version)
         self._key_ser = cfg.key_serializer
         self._value_ser = cfg.value_serializer
         self._serializes = self._key_ser is not None or self._value_ser is not None

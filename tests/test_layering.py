@@ -23,6 +23,8 @@ LAYERS = {
     "purekafka.record": 1,
     "purekafka.partitioner": 2,
     "purekafka.config": 2,
+    "purekafka.config_rules": 2,
+    "purekafka.config_view": 2,
     "purekafka.serializers": 2,
     "purekafka.core": 3,
     "purekafka.io": 4,

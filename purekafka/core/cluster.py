@@ -81,9 +81,13 @@ class Cluster:
         bootstrap: list[tuple[str, int]],
         metadata_max_age_ms: float = 300_000,
         retry_backoff_ms: float = 100,
+        metadata_max_idle_ms: float = 300_000,
     ) -> None:
         self.bootstrap = list(bootstrap)
         self.metadata_max_age_ms = metadata_max_age_ms
+        self.metadata_max_idle_ms = metadata_max_idle_ms
+        # topic -> when a batch of it last went out (or it was first asked for).
+        self._used_ms: dict[str, float] = {}
         self.retry_backoff_ms = retry_backoff_ms
         self.brokers: dict[int, Broker] = {}
         self.topics: dict[str, TopicInfo] = {}
@@ -109,6 +113,10 @@ class Cluster:
         self._need_update = True
         return True
 
+    def touch(self, topic: str, now_ms: float) -> None:
+        """``topic`` is in use (a batch of it is being sent): keep asking for its metadata."""
+        self._used_ms[topic] = now_ms
+
     def request_update(self) -> None:
         """Ask for fresh metadata at the next opportunity (after the retry backoff)."""
         self._need_update = True
@@ -127,9 +135,18 @@ class Cluster:
         return max(backoff, expire, 0.0)
 
     def update_started(self, now_ms: float) -> list[str]:
-        """Mark a Metadata request as sent; returns the topics to ask for."""
+        """Mark a Metadata request as sent; returns the topics to ask for.
+
+        A topic unused for ``metadata_max_idle_ms`` is dropped (Java's ProducerMetadata):
+        its metadata is asked for again when a record is next sent to it.
+        """
         self._in_progress = True
         self.last_attempt_ms = now_ms
+        used = self._used_ms
+        for topic in list(self.wanted):
+            if now_ms - used.setdefault(topic, now_ms) > self.metadata_max_idle_ms:
+                self.wanted.discard(topic)
+                del used[topic]
         return sorted(self.wanted)
 
     def update_failed(self, now_ms: float) -> None:

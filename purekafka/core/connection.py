@@ -142,7 +142,8 @@ class Connection:
                 size = int.from_bytes(buf[pos:pos + 4], "big", signed=True)
                 if size < 4 or size > self._max_size:
                     raise ConnectionProtocolError(
-                        f"node {self.node_id}: invalid response frame size {size}"
+                        f"node {self.node_id}: invalid response frame size {size} (accepted: "
+                        f"4 to {self._max_size}, receive_message_max_bytes)"
                     )
                 if end - pos - 4 < size:
                     break

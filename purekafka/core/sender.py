@@ -197,7 +197,10 @@ class Sender:
             admit = self._admit if idem is not None else None
             drained = self.acc.drain(self.cluster.partitions_for_node, nodes,
                                      self.max_request_size, now_ms, admit)
+            touch = self.cluster.touch
             for node, batches in drained.items():
+                for batch in batches:
+                    touch(batch.tp[0], now_ms)  # in use: metadata_max_idle_ms restarts
                 self._send_produce(node, batches, now_ms)
         if now_ms >= self._in_flight_expiry:
             self._expire_in_flight(now_ms)

@@ -58,7 +58,7 @@ from enum import Enum
 from typing import Any
 
 from purekafka.core.cluster import Cluster
-from purekafka.core.connection import Connection, ConnectionProtocolError
+from purekafka.core.connection import DEFAULT_MAX_RESPONSE_SIZE, Connection, ConnectionProtocolError
 from purekafka.core.events import Disconnect, InFlight, NetworkEvent, Response, Sent
 from purekafka.core.versions import negotiate
 from purekafka.errors import DecodeError, KafkaError
@@ -162,6 +162,7 @@ class SocketNetwork:
         receive_buffer_bytes: int | None = None,
         socket_options: list[tuple[int, int, int]] | None = None,
         max_versions: dict[int, int] | None = None,
+        receive_message_max_bytes: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self.bootstrap = list(bootstrap)
         self.cluster = cluster
@@ -175,6 +176,7 @@ class SocketNetwork:
         self.receive_buffer_bytes = receive_buffer_bytes
         self.socket_options = list(socket_options or [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self.max_versions = dict(max_versions or {})
+        self.receive_message_max_bytes = receive_message_max_bytes
         self.nodes: dict[int, _Node] = {}
         self.selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -230,9 +232,10 @@ class SocketNetwork:
                 sock.setsockopt(level, opt, val)
             except OSError:
                 pass
-        if self.send_buffer_bytes:
+        # None or -1 (Java's "use the default"): leave the OS's buffer size alone.
+        if self.send_buffer_bytes is not None and self.send_buffer_bytes >= 0:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
-        if self.receive_buffer_bytes:
+        if self.receive_buffer_bytes is not None and self.receive_buffer_bytes >= 0:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
         try:
             rc = sock.connect_ex(sockaddr)
@@ -248,10 +251,12 @@ class SocketNetwork:
         n.sock = sock
         n.state = CONNECTING
         n.conn = Connection(node_id, self.client_id, self.request_timeout_ms,
-                            encode_request_frame, _body_offset)
+                            encode_request_frame, _body_offset,
+                            max_response_size=self.receive_message_max_bytes)
         n.out = deque()
         n.last_activity_ms = now_ms
-        n.av_version = _av.MAX_VERSION
+        n.av_version = max(_av.MIN_VERSION, min(_av.MAX_VERSION,
+                                                self.max_versions.get(_av.API_KEY, _av.MAX_VERSION)))
         self.selector.register(sock, selectors.EVENT_WRITE, n)
         n.registered = selectors.EVENT_WRITE
 
