@@ -36,7 +36,7 @@ class OffsetAndMetadata(NamedTuple):
     """An offset to commit (``send_offsets_to_transaction``), with its metadata string and
     the leader epoch it was read under (-1: unknown)."""
 
-    offset: int
+    offset: int | None = None  # kafka-python's default, though a commit needs one
     metadata: str = ""
     leader_epoch: int = -1
 
