@@ -16,7 +16,7 @@ import random
 import sys
 
 from purekafka import KafkaProducer
-from purekafka.partitioner import murmur2
+from purekafka.partitioner import murmur2_java
 
 TOPICS = {"tasks": 3, "users": 3}
 
@@ -40,10 +40,10 @@ def vip_partitioner(key_bytes, all_partitions, available_partitions):
         return random.randrange(num_partitions)
     if key_bytes.startswith(b"vip-"):
         return 0
-    # Math.abs(Utils.murmur2(keyBytes)) % numPartitions; murmur2 is Java's signed int.
+    # Math.abs(Utils.murmur2(keyBytes)) % numPartitions; murmur2_java is Java's signed int.
     # (Python's abs cannot overflow, so the one key hashing to Integer.MIN_VALUE gets a
     # valid partition here where Java's would be negative.)
-    return abs(murmur2(key_bytes)) % num_partitions
+    return abs(murmur2_java(key_bytes)) % num_partitions
 
 
 def main(bootstrap: str = "localhost:9092", prefix: str = "") -> None:

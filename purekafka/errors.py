@@ -18,8 +18,14 @@ retrying), ``a`` authorization failure. Flags follow Kafka 4.x Java (``Retriable
 ``InvalidMetadataException``), which differs from kafka-python for a few codes: for
 example CORRUPT_MESSAGE is retriable and UNKNOWN_LEADER_EPOCH does not invalidate metadata.
 
-``BrokerResponseError.message`` is Kafka's name of the code (``"NOT_LEADER_OR_FOLLOWER"``);
-kafka-python used some older spellings there (``"NOT_LEADER_FOR_PARTITION"``).
+``BrokerResponseError.message`` is kafka-python's string for the code: Kafka's name of it
+(``"UNKNOWN_TOPIC_OR_PARTITION"``) except for the seven codes where kafka-python kept an
+older spelling (``"NOT_LEADER_FOR_PARTITION"``; ``_KAFKA_PYTHON_MESSAGES``). Kafka's own
+name is always ``ErrorCode(code).name``, also ``error_name(code)``; ``for_name`` takes either.
+
+``str(e)`` is kafka-python's: ``"ClassName: args"`` (just the class name without args), and
+``"[Error 10] MessageSizeTooLargeError: ..."`` for broker codes; two errors are equal when
+class and args are.
 """
 from __future__ import annotations
 
@@ -39,6 +45,19 @@ class KafkaError(Exception):
     invalid_metadata: bool = False
     description: str | None = None
 
+    def __str__(self) -> str:
+        if not self.args:
+            return type(self).__name__
+        return f"{type(self).__name__}: {super().__str__()}"
+
+    def __eq__(self, other: object) -> bool:
+        # kafka-python compares errors by class and args (tests compare raised errors so).
+        return type(self) is type(other) and self.args == other.args
+
+    def __hash__(self) -> int:
+        # kafka-python's errors are unhashable; ours stay usable in sets, consistent with __eq__.
+        return hash(type(self))
+
 
 class LocalProtocolError(KafkaError):
     """Something we were asked to encode cannot be encoded (value out of range, ...)."""
@@ -56,6 +75,10 @@ class DecodeError(KafkaError):
         if offset is not None:
             where.append(f"byte offset {offset}")
         super().__init__(f"{message} ({', '.join(where)})" if where else message)
+
+    def __str__(self) -> str:
+        # The decode tool prints these as the reason itself; no class-name prefix.
+        return str(self.args[0]) if self.args else ""
 
 
 class UnsupportedCodecError(KafkaError):
@@ -141,6 +164,31 @@ class ProducerClosedForcefullyError(KafkaTimeoutError, IllegalStateError):
     """
 
 
+class CommitFailedError(KafkaError):
+    """An offset commit failed because the group rebalanced (a consumer's error; kafka-python
+    exports it and ``except`` clauses name it)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(args or ("Commit cannot be completed since the group has already "
+                                    "rebalanced and assigned the partitions to another member.",)))
+
+
+class NoOffsetForPartitionError(KafkaError):
+    """A consumer has no position for a partition and no reset policy (consumer-side)."""
+
+
+class LogTruncationError(KafkaError):
+    """A consumer read past the leader's log end for its epoch (KIP-320; consumer-side).
+
+    ``divergent_offsets`` maps each partition to the offset to seek back to, or None
+    when the broker knows none.
+    """
+
+    def __init__(self, divergent_offsets: object, *args: object) -> None:
+        self.divergent_offsets = divergent_offsets
+        super().__init__(*(args or (f"Detected truncated partitions: {divergent_offsets}",)))
+
+
 class NoBrokersAvailable(KafkaError):
     """None of the bootstrap servers could be reached."""
 
@@ -168,6 +216,7 @@ class TransactionAbortedError(KafkaError):
     """
 
     description = "Failing batch since transaction was aborted"
+    message = description  # kafka-python's attribute
 
 
 class BrokerResponseError(KafkaError):
@@ -177,8 +226,7 @@ class BrokerResponseError(KafkaError):
     message: str | None = None
 
     def __str__(self) -> str:
-        detail = super().__str__() or self.description or ""
-        return f"[Error {self.errno}] {self.message}: {detail}"
+        return f"[Error {self.errno}] {super().__str__()}"
 
 
 class AuthorizationError(BrokerResponseError):
@@ -207,6 +255,15 @@ class IncompatibleBrokerVersion(UnsupportedVersionError):
 # its class.
 
 _BY_CODE: dict[int, type[BrokerResponseError]] = {}
+# kafka-python's ``message`` where it is not Kafka's name of the code.
+_KAFKA_PYTHON_MESSAGES: Final = {
+    ErrorCode.UNKNOWN_SERVER_ERROR: "UNKNOWN",
+    ErrorCode.NONE: "NO_ERROR",
+    ErrorCode.NOT_LEADER_OR_FOLLOWER: "NOT_LEADER_FOR_PARTITION",
+    ErrorCode.MESSAGE_TOO_LARGE: "MESSAGE_SIZE_TOO_LARGE",
+    ErrorCode.INVALID_TOPIC_EXCEPTION: "INVALID_TOPIC",
+    ErrorCode.INVALID_REPLICA_ASSIGNMENT: "INVALID_REPLICATION_ASSIGNMENT",
+}
 _BY_NAME: dict[str, type[BrokerResponseError]] = {}
 _UNRECOGNIZED: dict[int, type[BrokerResponseError]] = {}
 
@@ -230,7 +287,7 @@ def _define(code: ErrorCode, class_name: str, flags: str, description: str
     else:
         cls = type(class_name, _BASES[flags], {
             "errno": int(code),
-            "message": name,
+            "message": _KAFKA_PYTHON_MESSAGES.get(code, name),
             "description": description,
             "__doc__": f"Kafka error {int(code)} {name}: {description}",
             "__module__": __name__,
@@ -240,6 +297,7 @@ def _define(code: ErrorCode, class_name: str, flags: str, description: str
     assert cls.retriable == ("r" in flags) and cls.invalid_metadata == ("m" in flags)
     _BY_CODE[code] = cls
     _BY_NAME[name] = cls
+    _BY_NAME.setdefault(cls.message or name, cls)
     return cls
 
 
@@ -265,12 +323,15 @@ def for_code(code: int) -> type[BrokerResponseError]:
 def error_name(code: int) -> str:
     """Kafka's name of a broker error code (``"NONE"``, ``"MESSAGE_TOO_LARGE"``, ...);
     ``"UNKNOWN_ERROR_CODE_<n>"`` for a code missing from the table."""
-    cls = _BY_CODE.get(code)
-    return cls.message if cls is not None and cls.message else f"UNKNOWN_ERROR_CODE_{code}"
+    try:
+        return ErrorCode(code).name
+    except ValueError:
+        return f"UNKNOWN_ERROR_CODE_{code}"
 
 
 def for_name(name: str) -> type[BrokerResponseError]:
-    """The error class for Kafka's name of a code (``"UNKNOWN_TOPIC_OR_PARTITION"``)."""
+    """The error class for Kafka's name of a code (``"UNKNOWN_TOPIC_OR_PARTITION"``) or
+    kafka-python's ``message`` for it (``"NOT_LEADER_FOR_PARTITION"``)."""
     try:
         return _BY_NAME[name]
     except KeyError:
@@ -594,6 +655,9 @@ ControllerIdNotRegisteredError = _define(ErrorCode.CONTROLLER_ID_NOT_REGISTERED,
     "The given controller ID was not registered.")
 
 
+# kafka-python's index of the table, code to class.
+kafka_errors: dict[int, type[BrokerResponseError]] = dict(_BY_CODE)
+
 # Other spellings users may know: kafka-python's older alias, Kafka's current names.
 CorruptRecordException = CorruptRecordError
 NotLeaderOrFollowerError = NotLeaderForPartitionError
@@ -610,4 +674,5 @@ __all__ = [
     "TransactionAbortedError", "BrokerResponseError", "AuthorizationError",
     "IncompatibleBrokerVersion", "CorruptRecordException", "NotLeaderOrFollowerError",
     "UnknownServerError", "ErrorCode", "for_code", "for_name", "error_name", "broker_error_codes",
+    "CommitFailedError", "NoOffsetForPartitionError", "LogTruncationError", "kafka_errors",
 ] + sorted({cls.__name__ for cls in _BY_CODE.values()} - {"UnsupportedVersionError"})

@@ -215,7 +215,7 @@ def test_known_but_unsupported_names_say_why(key):
     ({"sasl_mechanism": "KERBEROS", "security_protocol": "SASL_SSL"}, "must be one of 'PLAIN'"),
     ({"key_serializer": "FooSerializer"}, "is not a Java serializer purekafka knows"),
     ({"key_serializer": 5}, "a serializer must be None, a callable"),
-    ({"partitioner": "UniformStickyPartitioner"}, "is not a partitioner purekafka knows"),
+    ({"partitioner": "com.example.MyPartitioner"}, "is not a partitioner purekafka knows"),
     ({"partitioner": lambda a, b: 0}, "takes 2 positional arguments"),
     ({"client_id": 7}, "expected a string or None"),
     ({"api_version": "3.x"}, "expected a version string"),

@@ -19,6 +19,7 @@ LAYERS = {
     "purekafka.error_codes": 0,  # the ErrorCode enum; imports nothing of ours
     "purekafka.errors": 0,
     "purekafka.structs": 0,  # plain value types (TopicPartition); import nothing of ours
+    "purekafka.version": 0,
     "purekafka.protocol": 1,
     "purekafka.record": 1,
     "purekafka.partitioner": 2,
@@ -26,9 +27,11 @@ LAYERS = {
     "purekafka.config_rules": 2,
     "purekafka.config_view": 2,
     "purekafka.serializers": 2,
+    "purekafka.serializer": 2,  # kafka-python's serializer classes; import nothing else of ours
     "purekafka.core": 3,
     "purekafka.io": 4,
     "purekafka.futures": 5,
+    "purekafka.future": 5,  # kafka-python's general Future; registers FutureRecordMetadata
     "purekafka.producer": 5,
     "purekafka.console": 6,
     "purekafka.decode": 6,

@@ -337,7 +337,8 @@ class Sender:
             # the batches were drained (and stamped), so the sequences hear of it too.
             for b in batches:
                 self._retry_or_fail(b, _errors.UnsupportedVersionError(
-                    f"broker {node} does not support a Produce version purekafka speaks"),
+                    f"broker {node} does not support a Produce version purekafka speaks "
+                    "(UNSUPPORTED_VERSION)"),
                     False, now_ms, ErrorCode.UNSUPPORTED_VERSION)
             return
         by_topic: dict[str, list[tuple[int, bytes]]] = {}
@@ -540,7 +541,7 @@ class Sender:
             exc = _errors.KafkaTimeoutError(
                 f"Expiring {batch.record_count} record(s) for {batch.tp[0]}-{batch.tp[1]}: "
                 f"{now_ms - batch.created_ms:.0f} ms has passed since batch creation "
-                f"(last error: {type(exc).__name__}: {exc})")
+                f"(last error: {exc}{f' ({_errors.error_name(code)})' if code >= 0 else ''})")
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
             # The sequence rules decide which errors are worth a retry (an

@@ -1,9 +1,14 @@
 """Choosing a partition: murmur2 for keys, uniform sticky for null keys, round robin.
 
+This is kafka-python's ``kafka.partitioner.default`` path: ``murmur2`` here is kafka-python's
+(the hash as an unsigned 32-bit number) and ``DefaultPartitioner`` kafka-python's default
+(murmur2 for keys, random for null keys). Java's signed ``Utils.murmur2`` is
+``murmur2_java``; both give the same partition once the sign bit is cleared.
+
 Theory of operation. With no ``partitioner`` configured the producer does what Java's
 producer does without ``partitioner.class``:
 
-- a record with a key goes to ``to_positive(murmur2(key)) % number_of_partitions``
+- a record with a key goes to ``to_positive(murmur2_java(key)) % number_of_partitions``
   (``default_partition``), counted over *all* partitions, available or not, so a key
   always maps to the same partition while the partition count is unchanged;
 - a record without a key (or any record, with ``partitioner_ignore_keys``) goes to the
@@ -18,36 +23,23 @@ producer does without ``partitioner.class``:
 This module is sans-I/O: randomness comes from an injectable ``random.Random``; partition
 lists come from the caller's metadata.
 
-User partitioners: ``make_partitioner(obj)`` turns any accepted shape into one callable
-``fn(topic, key_bytes, all_partitions, available, key=None, value=None, value_bytes=None)
--> int``. Accepted shapes:
-
-- ``None``: the built-in behaviour above (``make_partitioner`` returns None);
-- an object with kafka-python 3's ``partition(topic, key, serialized_key, value,
-  serialized_value, cluster)``; it gets a small cluster view with ``topics()``,
-  ``partitions_for_topic(topic)`` and ``available_partitions_for_topic(topic)``, and an
-  optional ``on_new_batch(topic, cluster, prev_partition)`` runs before a record would
-  open a new batch (``new_batch_hook``), after which the record is partitioned again;
-- a callable ``f(key_bytes, all_partitions, available)`` (kafka-python 1/2, including
-  their ``DefaultPartitioner`` instances) or ``f(topic, key_bytes, all_partitions,
-  available)``;
-- the Java class names ``"org.apache.kafka.clients.producer.RoundRobinPartitioner"``
-  (or ``"RoundRobinPartitioner"``).
+User partitioners are normalized by ``purekafka.partitioner.adapters.make_partitioner``.
 """
 from __future__ import annotations
 
-import inspect
 import random
 import struct
 from bisect import bisect_right
 from typing import Any, Callable, Protocol, Sequence
+
+from purekafka.partitioner.abc import Partitioner
 
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
 _SEED = 0x9747B28C
 
 
-def murmur2(data: bytes) -> int:
+def murmur2_java(data: bytes) -> int:
     """Java's ``Utils.murmur2``: the 32-bit MurmurHash2 of ``data`` as a signed int."""
     length = len(data)
     h = _SEED ^ length
@@ -72,6 +64,11 @@ def murmur2(data: bytes) -> int:
     return h - 0x100000000 if h & 0x80000000 else h
 
 
+def murmur2(data: bytes) -> int:
+    """kafka-python's ``murmur2``: the same hash as an unsigned int in ``[0, 2**32)``."""
+    return murmur2_java(data) & _MASK
+
+
 def to_positive(n: int) -> int:
     """Java's ``Utils.toPositive``: clear the sign bit of a 32-bit int."""
     return n & 0x7FFFFFFF
@@ -79,7 +76,7 @@ def to_positive(n: int) -> int:
 
 def default_partition(key_bytes: bytes, num_partitions: int) -> int:
     """The partition Java's producer picks for a key: murmur2 over all partitions."""
-    return (murmur2(key_bytes) & 0x7FFFFFFF) % num_partitions
+    return (murmur2_java(key_bytes) & 0x7FFFFFFF) % num_partitions
 
 
 class AppendedBatch(Protocol):
@@ -229,7 +226,7 @@ class RoundRobinPartitioner:
         return n % len(all_partitions)
 
 
-class DefaultPartitioner:
+class DefaultPartitioner(Partitioner):
     """kafka-python's default partitioner: murmur2 for keys, random for null keys.
 
     Callable in both kafka-python shapes: ``p(key_bytes, all_partitions, available)``
@@ -249,154 +246,15 @@ class DefaultPartitioner:
 
     def partition(self, topic: str, key: Any, serialized_key: bytes | None, value: Any,
                   serialized_value: bytes | None, cluster: Any) -> int:
+        """kafka-python 3's call; raises ValueError for a topic the cluster does not know."""
         if topic not in cluster.topics():
             raise ValueError(f"topic {topic!r} not found in cluster metadata")
         return self(serialized_key, sorted(cluster.partitions_for_topic(topic)),
                     sorted(cluster.available_partitions_for_topic(topic)))
 
 
-class PartitionFn(Protocol):
-    """What ``make_partitioner`` returns."""
-
-    def __call__(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
-                 available: Sequence[int], key: Any = None, value: Any = None,
-                 value_bytes: bytes | None = None) -> int: ...
-
-
-class ClusterView:
-    """The part of kafka-python's ``ClusterMetadata`` a partitioner uses, for one topic."""
-
-    __slots__ = ("topic", "_all", "_available")
-
-    def __init__(self, topic: str, all_partitions: Sequence[int],
-                 available: Sequence[int]) -> None:
-        self.topic = topic
-        self._all = all_partitions
-        self._available = available
-
-    def topics(self) -> set[str]:
-        return {self.topic}
-
-    def partitions_for_topic(self, topic: str) -> set[int] | None:
-        return set(self._all) if topic == self.topic else None
-
-    def available_partitions_for_topic(self, topic: str) -> set[int] | None:
-        return set(self._available) if topic == self.topic else None
-
-
-class _KafkaPython3Adapter:
-    """Calls a kafka-python 3 ``Partitioner`` (``partition(...6 args)``)."""
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-        self._partition = obj.partition
-        hook = getattr(obj, "on_new_batch", None)
-        self.has_on_new_batch = callable(hook)
-
-    def __call__(self, topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
-                 available: Sequence[int], key: Any = None, value: Any = None,
-                 value_bytes: bytes | None = None) -> int:
-        cluster = ClusterView(topic, all_partitions, available)
-        return int(self._partition(topic, key, key_bytes, value, value_bytes, cluster))
-
-    def on_new_batch(self, topic: str, all_partitions: Sequence[int],
-                     available: Sequence[int], prev_partition: int) -> None:
-        """Pass kafka-python's KIP-480 hook through, if the partitioner has one."""
-        if self.has_on_new_batch:
-            self.obj.on_new_batch(topic, ClusterView(topic, all_partitions, available),
-                                  prev_partition)
-
-
-def new_batch_hook(fn: PartitionFn | None) -> NewBatchHook | None:
-    """The KIP-480 ``on_new_batch`` of a kafka-python 3 partitioner, if it has one.
-
-    ``send()`` then appends as Java does with a custom partitioner: a record that
-    would open a new batch is not appended; the hook runs, the partitioner chooses
-    again, and the record goes where it says.
-    """
-    if isinstance(fn, _KafkaPython3Adapter) and fn.has_on_new_batch:
-        return fn.on_new_batch
-    return None
-
-
-def _positional_count(fn: Callable[..., Any]) -> int | None:
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-               and p.default is p.empty)
-
-
-_JAVA_PARTITIONERS: dict[str, Callable[[], Any]] = {
-    "org.apache.kafka.clients.producer.RoundRobinPartitioner": RoundRobinPartitioner,
-    "RoundRobinPartitioner": RoundRobinPartitioner,
-}
-
-
-def make_partitioner(obj: Any) -> PartitionFn | None:
-    """Normalize a configured partitioner (shapes in the module docstring).
-
-    None means "use the built-in partitioning". Raises ``TypeError`` for anything else
-    that cannot be called as a partitioner.
-    """
-    if obj is None:
-        return None
-    if isinstance(obj, str):
-        factory = _JAVA_PARTITIONERS.get(obj.strip())
-        if factory is None:
-            raise TypeError(
-                f"{obj!r} is not a partitioner purekafka knows; known Java classes: "
-                "org.apache.kafka.clients.producer.RoundRobinPartitioner (leave the "
-                "partitioner unset for Java's default behaviour)")
-        return factory()  # type: ignore[no-any-return]
-    if isinstance(obj, type):
-        raise TypeError(f"{obj.__name__} is a class; pass an instance")
-    if isinstance(obj, (RoundRobinPartitioner, _KafkaPython3Adapter)):
-        return obj
-    if isinstance(obj, DefaultPartitioner):
-        return _three_arg(obj)
-    partition = getattr(obj, "partition", None)
-    if callable(partition) and _positional_count(partition) in (6, None):
-        return _KafkaPython3Adapter(obj)
-    if callable(obj):
-        count = _positional_count(obj)
-        if count == 4:
-            return _four_arg(obj)
-        if count in (3, None):
-            return _three_arg(obj)
-        raise TypeError(
-            f"partitioner {obj!r} takes {count} positional arguments; expected "
-            "(key_bytes, all_partitions, available) or (topic, key_bytes, all_partitions, "
-            "available)")
-    raise TypeError(
-        f"a partitioner must be None, a callable, an object with kafka-python's "
-        f"partition(topic, key, serialized_key, value, serialized_value, cluster), or a Java "
-        f"class name; got {type(obj).__name__}")
-
-
-def _three_arg(fn: Callable[..., Any]) -> PartitionFn:
-    def call(topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
-             available: Sequence[int], key: Any = None, value: Any = None,
-             value_bytes: bytes | None = None) -> int:
-        return int(fn(key_bytes, list(all_partitions), list(available)))
-    call.wrapped = fn  # type: ignore[attr-defined]
-    return call
-
-
-def _four_arg(fn: Callable[..., Any]) -> PartitionFn:
-    def call(topic: str, key_bytes: bytes | None, all_partitions: Sequence[int],
-             available: Sequence[int], key: Any = None, value: Any = None,
-             value_bytes: bytes | None = None) -> int:
-        return int(fn(topic, key_bytes, list(all_partitions), list(available)))
-    call.wrapped = fn  # type: ignore[attr-defined]
-    return call
-
-
 __all__ = [
-    "murmur2", "to_positive", "default_partition", "AppendedBatch", "QueueSizes",
+    "murmur2", "murmur2_java", "to_positive", "default_partition", "AppendedBatch", "QueueSizes",
     "NewBatchHook", "StickyPartitionState", "BuiltInPartitioner", "RoundRobinPartitioner",
-    "DefaultPartitioner", "ClusterView", "PartitionFn", "make_partitioner", "new_batch_hook",
+    "DefaultPartitioner",
 ]
