@@ -19,11 +19,13 @@ with sequences (``core.idempotence``); it never runs without it silently.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -163,6 +165,7 @@ class KafkaProducer:
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
+        _live_producers.add(self)
 
     # -- sending -------------------------------------------------------------------------
     def send(self, topic: str, value: Any = None, key: Any = None,
@@ -213,7 +216,9 @@ class KafkaProducer:
                                                       key_bytes, value_bytes)
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         if _BATCH_OVERHEAD + est > self._max_record_size:
-            return self._failed(fut, self._too_large(_BATCH_OVERHEAD + est))
+            # Raised, as kafka-python 3 does: fire-and-forget code would never see a failed future.
+            self._record_errors += 1
+            raise self._too_large(_BATCH_OVERHEAD + est)
         if self._enqueue(info, fut, key, value, key_bytes, value_bytes, timestamp_ms, headers,
                          est, sticky, hook):
             self._io.wakeup()
@@ -236,9 +241,11 @@ class KafkaProducer:
         """The record's partition; the sticky state to report the append to, or the
         partitioner's new-batch hook, when either chose it."""
         if partition is not None:
-            if partition not in info.partitions:
-                raise Errors.KafkaError(f"Invalid partition {partition} for topic {topic!r}: "
-                                        f"it has {len(info.partitions)} partitions")
+            # kafka-python's ValueError and messages (Java would wait for the metadata instead).
+            if partition < 0:
+                raise ValueError("partition must be >= 0")
+            if partition >= len(info.partitions):
+                raise ValueError(f"Unrecognized partition {partition} for topic {topic}")
             return partition, None, None
         if self._partitioner is not None:
             return (self._partitioner(topic, key_bytes, info.partitions, info.available,
@@ -328,10 +335,15 @@ class KafkaProducer:
         return fut
 
     def _too_large(self, size: int) -> Errors.KafkaError:
-        which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
+        if size > self.config.max_request_size:
+            return Errors.MessageSizeTooLargeError(
+                f"The message is {size} bytes when serialized which is larger than the maximum "
+                f"request size you have configured with the max_request_size configuration "
+                f"({self.config.max_request_size})")
         return Errors.MessageSizeTooLargeError(
-            f"The message is {size} bytes when serialized which is larger than the "
-            f"{which} you have configured ({getattr(self.config, which)})")
+            f"The message is {size} bytes when serialized which is larger than the total memory "
+            f"buffer you have configured with the buffer_memory configuration "
+            f"({self.config.buffer_memory})")
 
     def _unusable(self) -> Errors.KafkaError:
         """Why ``send()`` cannot queue records (closed, forked, or no I/O thread)."""
@@ -512,9 +524,13 @@ class KafkaProducer:
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
         """Flush and stop, waiting up to ``timeout`` seconds. What is still pending when the
         timeout runs out (at once for ``close(0)``) fails with ``ProducerClosedForcefullyError``,
-        both a ``KafkaTimeoutError`` and kafka-python's ``IllegalStateError``."""
+        both a ``KafkaTimeoutError`` and kafka-python's ``IllegalStateError``.
+
+        A producer still open at interpreter exit is closed with ``timeout=1``, as in
+        kafka-python 3, so a script that sends and ends without ``flush()`` delivers."""
         if self._closed:
             return
+        _live_producers.discard(self)
         if self._fork_generation != _fork_generation:
             # The I/O thread does not exist in a forked child; nothing to join.
             self._closed = True
@@ -541,11 +557,16 @@ class KafkaProducer:
         self.close()
 
     def __del__(self) -> None:
-        # A producer dropped without close() must not leave its thread behind.
+        # Dropped without close(): as kafka-python, deliver what is queued, but without
+        # blocking the collecting thread. The I/O thread finishes on its own (records
+        # complete or expire after delivery_timeout_ms); interpreter exit waits for it
+        # as for an open producer.
         try:
             if not self._closed and self._fork_generation == _fork_generation:
-                self._io.force_close(Errors.KafkaError("Producer was garbage collected."))
-        except Exception:  # noqa: BLE001
+                self._closed = True
+                self._io.begin_close()
+                _draining.add(self._io)
+        except Exception:  # noqa: BLE001 - the interpreter may be tearing down
             pass
 
     # -- queries -------------------------------------------------------------------------------
@@ -662,6 +683,29 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _client_ids = iter(range(1, 1 << 62))
+
+# kafka-python 3 closes open producers at exit with close(timeout=1). Weak sets: an exit
+# hook must not keep a producer from being collected. Registered once, at import, so
+# atexit handlers the application registers later (which may still send) run first.
+_EXIT_CLOSE_TIMEOUT_S = 1.0
+_live_producers: weakref.WeakSet[KafkaProducer] = weakref.WeakSet()
+_draining: weakref.WeakSet[IOThread] = weakref.WeakSet()
+
+
+def _close_at_exit() -> None:
+    """Close what is still open (each up to 1 s), and let collected producers' I/O threads
+    finish (up to 1 s together)."""
+    for producer in list(_live_producers):
+        try:
+            producer.close(_EXIT_CLOSE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - one producer's failure must not stop the others
+            log.exception("closing a producer at interpreter exit failed")
+    deadline = time.monotonic() + _EXIT_CLOSE_TIMEOUT_S
+    for io in list(_draining):
+        io.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_close_at_exit)
 
 
 def _default_client_id() -> str:
