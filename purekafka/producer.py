@@ -19,13 +19,11 @@ with sequences (``core.idempotence``); it never runs without it silently.
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -38,8 +36,8 @@ from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.txn_requests import GroupMetadata
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
-from purekafka.io.network import SocketNetwork
-from purekafka.io.thread import IOThread
+from purekafka.io.network import SocketNetwork, canonical_bootstrap
+from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
     BuiltInPartitioner,
     NewBatchHook,
@@ -100,6 +98,8 @@ class KafkaProducer:
         self._closed = False
         self._start_ms = time.monotonic() * 1000.0
         bootstrap = cfg.bootstrap_addresses()
+        if cfg.client_dns_lookup == "resolve_canonical_bootstrap_servers_only":
+            bootstrap = canonical_bootstrap(bootstrap)
         self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms)
         codec = _COMPRESSION[cfg.compression_type]
         level = cfg.effective_compression_level()
@@ -165,7 +165,17 @@ class KafkaProducer:
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
-        _live_producers.add(self)
+        # As kafka-python 3: without api_version, the constructor bootstraps (connects and
+        # fetches metadata) and fails when no broker answers within bootstrap_timeout_ms.
+        if cfg.api_version is None and not self._io.wait_bootstrapped(
+                self._cluster, cfg.bootstrap_timeout_ms / 1000.0):
+            self._closed = True
+            self._io.force_close(Errors.KafkaTimeoutError("bootstrap failed"))
+            self._io.join()
+            servers = configs.get("bootstrap_servers", configs.get("bootstrap.servers"))
+            raise Errors.KafkaTimeoutError(
+                f"Unable to bootstrap from {servers if servers is not None else 'localhost'}")
+        close_at_exit(self)
 
     # -- sending -------------------------------------------------------------------------
     def send(self, topic: str, value: Any = None, key: Any = None,
@@ -530,7 +540,7 @@ class KafkaProducer:
         kafka-python 3, so a script that sends and ends without ``flush()`` delivers."""
         if self._closed:
             return
-        _live_producers.discard(self)
+        forget_at_exit(self)
         if self._fork_generation != _fork_generation:
             # The I/O thread does not exist in a forked child; nothing to join.
             self._closed = True
@@ -564,8 +574,7 @@ class KafkaProducer:
         try:
             if not self._closed and self._fork_generation == _fork_generation:
                 self._closed = True
-                self._io.begin_close()
-                _draining.add(self._io)
+                self._io.close_in_background()
         except Exception:  # noqa: BLE001 - the interpreter may be tearing down
             pass
 
@@ -683,29 +692,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _client_ids = iter(range(1, 1 << 62))
-
-# kafka-python 3 closes open producers at exit with close(timeout=1). Weak sets: an exit
-# hook must not keep a producer from being collected. Registered once, at import, so
-# atexit handlers the application registers later (which may still send) run first.
-_EXIT_CLOSE_TIMEOUT_S = 1.0
-_live_producers: weakref.WeakSet[KafkaProducer] = weakref.WeakSet()
-_draining: weakref.WeakSet[IOThread] = weakref.WeakSet()
-
-
-def _close_at_exit() -> None:
-    """Close what is still open (each up to 1 s), and let collected producers' I/O threads
-    finish (up to 1 s together)."""
-    for producer in list(_live_producers):
-        try:
-            producer.close(_EXIT_CLOSE_TIMEOUT_S)
-        except Exception:  # noqa: BLE001 - one producer's failure must not stop the others
-            log.exception("closing a producer at interpreter exit failed")
-    deadline = time.monotonic() + _EXIT_CLOSE_TIMEOUT_S
-    for io in list(_draining):
-        io.join(max(0.0, deadline - time.monotonic()))
-
-
-atexit.register(_close_at_exit)
 
 
 def _default_client_id() -> str:

@@ -37,7 +37,8 @@ def test_security_other_than_plaintext_is_refused_clearly() -> None:
 
 def test_broker_down_at_start_times_out_after_max_block_ms() -> None:
     before = threading.active_count()
-    p = KafkaProducer(bootstrap_servers=_dead_address(), max_block_ms=800,
+    # api_version skips the constructor's bootstrap (kafka-python 3), so send() is what waits.
+    p = KafkaProducer(bootstrap_servers=_dead_address(), max_block_ms=800, api_version=(4, 0),
                       reconnect_backoff_ms=20, reconnect_backoff_max_ms=100)
     t0 = time.monotonic()
     with pytest.raises(Errors.KafkaTimeoutError):
@@ -52,14 +53,14 @@ def test_broker_down_at_start_times_out_after_max_block_ms() -> None:
 
 
 def test_send_after_close_raises() -> None:
-    p = KafkaProducer(bootstrap_servers=_dead_address())
+    p = KafkaProducer(bootstrap_servers=_dead_address(), api_version=(4, 0))
     p.close()
     with pytest.raises(Errors.IllegalStateError):
         p.send("t", b"v")
 
 
 def test_bad_header_name_raises_a_clear_error() -> None:
-    p = KafkaProducer(bootstrap_servers=_dead_address(), max_block_ms=100)
+    p = KafkaProducer(bootstrap_servers=_dead_address(), max_block_ms=100, api_version=(4, 0))
     try:
         with pytest.raises(ValueError, match="UTF-8"):
             p.send("t", b"v", headers=[("\ud800", b"x")])
