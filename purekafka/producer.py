@@ -167,14 +167,11 @@ class KafkaProducer:
         self._io.start()
         # As kafka-python 3: without api_version, the constructor bootstraps (connects and
         # fetches metadata) and fails when no broker answers within bootstrap_timeout_ms.
-        if cfg.api_version is None and not self._io.wait_bootstrapped(
-                self._cluster, cfg.bootstrap_timeout_ms / 1000.0):
-            self._closed = True
-            self._io.force_close(Errors.KafkaTimeoutError("bootstrap failed"))
-            self._io.join()
-            servers = configs.get("bootstrap_servers", configs.get("bootstrap.servers"))
-            raise Errors.KafkaTimeoutError(
-                f"Unable to bootstrap from {servers if servers is not None else 'localhost'}")
+        if cfg.api_version is None:
+            self._closed = True  # until bootstrapped: bootstrap() raises having stopped the thread
+            self._io.bootstrap(self._cluster, cfg.bootstrap_timeout_ms / 1000.0, configs.get(
+                "bootstrap_servers", configs.get("bootstrap.servers", "localhost")))
+            self._closed = False
         close_at_exit(self)
 
     # -- sending -------------------------------------------------------------------------
@@ -559,6 +556,10 @@ class KafkaProducer:
             io.force_close(Errors.ProducerClosedForcefullyError(
                 f"Producer is closed forcefully: close(timeout={timeout}) ran out with records not delivered."))
             io.join()
+        for ser in (self._key_ser, self._value_ser):  # kafka-python's Serializer.close()
+            close = getattr(getattr(ser, "source", None), "close", None)
+            if callable(close):
+                close()
 
     def __enter__(self) -> KafkaProducer:
         return self

@@ -35,7 +35,7 @@ from purekafka.core.accumulator import Accumulator
 from purekafka.core.cluster import Cluster
 from purekafka.core.events import Disconnect, NetworkEvent, Response, Sent
 from purekafka.core.sender import BatchResult, Sender
-from purekafka.errors import KafkaError
+from purekafka.errors import KafkaError, KafkaTimeoutError
 from purekafka.io.network import SocketNetwork
 
 __all__ = ["EXIT_CLOSE_TIMEOUT_S", "IOThread", "close_at_exit", "forget_at_exit"]
@@ -76,18 +76,24 @@ class IOThread(threading.Thread):
             self.cond.notify_all()
         self.network.wakeup()
 
-    def wait_bootstrapped(self, cluster: Cluster, timeout_s: float) -> bool:
+    def bootstrap(self, cluster: Cluster, timeout_s: float, servers: object) -> None:
         """Wait until a broker answered Metadata naming the cluster's brokers (kafka-python
-        3's bootstrap); False if ``timeout_s`` passed first or the thread stopped."""
+        3's bootstrap). If ``timeout_s`` passes first (or the thread stopped), stop the
+        thread and raise kafka-python's ``KafkaTimeoutError``."""
         deadline = time.monotonic() + timeout_s
         with self.cond:
             while cluster.last_success_ms is None or not cluster.brokers:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.running:
-                    return False
+                    break
                 self.network.wakeup()
                 self.cond.wait(min(remaining, 0.1))
-        return True
+            else:
+                return
+        error = KafkaTimeoutError(f"Unable to bootstrap from {servers}")
+        self.force_close(error)
+        self.join()
+        raise error
 
     def close_in_background(self) -> None:
         """``begin_close`` without waiting; interpreter exit still waits (briefly) for it."""

@@ -6,6 +6,7 @@ import gc
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 import weakref
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
 from purekafka.serializers import make_serializer
+from tests.support.broker_pause import paused
 from tests.support.readback import consume, consume_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,26 @@ def test_a_three_argument_serializer_is_called_with_headers_and_no_warning() -> 
         fn = make_serializer(_ThreeArgument())
     headers: list[tuple[str, bytes | None]] = []
     assert fn is not None and fn("t", headers, "x") == b"x" and headers == [("seen", b"1")]
+
+
+def test_close_closes_the_serializers_as_kafka_python_does() -> None:
+    closed: list[str] = []
+
+    class Closing(_ThreeArgument):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def close(self) -> None:
+            closed.append(self.name)
+
+    # api_version: no bootstrap in the constructor, so no broker is needed.
+    p = KafkaProducer(bootstrap_servers="127.0.0.1:9", api_version=(4, 0),
+                      key_serializer=Closing("key"), value_serializer=Closing("value"))
+    assert closed == []
+    p.close(0)
+    assert closed == ["key", "value"]
+    p.close(0)  # closed once only
+    assert closed == ["key", "value"]
 
 
 # -- against the broker ------------------------------------------------------------------
@@ -150,3 +172,38 @@ def test_an_atexit_handler_registered_later_can_still_send(kafka, topic_factory)
         """, kafka.bootstrap, topic)
     assert proc.returncode == 0, proc.stderr
     assert [r.value for r in consume(kafka.bootstrap, topic, 2)] == [b"from main", b"from atexit"]
+
+
+@pytest.mark.broker
+def test_exit_gives_undeliverable_records_about_one_second(kafka, topic_factory) -> None:
+    # The broker is paused (SIGSTOP) when the script sends its last record and exits: exit
+    # must wait kafka-python's one-second close, not delivery_timeout_ms.
+    topic = topic_factory()
+    script = textwrap.dedent("""
+        import sys, time
+        from purekafka import KafkaProducer
+        p = KafkaProducer(bootstrap_servers=sys.argv[1], delivery_timeout_ms=120_000)
+        p.send(sys.argv[2], b"first").get(30)
+        print("ready", flush=True)
+        sys.stdin.readline()
+        p.send(sys.argv[2], b"stuck")
+        print(time.monotonic(), flush=True)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script, kafka.bootstrap, topic], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline().strip() == "ready"
+        with paused(kafka):
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+            sent_at = float(proc.stdout.readline())
+            proc.wait(30)
+            ended = time.monotonic()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    assert ended - sent_at < 8, "exit waited for delivery_timeout_ms"
