@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import purekafka.io.network as network_module
 from purekafka import KafkaProducer
@@ -154,3 +156,37 @@ def test_resolve_canonical_bootstrap_servers_only_bootstraps(kafka, monkeypatch)
     with KafkaProducer(bootstrap_servers=f"alias.test:{port}",
                        client_dns_lookup="resolve_canonical_bootstrap_servers_only") as p:
         assert p._network.bootstrap == [(host, int(port))] and p.bootstrap_connected()
+
+
+@settings(max_examples=12, deadline=None)
+@given(dead_before=st.integers(0, 3), live=st.booleans())
+def test_addresses_are_tried_until_one_answers_and_only_then_does_the_node_back_off(
+        dead_before: int, live: bool) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    addresses = [("127.0.0.1", _dead_port()) for _ in range(dead_before)]
+    if live:
+        addresses.append(listener.getsockname())
+    with pytest.MonkeyPatch.context() as mp:
+        _fake_dns(mp, "p.test", addresses)
+        net = SocketNetwork([("p.test", 9092)], Cluster([("p.test", 9092)]), client_id=None)
+        try:
+            net.maybe_connect(-1, time.monotonic() * 1000.0)
+            events: list[Any] = []
+            accepted = None
+            deadline = time.monotonic() + 5
+            while accepted is None and not events and time.monotonic() < deadline:
+                events = net.poll(20)
+                try:
+                    accepted, _ = listener.accept()
+                except BlockingIOError:
+                    pass
+            if live:
+                assert accepted is not None and events == [] and net.nodes[-1].failures == 0
+                accepted.close()
+            else:
+                assert [type(e).__name__ for e in events] == ["Disconnect"]
+                assert net.nodes[-1].failures == 1
+        finally:
+            net.close()
+            listener.close()
