@@ -48,7 +48,7 @@ import threading
 from collections import deque
 from typing import Any, BinaryIO, Callable, Sequence
 
-from purekafka.errors import KafkaConfigurationError, KafkaError
+from purekafka.errors import KafkaConfigurationError, KafkaError, KafkaTimeoutError
 
 PROG = "purekafka produce"
 
@@ -456,10 +456,19 @@ def _main(argv: list[str], err: Callable[[str], None]) -> int:
 
     from purekafka.producer import KafkaProducer  # not imported for --help or bad arguments
 
+    named = {_canonical(k): v for k, v in settings.items()}
+    if "max_block_ms" in named and "bootstrap_timeout_ms" not in named:
+        # The producer bootstraps in its constructor: give up on the brokers as soon as
+        # the wait for the topic's metadata would.
+        settings["bootstrap_timeout_ms"] = named["max_block_ms"]
     try:
         producer = KafkaProducer(**settings)
     except (KafkaConfigurationError, TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
+    except KafkaTimeoutError as e:
+        err(f"{PROG}: cannot get metadata for topic {args.topic!r} from {named['bootstrap_servers']}: "
+            f"{type(e).__name__}: {e}")
+        return 1
     except KafkaError as e:
         err(f"{PROG}: cannot start the producer: {type(e).__name__}: {e}")
         return 1

@@ -5,7 +5,8 @@ returning ``bytes`` or ``None`` (kafka-python 3's ``Serializer.serialize`` order
 ``make_serializer`` turns what a user configured into that shape:
 
 - ``None``: no serializer; keys and values must already be bytes (or None).
-- an object with a ``serialize(topic, headers, data)`` method (kafka-python 3 style);
+- an object with a ``serialize(topic, headers, data)`` method (kafka-python 3 style),
+  or with ``serialize(topic, data)`` (older kafka-python: adapted, with its DeprecationWarning);
 - a plain callable ``f(data) -> bytes`` (kafka-python 1/2 style);
 - a Java class name such as ``"org.apache.kafka.common.serialization.StringSerializer"``
   (or just ``"StringSerializer"``), mapped to a serializer here that writes exactly the
@@ -15,9 +16,11 @@ returning ``bytes`` or ``None`` (kafka-python 3's ``Serializer.serialize`` order
 """
 from __future__ import annotations
 
+import inspect
 import math
 import struct
 import uuid
+import warnings
 from typing import Any, Callable, Optional
 
 from .errors import SerializationError
@@ -240,7 +243,7 @@ def make_serializer(obj: Any) -> SerializeFn | None:
         raise TypeError(f"{obj.__name__} is a class; pass an instance")
     serialize = getattr(obj, "serialize", None)
     if callable(serialize):
-        return BoundSerializer(obj, serialize)
+        return BoundSerializer(obj, _three_argument(serialize))
     if callable(obj):
         fn = obj
 
@@ -250,6 +253,30 @@ def make_serializer(obj: Any) -> SerializeFn | None:
     raise TypeError(
         f"a serializer must be None, a callable, an object with serialize(topic, headers, "
         f"data) or a Java class name, not {type(obj).__name__}")
+
+
+def _three_argument(serialize: Callable[..., Any]) -> Callable[[str, Headers, Any], bytes | None]:
+    """``serialize`` as ``(topic, headers, data)``; an older ``serialize(topic, data)`` is
+    adapted, with kafka-python's DeprecationWarning (it falls back to that form too)."""
+    try:
+        sig = inspect.signature(serialize)
+    except (TypeError, ValueError):  # no signature to read (a builtin): take it as 3-argument
+        return serialize
+    try:
+        sig.bind("topic", None, None)
+        return serialize
+    except TypeError:
+        pass
+    try:
+        sig.bind("topic", None)
+    except TypeError:
+        return serialize  # neither form: calling it raises the TypeError that says why
+    warnings.warn("serializer does not implement serialize(topic, headers, data)",
+                  DeprecationWarning, stacklevel=4)
+
+    def call_two(topic: str, headers: Headers, data: Any) -> bytes | None:
+        return serialize(topic, data)  # type: ignore[no-any-return]
+    return call_two
 
 
 class BoundSerializer:

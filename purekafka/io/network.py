@@ -26,6 +26,9 @@ connection::
   nothing after it on that stream can be trusted, and the requests still on it
   are reported lost, as after any disconnect (Java does the same).
 
+Addresses: every address a name resolves to is tried in turn before the node backs
+off (``client_dns_lookup=use_all_dns_ips``, the only behaviour for non-bootstrap names).
+
 Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
 ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 
@@ -66,9 +69,27 @@ from purekafka.protocol import api_versions as _av
 from purekafka.protocol.apis import API_BY_KEY
 from purekafka.protocol.headers import encode_request_frame, response_header_version
 
-__all__ = ["SocketNetwork"]
+__all__ = ["SocketNetwork", "canonical_bootstrap"]
 
 log = logging.getLogger("purekafka.io")
+
+def canonical_bootstrap(addresses: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``client_dns_lookup=resolve_canonical_bootstrap_servers_only``: each bootstrap host
+    becomes one entry per canonical name the resolver reports for it (as kafka-python
+    does; Kerberos setups need each broker's own name). A host that does not resolve is
+    kept as it is, so bootstrap still tries it."""
+    out: list[tuple[str, int]] = []
+    for host, port in addresses:
+        try:
+            infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
+        except (OSError, ValueError) as e:
+            log.warning("canonical resolution of %s:%s failed (%s); keeping it as given", host, port, e)
+            out.append((host, port))
+            continue
+        names = dict.fromkeys(info[3] or host for info in infos)
+        out.extend((name, port) for name in names)
+    return out
+
 
 class ConnectionState(Enum):
     """Where a node's connection is (the diagram above)."""
@@ -124,7 +145,7 @@ class _Out:
 class _Node:
     __slots__ = (
         "node_id", "host", "port", "sock", "state", "conn", "out", "versions",
-        "failures", "next_attempt_ms", "last_activity_ms", "av_version", "registered",
+        "failures", "next_attempt_ms", "last_activity_ms", "av_version", "registered", "addrs",
     )
 
     def __init__(self, node_id: int) -> None:
@@ -141,6 +162,8 @@ class _Node:
         self.last_activity_ms = 0.0
         self.av_version = _av.MAX_VERSION
         self.registered = 0
+        # Resolved addresses not tried yet in the current connection attempt.
+        self.addrs: list[Any] = []
 
 
 class SocketNetwork:
@@ -218,47 +241,78 @@ class SocketNetwork:
         n.host, n.port = addr
         try:
             # Resolution blocks; broker names are normally local or cached.
-            infos = socket.getaddrinfo(n.host, n.port, 0, socket.SOCK_STREAM)
-            family, _, _, _, sockaddr = infos[0]
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            n.addrs = socket.getaddrinfo(n.host, n.port, 0, socket.SOCK_STREAM)
         except (OSError, ValueError) as e:  # ValueError: a name idna cannot encode
             log.warning("cannot resolve %s:%s for node %s: %s", n.host, n.port, node_id, e)
             self._backoff(n, now_ms)
             self._events.append(Disconnect(node_id, []))
             return
-        sock.setblocking(False)
-        for level, opt, val in self.socket_options:
+        self._connect_next(n, now_ms)
+
+    def _connect_next(self, n: _Node, now_ms: float) -> None:
+        """Start connecting to the next of ``n``'s resolved addresses; when every one has
+        failed, back off and report the node disconnected (kafka-python and Java try them
+        all, so an unreachable IPv6 address does not hide a reachable IPv4 one)."""
+        while n.addrs:
+            family, _, _, _, sockaddr = n.addrs.pop(0)
             try:
-                sock.setsockopt(level, opt, val)
-            except OSError:
-                pass
-        # None or -1 (Java's "use the default"): leave the OS's buffer size alone.
-        if self.send_buffer_bytes is not None and self.send_buffer_bytes >= 0:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
-        if self.receive_buffer_bytes is not None and self.receive_buffer_bytes >= 0:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
-        try:
-            rc = sock.connect_ex(sockaddr)
-        except (OverflowError, ValueError) as e:  # a port out of range, from Metadata
-            rc = errno.EINVAL
-            log.warning("bad address %s:%s for node %s: %s", n.host, n.port, node_id, e)
-        if rc not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
-            sock.close()
-            log.debug("connect to node %s (%s:%s) failed: %s", node_id, n.host, n.port, errno.errorcode.get(rc, rc))
-            self._backoff(n, now_ms)
-            self._events.append(Disconnect(node_id, []))
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as e:
+                log.debug("node %s: no socket for %s: %s", n.node_id, sockaddr, e)
+                continue
+            sock.setblocking(False)
+            for level, opt, val in self.socket_options:
+                try:
+                    sock.setsockopt(level, opt, val)
+                except OSError:
+                    pass
+            # None or -1 (Java's "use the default"): leave the OS's buffer size alone.
+            if self.send_buffer_bytes is not None and self.send_buffer_bytes >= 0:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
+            if self.receive_buffer_bytes is not None and self.receive_buffer_bytes >= 0:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
+            try:
+                rc = sock.connect_ex(sockaddr)
+            except (OverflowError, ValueError) as e:  # a port out of range, from Metadata
+                rc = errno.EINVAL
+                log.warning("bad address %s:%s for node %s: %s", n.host, n.port, n.node_id, e)
+            if rc not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+                sock.close()
+                log.debug("connect to node %s (%s:%s at %s) failed: %s", n.node_id, n.host, n.port,
+                          sockaddr, errno.errorcode.get(rc, rc))
+                continue
+            n.sock = sock
+            n.state = CONNECTING
+            n.conn = Connection(n.node_id, self.client_id, self.request_timeout_ms,
+                                encode_request_frame, _body_offset,
+                                max_response_size=self.receive_message_max_bytes)
+            n.out = deque()
+            n.last_activity_ms = now_ms
+            n.av_version = max(_av.MIN_VERSION, min(_av.MAX_VERSION,
+                                                    self.max_versions.get(_av.API_KEY, _av.MAX_VERSION)))
+            self.selector.register(sock, selectors.EVENT_WRITE, n)
+            n.registered = selectors.EVENT_WRITE
             return
-        n.sock = sock
-        n.state = CONNECTING
-        n.conn = Connection(node_id, self.client_id, self.request_timeout_ms,
-                            encode_request_frame, _body_offset,
-                            max_response_size=self.receive_message_max_bytes)
-        n.out = deque()
-        n.last_activity_ms = now_ms
-        n.av_version = max(_av.MIN_VERSION, min(_av.MAX_VERSION,
-                                                self.max_versions.get(_av.API_KEY, _av.MAX_VERSION)))
-        self.selector.register(sock, selectors.EVENT_WRITE, n)
-        n.registered = selectors.EVENT_WRITE
+        self._backoff(n, now_ms)
+        self._events.append(Disconnect(n.node_id, []))
+
+    def _connect_failed(self, n: _Node, now_ms: float, reason: str) -> None:
+        """A connect in progress failed: try the node's next address, or close as failed."""
+        if not n.addrs:
+            self._close(n, now_ms, reason, failed_connect=True)
+            return
+        log.debug("node %s (%s:%s): %s; trying its next address", n.node_id, n.host, n.port, reason)
+        if n.sock is not None:
+            try:
+                self.selector.unregister(n.sock)
+            except (KeyError, ValueError):
+                pass
+            n.sock.close()
+            n.sock = None
+        n.registered = 0
+        n.state = DISCONNECTED
+        n.conn = None
+        self._connect_next(n, now_ms)
 
     def connection_delay_ms(self, node_id: int, now_ms: float) -> float:
         n = self.nodes.get(node_id)
@@ -384,7 +438,7 @@ class SocketNetwork:
             elif unwritten is not None and now_ms - unwritten >= self.request_timeout_ms:
                 self._close(n, now_ms, f"request not written within {self.request_timeout_ms:.0f} ms")
             elif n.state is CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
-                self._close(n, now_ms, "connect timed out")
+                self._connect_failed(n, now_ms, "connect timed out")
             elif (n.conn.in_flight_count == 0 and not n.out
                   and now_ms - n.last_activity_ms >= self.connections_max_idle_ms):
                 log.debug("closing idle connection to node %s", n.node_id)
@@ -432,7 +486,7 @@ class SocketNetwork:
         if n.state is CONNECTING:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
-                self._close(n, now_ms, f"connect failed: {errno.errorcode.get(err, err)}", failed_connect=True)
+                self._connect_failed(n, now_ms, f"connect failed: {errno.errorcode.get(err, err)}")
                 return
             n.state = NEGOTIATING
             n.last_activity_ms = now_ms

@@ -15,21 +15,30 @@ as the sender asked (linger, backoff, metadata age, request timeouts).
 Shutdown: ``begin_close()`` marks the accumulator as closing (every batch is
 ready at once); the loop ends when nothing is left incomplete, or at once
 after ``force_close``, which fails whatever is still queued or in flight.
+
+Interpreter exit: the thread is a daemon, so a thread that cannot finish never
+holds the process. Instead, as kafka-python 3 does, an exit hook closes every
+producer still open (``close_at_exit``) with a one-second timeout, and gives the
+threads of collected producers (``close_in_background``) one second to finish.
+The hook holds both weakly: it never keeps a producer from being collected.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
-from typing import Callable
+import weakref
+from typing import Any, Callable, Protocol
 
 from purekafka.core.accumulator import Accumulator
+from purekafka.core.cluster import Cluster
 from purekafka.core.events import Disconnect, NetworkEvent, Response, Sent
 from purekafka.core.sender import BatchResult, Sender
-from purekafka.errors import KafkaError
+from purekafka.errors import KafkaError, KafkaTimeoutError
 from purekafka.io.network import SocketNetwork
 
-__all__ = ["IOThread"]
+__all__ = ["EXIT_CLOSE_TIMEOUT_S", "IOThread", "close_at_exit", "forget_at_exit"]
 
 log = logging.getLogger("purekafka.io")
 
@@ -66,6 +75,30 @@ class IOThread(threading.Thread):
             self.acc.closing = True
             self.cond.notify_all()
         self.network.wakeup()
+
+    def bootstrap(self, cluster: Cluster, timeout_s: float, servers: object) -> None:
+        """Wait until a broker answered Metadata naming the cluster's brokers (kafka-python
+        3's bootstrap). If ``timeout_s`` passes first (or the thread stopped), stop the
+        thread and raise kafka-python's ``KafkaTimeoutError``."""
+        deadline = time.monotonic() + timeout_s
+        with self.cond:
+            while cluster.last_success_ms is None or not cluster.brokers:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self.running:
+                    break
+                self.network.wakeup()
+                self.cond.wait(min(remaining, 0.1))
+            else:
+                return
+        error = KafkaTimeoutError(f"Unable to bootstrap from {servers}")
+        self.force_close(error)
+        self.join()
+        raise error
+
+    def close_in_background(self) -> None:
+        """``begin_close`` without waiting; interpreter exit still waits (briefly) for it."""
+        self.begin_close()
+        _draining.add(self)
 
     def force_close(self, exc: BaseException) -> None:
         with self.cond:
@@ -158,3 +191,37 @@ class IOThread(threading.Thread):
     def _fail_everything(self, exc: BaseException, now: float) -> None:
         """Fail queued and in-flight batches (forced close or crash)."""
         self.sender.fail_all(exc, now)
+
+
+class _Closable(Protocol):
+    def close(self, timeout: float | None = None) -> Any: ...
+
+
+EXIT_CLOSE_TIMEOUT_S = 1.0  # kafka-python 3's close(timeout=1) at exit
+_open: weakref.WeakSet[Any] = weakref.WeakSet()
+_draining: weakref.WeakSet[IOThread] = weakref.WeakSet()
+
+
+def close_at_exit(owner: _Closable) -> None:
+    """Have ``owner.close(1.0)`` run at interpreter exit unless it was closed before."""
+    _open.add(owner)
+
+
+def forget_at_exit(owner: _Closable) -> None:
+    _open.discard(owner)
+
+
+def _close_at_exit() -> None:
+    for owner in list(_open):
+        try:
+            owner.close(EXIT_CLOSE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - one producer's failure must not stop the others
+            log.exception("closing a producer at interpreter exit failed")
+    deadline = time.monotonic() + EXIT_CLOSE_TIMEOUT_S
+    for io in list(_draining):
+        io.join(max(0.0, deadline - time.monotonic()))
+
+
+# Registered once, at import: atexit runs handlers last-in first-out, so those the
+# application registers later (which may still send) run before producers close.
+atexit.register(_close_at_exit)

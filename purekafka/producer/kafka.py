@@ -35,11 +35,11 @@ from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
-from purekafka.core.versions import release_caps
 from purekafka.core.txn_requests import GroupMetadata
+from purekafka.core.versions import release_caps
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
-from purekafka.io.network import SocketNetwork
-from purekafka.io.thread import IOThread
+from purekafka.io.network import SocketNetwork, canonical_bootstrap
+from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
     BuiltInPartitioner,
     NewBatchHook,
@@ -105,6 +105,8 @@ class KafkaProducer:
         self._closed = False
         self._start_ms = time.monotonic() * 1000.0
         bootstrap = cfg.bootstrap_addresses()
+        if cfg.client_dns_lookup == "resolve_canonical_bootstrap_servers_only":
+            bootstrap = canonical_bootstrap(bootstrap)
         self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms,
                                 cfg.metadata_max_idle_ms)
         codec = _COMPRESSION[cfg.compression_type]
@@ -172,6 +174,14 @@ class KafkaProducer:
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
+        # As kafka-python 3: without api_version, the constructor bootstraps (connects and
+        # fetches metadata) and fails when no broker answers within bootstrap_timeout_ms.
+        if cfg.api_version is None:
+            self._closed = True  # until bootstrapped: bootstrap() raises having stopped the thread
+            self._io.bootstrap(self._cluster, cfg.bootstrap_timeout_ms / 1000.0, configs.get(
+                "bootstrap_servers", configs.get("bootstrap.servers", "localhost")))
+            self._closed = False
+        close_at_exit(self)
 
     # -- sending -------------------------------------------------------------------------
     def send(self, topic: str, value: Any = None, key: Any = None,
@@ -222,7 +232,9 @@ class KafkaProducer:
                                                       key_bytes, value_bytes)
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         if _BATCH_OVERHEAD + est > self._max_record_size:
-            return self._failed(fut, self._too_large(_BATCH_OVERHEAD + est))
+            # Raised, as kafka-python 3 does: fire-and-forget code would never see a failed future.
+            self._record_errors += 1
+            raise self._too_large(_BATCH_OVERHEAD + est)
         if self._enqueue(info, fut, key, value, key_bytes, value_bytes, timestamp_ms, headers,
                          est, sticky, hook):
             self._io.wakeup()
@@ -245,9 +257,11 @@ class KafkaProducer:
         """The record's partition; the sticky state to report the append to, or the
         partitioner's new-batch hook, when either chose it."""
         if partition is not None:
-            if partition not in info.partitions:
-                raise Errors.KafkaError(f"Invalid partition {partition} for topic {topic!r}: "
-                                        f"it has {len(info.partitions)} partitions")
+            # kafka-python's ValueError and messages (Java would wait for the metadata instead).
+            if partition < 0:
+                raise ValueError("partition must be >= 0")
+            if partition >= len(info.partitions):
+                raise ValueError(f"Unrecognized partition {partition} for topic {topic}")
             return partition, None, None
         if self._partitioner is not None:
             return (self._partitioner(topic, key_bytes, info.partitions, info.available,
@@ -337,10 +351,15 @@ class KafkaProducer:
         return fut
 
     def _too_large(self, size: int) -> Errors.KafkaError:
-        which = "max_request_size" if size > self.config.max_request_size else "buffer_memory"
+        if size > self.config.max_request_size:
+            return Errors.MessageSizeTooLargeError(
+                f"The message is {size} bytes when serialized which is larger than the maximum "
+                f"request size you have configured with the max_request_size configuration "
+                f"({self.config.max_request_size})")
         return Errors.MessageSizeTooLargeError(
-            f"The message is {size} bytes when serialized which is larger than the "
-            f"{which} you have configured ({getattr(self.config, which)})")
+            f"The message is {size} bytes when serialized which is larger than the total memory "
+            f"buffer you have configured with the buffer_memory configuration "
+            f"({self.config.buffer_memory})")
 
     def _unusable(self) -> Errors.KafkaError:
         """Why ``send()`` cannot queue records (closed, forked, or no I/O thread)."""
@@ -521,9 +540,13 @@ class KafkaProducer:
     def close(self, timeout: float | None = None, null_logger: bool = False) -> None:
         """Flush and stop, waiting up to ``timeout`` seconds. What is still pending when the
         timeout runs out (at once for ``close(0)``) fails with ``ProducerClosedForcefullyError``,
-        both a ``KafkaTimeoutError`` and kafka-python's ``IllegalStateError``."""
+        both a ``KafkaTimeoutError`` and kafka-python's ``IllegalStateError``.
+
+        A producer still open at interpreter exit is closed with ``timeout=1``, as in
+        kafka-python 3, so a script that sends and ends without ``flush()`` delivers."""
         if self._closed:
             return
+        forget_at_exit(self)
         if self._fork_generation != _fork_generation:
             # The I/O thread does not exist in a forked child; nothing to join.
             self._closed = True
@@ -542,6 +565,10 @@ class KafkaProducer:
             io.force_close(Errors.ProducerClosedForcefullyError(
                 f"Producer is closed forcefully: close(timeout={timeout}) ran out with records not delivered."))
             io.join()
+        for ser in (self._key_ser, self._value_ser):  # kafka-python's Serializer.close()
+            close = getattr(getattr(ser, "source", None), "close", None)
+            if callable(close):
+                close()
 
     def __enter__(self) -> KafkaProducer:
         return self
@@ -550,11 +577,15 @@ class KafkaProducer:
         self.close()
 
     def __del__(self) -> None:
-        # A producer dropped without close() must not leave its thread behind.
+        # Dropped without close(): as kafka-python, deliver what is queued, but without
+        # blocking the collecting thread. The I/O thread finishes on its own (records
+        # complete or expire after delivery_timeout_ms); interpreter exit waits for it
+        # as for an open producer.
         try:
             if not self._closed and self._fork_generation == _fork_generation:
-                self._io.force_close(Errors.KafkaError("Producer was garbage collected."))
-        except Exception:  # noqa: BLE001
+                self._closed = True
+                self._io.close_in_background()
+        except Exception:  # noqa: BLE001 - the interpreter may be tearing down
             pass
 
     # -- queries -------------------------------------------------------------------------------
