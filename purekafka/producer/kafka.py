@@ -160,7 +160,7 @@ class KafkaProducer:
         self._key_ser = cfg.key_serializer
         self._value_ser = cfg.value_serializer
         self._serializes = self._key_ser is not None or self._value_ser is not None
-        self._partitioner = make_partitioner(cfg.partitioner)
+        self._partitioner = make_partitioner(cfg.partitioner, self._cluster)
         self._on_new_batch = new_batch_hook(self._partitioner)
         self._ignore_keys = cfg.partitioner_ignore_keys
         self._builtin = BuiltInPartitioner(
