@@ -59,6 +59,7 @@ from purekafka.core.accumulator import Accumulator, FinalState, ProducerBatch
 from purekafka.core.cluster import Broker, Cluster
 from purekafka.core.connection import InFlight
 from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.metrics import ProducerMetrics
 from purekafka.core.network import Network
 from purekafka.core.transactions import AbortScope, TransactionManager
 from purekafka.core.txn_sender import TxnContext, TxnRequestSender
@@ -157,6 +158,7 @@ class Sender:
         self.stats_throttle_sum = 0.0
         self.stats_throttle_max = 0.0
         self.stats_throttle_count = 0
+        self.metrics: ProducerMetrics | None = None  # set by the facade when metrics are enabled
 
     # -- the loop body ---------------------------------------------------------
     def run_once(self, now_ms: float) -> float:
@@ -390,6 +392,8 @@ class Sender:
             if b.created_ms + limit < self._in_flight_expiry:
                 self._in_flight_expiry = b.created_ms + limit
         self.stats_requests += 1
+        if self.metrics is not None:
+            self.metrics.on_produce_request(batches, now_ms)
         self.network.send(node, _produce.API_KEY, version, body, now_ms, self.acks != 0, ctx)
 
     # -- feedback from the I/O layer ----------------------------------------------
@@ -401,6 +405,8 @@ class Sender:
         self.stats_latency_count += 1
         if latency > self.stats_latency_max:
             self.stats_latency_max = latency
+        if self.metrics is not None:
+            self.metrics.on_response(latency, now_ms)
         if isinstance(ctx, _ProduceContext):
             produce_resp = _produce.decode_response(body, request.api_version)
             throttle = produce_resp.throttle_time_ms
@@ -408,6 +414,8 @@ class Sender:
             self.stats_throttle_count += 1
             if throttle > self.stats_throttle_max:
                 self.stats_throttle_max = throttle
+            if self.metrics is not None:
+                self.metrics.on_throttle(throttle, now_ms)
             self._handle_produce(ctx, produce_resp, now_ms)
         elif ctx is _METADATA_CONTEXT:
             try:
@@ -516,6 +524,8 @@ class Sender:
             if self.idempotence is not None and batch.base_sequence >= 0:
                 self.idempotence.on_split(batch, parts)
             self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             return
         err_cls = _errors.for_code(code)
         msg = p.error_message
@@ -557,20 +567,24 @@ class Sender:
                         or type(d.error) is type(exc):
                     # The expiry says more than the last code; the same error class
                     # is better told with the broker's own message, once.
-                    self._report_failed(batch, exc)
+                    self._report_failed(batch, exc, now_ms)
                 else:
-                    self._report_failed(batch, d.error)
+                    self._report_failed(batch, d.error, now_ms)
                 return
             self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             self.acc.reenqueue(batch, now_ms, idem.order_key)
             return
         if code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
             self._complete(batch, -1, -1, -1, now_ms)
         elif can_retry:
             self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             self.acc.reenqueue(batch, now_ms)
         else:
-            self._report_failed(batch, exc)
+            self._report_failed(batch, exc, now_ms)
 
     def _fail_topic_errors(self, now_ms: float) -> None:
         for topic, code in self.cluster.topic_errors.items():
@@ -615,7 +629,7 @@ class Sender:
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
             idem.on_expired(batch)
-        self._report_failed(batch, exc)
+        self._report_failed(batch, exc, now_ms)
 
     def abort_queued(self, exc: BaseException, now_ms: float) -> None:
         """Fail every batch waiting in the accumulator (fatal error, transaction abort)."""
@@ -643,12 +657,14 @@ class Sender:
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, base_offset, ts, lso, None))
 
-    def _report_failed(self, batch: ProducerBatch, exc: BaseException) -> None:
+    def _report_failed(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
         """The batch failed with ``exc`` (its sequences, if any, already settled)."""
         self._in_flight.pop(id(batch), None)
         batch.final_state = FinalState.FAILED
         batch.in_flight = False
         self.stats_errors += batch.record_count
+        if self.metrics is not None:
+            self.metrics.on_error(batch.tp[0], batch.record_count, now_ms)
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, -1, -1, -1, exc))
 
