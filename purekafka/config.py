@@ -477,17 +477,6 @@ def _sequence(value: Any) -> tuple[Any, ...]:
     raise TypeError("expected a list")
 
 
-def _reporters(value: Any) -> tuple[Any, ...]:
-    """kafka-python's reporter classes, each made with no arguments at construction."""
-    classes = _sequence(value)
-    for c in classes:
-        if not callable(c):
-            raise TypeError(f"each must be a reporter class (with init, metric_change, metric_removal "
-                            f"and close, as kafka-python's AbstractMetricsReporter), not {c!r}: Java "
-                            "reporter class names cannot run in Python")
-    return classes
-
-
 def _socket_options(value: Any) -> tuple[tuple[int, int, int], ...]:
     if not isinstance(value, (list, tuple)):
         raise TypeError("expected a list of (level, option, value) tuples")
@@ -552,7 +541,7 @@ _RULES: dict[str, Rule] = {
     "metrics_enabled": _bool,
     "metrics_num_samples": _int(1),
     "metrics_sample_window_ms": _int(1, 2**63 - 1),  # a rate divides by the window
-    "metric_reporters": _reporters,
+    "metric_reporters": _sequence,
     "security_protocol": _choice(SECURITY_PROTOCOLS, upper=True),
     "ssl_context": _any,
     "ssl_check_hostname": _check_hostname,

@@ -589,7 +589,13 @@ class KafkaProducer:
         """The metrics registry, wired to the sender and the network (None when disabled)."""
         if not cfg.metrics_enabled:
             return None
-        reporters = [r() for r in cfg.metric_reporters]
+        for c in cfg.metric_reporters:
+            if not callable(c):
+                raise Errors.KafkaConfigurationError(
+                    f"metric_reporters={list(cfg.metric_reporters)!r}: each must be a reporter class "
+                    f"(made with no arguments, as kafka-python does), not {c!r}; Java reporter "
+                    "class names cannot run in Python")
+        reporters = [c() for c in cfg.metric_reporters]
         for r in reporters:
             missing = [a for a in ("init", "metric_change", "close") if not callable(getattr(r, a, None))]
             if missing:

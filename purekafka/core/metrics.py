@@ -66,17 +66,16 @@ class SampledStat:
         self._count[i] = 0
         self._max[i] = -math.inf
 
-    def record(self, value: float, now_ms: float, count: int = 1, largest: float | None = None) -> None:
-        """Add ``value`` (the sum of ``count`` events, the largest of them ``largest``)."""
+    def record(self, value: float, now_ms: float) -> None:
+        """Add one event of ``value`` at ``now_ms``."""
         i = self._cur
         if now_ms - self._start[i] >= self._window:
             i = self._cur = (i + 1) % self._n
             self._reset(i, now_ms)
         self._sum[i] += value
-        self._count[i] += count
-        top = value if largest is None else largest
-        if top > self._max[i]:
-            self._max[i] = top
+        self._count[i] += 1
+        if value > self._max[i]:
+            self._max[i] = value
 
     def _purge(self, now_ms: float) -> None:
         expire = self._n * self._window
@@ -220,7 +219,8 @@ class ProducerMetrics:
                       "average ms a batch waited in the accumulator")
         self._sampled(p, "record-queue-time-max", self._queue_time.max,
                       "longest ms a batch waited in the accumulator")
-        self._sampled(p, "record-size-avg", self._record_size.avg, "average record size in bytes")
+        self._sampled(p, "record-size-avg", self._record_size.avg,
+                      "average over batches of the largest record's size in bytes")
         self._sampled(p, "record-size-max", self._record_size.max, "largest record size in bytes")
         self._sampled(p, "record-retry-rate", self._retries.rate, "records retried per second")
         self._total(p, "record-retry-total", "records retried")
@@ -319,7 +319,8 @@ class ProducerMetrics:
             nbytes += size
             self._batch_size.record(size, now_ms)
             self._compression.record(ratio, now_ms)
-            self._record_size.record(b.raw_size, now_ms, n, b.max_record_size)
+            # As Java's Sender: record-size-avg averages each batch's largest record.
+            self._record_size.record(b.max_record_size, now_ms)
             if b.attempts == 0:
                 self._queue_time.record(now_ms - b.created_ms, now_ms)
             topic = b.tp[0]

@@ -35,12 +35,6 @@ def test_old_windows_stop_counting() -> None:
     assert s.rate(4000.0) == 0.0 and s.avg(4000.0) == 0.0 and s.max(4000.0) == -math.inf
 
 
-def test_a_batch_counts_many_events_at_once() -> None:
-    s = _stat()
-    s.record(300.0, 5.0, count=3, largest=150.0)
-    assert s.avg(5.0) == 100.0 and s.max(5.0) == 150.0
-
-
 @given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 10_000)), min_size=1, max_size=40),
        st.integers(1, 5), st.floats(1, 5000))
 def test_sampled_values_stay_within_what_was_recorded(events: list[tuple[float, float]], samples: int,
