@@ -77,31 +77,31 @@ class SampledStat:
         if value > self._max[i]:
             self._max[i] = value
 
-    def _purge(self, now_ms: float) -> None:
+    def _live(self, now_ms: float) -> list[int]:
+        # Reading never writes: the user's thread reads while the I/O thread records.
         expire = self._n * self._window
-        for i in range(self._n):
-            if now_ms - self._start[i] >= expire:
-                self._reset(i, now_ms)
+        start = self._start
+        return [i for i in range(self._n) if now_ms - start[i] < expire]
 
     def rate(self, now_ms: float) -> float:
         """Recorded sum per second over the live windows (at least ``samples - 1`` of them)."""
-        self._purge(now_ms)
-        elapsed = now_ms - min(self._start)
+        live = self._live(now_ms)
+        elapsed = now_ms - min((self._start[i] for i in live), default=now_ms)
         full = int(elapsed / self._window)
         if full < self._n - 1:
             elapsed += (self._n - 1 - full) * self._window
-        return sum(self._sum) / (elapsed / 1000.0) if elapsed > 0 else 0.0
+        seconds = elapsed / 1000.0
+        return sum(self._sum[i] for i in live) / seconds if seconds > 0 else 0.0
 
     def avg(self, now_ms: float) -> float:
         """Recorded sum over recorded count in the live windows; 0.0 when empty."""
-        self._purge(now_ms)
-        count = sum(self._count)
-        return sum(self._sum) / count if count else 0.0
+        live = self._live(now_ms)
+        count = sum(self._count[i] for i in live)
+        return sum(self._sum[i] for i in live) / count if count else 0.0
 
     def max(self, now_ms: float) -> float:
         """The largest value in the live windows; -inf when empty (as kafka-python)."""
-        self._purge(now_ms)
-        return max(self._max)
+        return max((self._max[i] for i in self._live(now_ms)), default=-math.inf)
 
 
 class MetricName:
