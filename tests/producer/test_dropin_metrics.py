@@ -13,6 +13,7 @@ import pytest
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
 from purekafka.core.metrics import KafkaMetric, MetricName
+from tests.support.broker_pause import paused
 from tests.support.kafka import LocalKafka
 
 _BATCH_HEADER = 61  # RecordBatch v2 header, before the first record
@@ -101,6 +102,24 @@ def test_counts_and_bytes_match_what_was_sent(kafka: LocalKafka, topic_factory: 
     assert m["connection-creation-total"] >= 1 and m["connection-creation-rate"] > 0
     assert 0 <= m["metadata-age"] < 60
     assert t["compression-rate"] == pytest.approx(1.0, abs=0.05)  # no compression: about 1
+
+
+@pytest.mark.broker
+def test_requests_in_flight_counts_unanswered_requests(kafka: LocalKafka,
+                                                       topic_factory: Callable[..., str]) -> None:
+    topic = topic_factory()
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap) as p:
+        p.send(topic, b"warm").get(30)
+
+        def in_flight() -> float:
+            return p.metrics()["producer-metrics"]["requests-in-flight"]  # type: ignore[index]
+
+        with paused(kafka):
+            p.send(topic, b"held")
+            # The request is written to the frozen broker and waits for its answer.
+            assert _wait_for(lambda: in_flight() >= 1, 3.0)
+        p.flush(30)
+        assert _wait_for(lambda: in_flight() == 0)
 
 
 @pytest.mark.broker
