@@ -32,7 +32,7 @@ from purekafka.config import ProducerConfig
 from purekafka.core.accumulator import Accumulator, RecordAppendResult
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
-from purekafka.core.metrics import KafkaMetric, MetricConfig, MetricName, ProducerMetrics
+from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.txn_requests import GroupMetadata
@@ -326,7 +326,7 @@ class KafkaProducer:
         """``fut`` failed before reaching the accumulator (counted as a record error)."""
         fut._finish(None, error)
         if self._metrics is not None:
-            self._metrics.on_error(fut.topic, 1, time.monotonic() * 1000.0)
+            self._metrics.on_error(fut.topic, 1, _clock_ms())
         return fut
 
     def _too_large(self, size: int) -> Errors.KafkaError:
@@ -571,7 +571,7 @@ class KafkaProducer:
             return None
         if raw:
             return dict(m.metrics)
-        return m.grouped(time.monotonic() * 1000.0)
+        return m.grouped(_clock_ms())
 
     @classmethod
     def max_usable_produce_magic(cls, api_version: tuple[int, ...] | None = None) -> int:
