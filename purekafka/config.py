@@ -397,7 +397,7 @@ _RULES: dict[str, Rule] = {
     "bootstrap_timeout_ms": _int(0),
     "metrics_enabled": _bool,
     "metrics_num_samples": _int(1),
-    "metrics_sample_window_ms": _int(0, 2**63 - 1),
+    "metrics_sample_window_ms": _int(1, 2**63 - 1),  # a rate divides by the window
     "metric_reporters": _sequence,
     "security_protocol": _choice(SECURITY_PROTOCOLS, upper=True),
     "ssl_context": _any,

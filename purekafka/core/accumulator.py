@@ -57,7 +57,7 @@ class ProducerBatch:
         "tp", "builder", "tokens", "created_ms", "drained_ms", "attempts",
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
-        "full", "in_flight", "stamp", "raw_size", "split_into", "appended",
+        "full", "in_flight", "stamp", "raw_size", "split_into", "appended", "max_record_size",
     )
 
     def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
@@ -79,6 +79,7 @@ class ProducerBatch:
         self.full = False
         self.in_flight = False
         self.raw_size = 0  # uncompressed size, known once closed
+        self.max_record_size = 0  # the largest record's encoded size (record-size-max)
         self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
         # What append() answers for every record after the first: made once, as
@@ -229,7 +230,10 @@ class Accumulator:
             builder = batch.builder  # None once closed: a drained batch put back to retry
             if builder is not None:
                 if not batch.full:
-                    if builder.append(timestamp_ms, key, value, headers) is not None:
+                    size = builder.append(timestamp_ms, key, value, headers)
+                    if size is not None:
+                        if size > batch.max_record_size:
+                            batch.max_record_size = size
                         batch.tokens.append(token)
                         batch.record_count += 1
                         batch.memory += estimated_size
@@ -242,7 +246,7 @@ class Accumulator:
         builder = self.new_builder()
         batch = ProducerBatch(tp, builder, now_ms)
         # The builder always accepts a batch's first record, however large.
-        builder.append(timestamp_ms, key, value, headers)
+        batch.max_record_size = builder.append(timestamp_ms, key, value, headers) or 0
         batch.tokens.append(token)
         batch.record_count = 1
         batch.memory = estimated_size
@@ -390,6 +394,7 @@ class Accumulator:
         for recs, tokens in ((records[:half], batch.tokens[:half]), (records[half:], batch.tokens[half:])):
             builder = self.new_builder()
             part = ProducerBatch(batch.tp, builder, batch.created_ms)
+            part.max_record_size = batch.max_record_size
             for r in recs:
                 if builder.append(r.timestamp, r.key, r.value, r.headers) is None:
                     raise AssertionError("a split part refused a record its batch held")

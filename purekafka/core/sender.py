@@ -59,6 +59,7 @@ from purekafka.core.accumulator import Accumulator, FinalState, ProducerBatch
 from purekafka.core.cluster import Broker, Cluster
 from purekafka.core.connection import InFlight
 from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.metrics import ProducerMetrics
 from purekafka.core.network import Network
 from purekafka.core.transactions import AbortScope, TransactionManager
 from purekafka.core.txn_sender import TxnContext, TxnRequestSender
@@ -140,23 +141,7 @@ class Sender:
         self._in_flight: dict[int, ProducerBatch] = {}
         self._in_flight_expiry = float("inf")
         self.fatal: BaseException | None = None
-        # statistics read by the facade's metrics()
-        self.stats_requests = 0
-        self.stats_records_sent = 0
-        self.stats_retries = 0
-        self.stats_errors = 0
-        self.stats_latency_sum = 0.0
-        self.stats_latency_max = 0.0
-        self.stats_latency_count = 0
-        self.stats_batch_bytes = 0
-        self.stats_batch_raw_bytes = 0
-        self.stats_batches = 0
-        self.stats_batch_max = 0
-        self.stats_queue_time_sum = 0.0
-        self.stats_queue_time_max = 0.0
-        self.stats_throttle_sum = 0.0
-        self.stats_throttle_max = 0.0
-        self.stats_throttle_count = 0
+        self.metrics: ProducerMetrics | None = None  # set by the facade when metrics are enabled
 
     # -- the loop body ---------------------------------------------------------
     def run_once(self, now_ms: float) -> float:
@@ -344,9 +329,6 @@ class Sender:
         by_topic: dict[str, list[tuple[int, bytes]]] = {}
         ctx = _ProduceContext({}, {})
         idem = self.idempotence is not None
-        nbytes = 0
-        raw = 0
-        nrecords = 0
         for b in batches:
             buf = b.buffer
             assert buf is not None
@@ -361,20 +343,6 @@ class Sender:
             if parts is None:
                 parts = by_topic[b.tp[0]] = []
             parts.append((b.tp[1], buf))
-            nbytes += len(buf)
-            raw += b.raw_size
-            nrecords += b.record_count
-            if len(buf) > self.stats_batch_max:
-                self.stats_batch_max = len(buf)
-            if b.attempts == 0:
-                waited = now_ms - b.created_ms
-                self.stats_queue_time_sum += waited
-                if waited > self.stats_queue_time_max:
-                    self.stats_queue_time_max = waited
-        self.stats_batch_bytes += nbytes
-        self.stats_batch_raw_bytes += raw
-        self.stats_batches += len(batches)
-        self.stats_records_sent += nrecords
         topic_data: list[tuple[Any, list[tuple[int, bytes]]]] = []
         if version >= 13:
             for topic, parts in by_topic.items():
@@ -393,25 +361,21 @@ class Sender:
             in_flight[id(b)] = b
             if b.created_ms + limit < self._in_flight_expiry:
                 self._in_flight_expiry = b.created_ms + limit
-        self.stats_requests += 1
+        if self.metrics is not None:
+            self.metrics.on_produce_request(batches, now_ms)
         self.network.send(node, _produce.API_KEY, version, body, now_ms, self.acks != 0, ctx)
 
     # -- feedback from the I/O layer ----------------------------------------------
     def on_response(self, node: int, request: InFlight, body: memoryview, now_ms: float) -> None:
         """A response arrived for ``request`` (sent by this sender)."""
         ctx = request.context
-        latency = now_ms - request.sent_ms
-        self.stats_latency_sum += latency
-        self.stats_latency_count += 1
-        if latency > self.stats_latency_max:
-            self.stats_latency_max = latency
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.on_response(now_ms - request.sent_ms, now_ms)
         if isinstance(ctx, _ProduceContext):
             produce_resp = _produce.decode_response(body, request.api_version)
-            throttle = produce_resp.throttle_time_ms
-            self.stats_throttle_sum += throttle
-            self.stats_throttle_count += 1
-            if throttle > self.stats_throttle_max:
-                self.stats_throttle_max = throttle
+            if metrics is not None:
+                metrics.on_throttle(produce_resp.throttle_time_ms, now_ms)
             self._handle_produce(ctx, produce_resp, now_ms)
         elif ctx is _METADATA_CONTEXT:
             try:
@@ -519,7 +483,8 @@ class Sender:
             parts = self.acc.split(batch, now_ms)
             if self.idempotence is not None and batch.base_sequence >= 0:
                 self.idempotence.on_split(batch, parts)
-            self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             return
         err_cls = _errors.for_code(code)
         msg = p.error_message
@@ -561,20 +526,22 @@ class Sender:
                         or type(d.error) is type(exc):
                     # The expiry says more than the last code; the same error class
                     # is better told with the broker's own message, once.
-                    self._report_failed(batch, exc)
+                    self._report_failed(batch, exc, now_ms)
                 else:
-                    self._report_failed(batch, d.error)
+                    self._report_failed(batch, d.error, now_ms)
                 return
-            self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             self.acc.reenqueue(batch, now_ms, idem.order_key)
             return
         if code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER:
             self._complete(batch, -1, -1, -1, now_ms)
         elif can_retry:
-            self.stats_retries += batch.record_count
+            if self.metrics is not None:
+                self.metrics.on_retry(batch.tp[0], batch.record_count, now_ms)
             self.acc.reenqueue(batch, now_ms)
         else:
-            self._report_failed(batch, exc)
+            self._report_failed(batch, exc, now_ms)
 
     def _fail_topic_errors(self, now_ms: float) -> None:
         for topic, code in self.cluster.topic_errors.items():
@@ -619,7 +586,7 @@ class Sender:
         idem = self.idempotence
         if idem is not None and batch.base_sequence >= 0:
             idem.on_expired(batch)
-        self._report_failed(batch, exc)
+        self._report_failed(batch, exc, now_ms)
 
     def abort_queued(self, exc: BaseException, now_ms: float) -> None:
         """Fail every batch waiting in the accumulator (fatal error, transaction abort)."""
@@ -647,20 +614,15 @@ class Sender:
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, base_offset, ts, lso, None))
 
-    def _report_failed(self, batch: ProducerBatch, exc: BaseException) -> None:
+    def _report_failed(self, batch: ProducerBatch, exc: BaseException, now_ms: float) -> None:
         """The batch failed with ``exc`` (its sequences, if any, already settled)."""
         self._in_flight.pop(id(batch), None)
         batch.final_state = FinalState.FAILED
         batch.in_flight = False
-        self.stats_errors += batch.record_count
+        if self.metrics is not None:
+            self.metrics.on_error(batch.tp[0], batch.record_count, now_ms)
         self.acc.deallocate(batch)
         self.events.append(BatchResult(batch, -1, -1, -1, exc))
-
-    def stats_compression_ratio(self) -> float:
-        """Compressed over uncompressed batch bytes (Java's compression-rate-avg)."""
-        if not self.stats_batch_raw_bytes:
-            return 1.0
-        return self.stats_batch_bytes / self.stats_batch_raw_bytes
 
     def pop_events(self) -> list[BatchResult]:
         """The outcomes since the last call, oldest first."""

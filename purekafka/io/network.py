@@ -63,6 +63,7 @@ from typing import Any
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import DEFAULT_MAX_RESPONSE_SIZE, Connection, ConnectionProtocolError
 from purekafka.core.events import Disconnect, InFlight, NetworkEvent, Response, Sent
+from purekafka.core.metrics import ProducerMetrics
 from purekafka.core.versions import negotiate
 from purekafka.errors import DecodeError, KafkaError
 from purekafka.protocol import api_versions as _av
@@ -214,6 +215,7 @@ class SocketNetwork:
         self.extra_addresses: dict[int, tuple[str, int]] = {}
         # Finalized feature levels (e.g. "transaction.version") from the last ApiVersions.
         self.finalized_features: dict[str, int] = {}
+        self.metrics: ProducerMetrics | None = None  # connection counts, when metrics are on
 
     # -- the core.sender.Network protocol ------------------------------------------
     def _node(self, node_id: int) -> _Node:
@@ -226,6 +228,10 @@ class SocketNetwork:
         n = self.nodes.get(node_id)
         return (n is not None and n.state is READY and n.conn is not None and not n.out
                 and n.conn.in_flight_count < self.max_in_flight)
+
+    def in_flight_requests(self) -> int:
+        """Requests sent on every connection and not yet answered (requests-in-flight)."""
+        return sum(n.conn.in_flight_count for n in list(self.nodes.values()) if n.conn is not None)
 
     def is_connected(self, node_id: int) -> bool:
         n = self.nodes.get(node_id)
@@ -490,6 +496,8 @@ class SocketNetwork:
                 return
             n.state = NEGOTIATING
             n.last_activity_ms = now_ms
+            if self.metrics is not None:
+                self.metrics.on_connection_created(now_ms)
             self._want_write(n, False)
             self._send_api_versions(n, now_ms)
             return
@@ -619,6 +627,8 @@ class SocketNetwork:
         n.registered = 0
         was = n.state
         n.state = DISCONNECTED
+        if self.metrics is not None and (was is NEGOTIATING or was is READY):
+            self.metrics.on_connection_closed(now_ms)
         # Requests not fully written whose answer nobody waits for go back to the
         # sender too: the broker never got them whole.
         unwritten = [o.request for o in n.out if o.request is not None]

@@ -33,6 +33,7 @@ from purekafka.config_view import ConfigView, default_config
 from purekafka.core.accumulator import Accumulator, RecordAppendResult
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.txn_requests import GroupMetadata
@@ -169,8 +170,8 @@ class KafkaProducer:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._topics: dict[str, _TopicInfo] = {}
-        self._record_errors = 0
         self._memory_wait_ms = 0.0
+        self._metrics = self._start_metrics(cfg)
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
@@ -347,7 +348,8 @@ class KafkaProducer:
     def _failed(self, fut: FutureRecordMetadata, error: BaseException) -> FutureRecordMetadata:
         """``fut`` failed before reaching the accumulator (counted as a record error)."""
         fut._finish(None, error)
-        self._record_errors += 1
+        if self._metrics is not None:
+            self._metrics.on_error(fut.topic, 1, _clock_ms())
         return fut
 
     def _too_large(self, size: int) -> Errors.KafkaError:
@@ -569,6 +571,8 @@ class KafkaProducer:
             close = getattr(getattr(ser, "source", None), "close", None)
             if callable(close):
                 close()
+        if self._metrics is not None:
+            self._metrics.close()
 
     def __enter__(self) -> KafkaProducer:
         return self
@@ -599,40 +603,58 @@ class KafkaProducer:
         """True while a connection to a broker is established."""
         return any(self._network.is_connected(n) for n in list(self._network.nodes))
 
-    def metrics(self, raw: bool = False) -> dict[str, dict[str, float]]:
-        """Java producer metrics (a subset), as kafka-python's ``{group: {name: value}}``."""
-        s = self._sender
-        elapsed_s = max(1e-3, (time.monotonic() * 1000.0 - self._start_ms) / 1000.0)
-        batches = max(1, s.stats_batches)
-        m = {
-            "record-send-rate": s.stats_records_sent / elapsed_s,
-            "record-send-total": float(s.stats_records_sent),
-            "record-error-rate": (s.stats_errors + self._record_errors) / elapsed_s,
-            "record-error-total": float(s.stats_errors + self._record_errors),
-            "record-retry-rate": s.stats_retries / elapsed_s,
-            "record-retry-total": float(s.stats_retries),
-            "batch-size-avg": s.stats_batch_bytes / batches,
-            "records-per-request-avg": s.stats_records_sent / max(1, s.stats_requests),
-            "request-rate": s.stats_requests / elapsed_s,
-            "request-total": float(s.stats_requests),
-            "request-latency-avg": s.stats_latency_sum / max(1, s.stats_latency_count),
-            "request-latency-max": s.stats_latency_max,
-            "buffer-total-bytes": float(self._acc.buffer_memory),
-            "buffer-available-bytes": float(self._acc.available_memory),
-            "bufferpool-wait-ratio": self._memory_wait_ms / (elapsed_s * 1000.0),
-            "bufferpool-wait-time-total": self._memory_wait_ms * 1e6,  # Java counts nanoseconds
-            "compression-rate-avg": s.stats_compression_ratio(),
-            "batch-size-max": float(s.stats_batch_max),
-            "record-size-avg": s.stats_batch_raw_bytes / max(1, s.stats_records_sent),
-            "record-queue-time-avg": s.stats_queue_time_sum / batches,
-            "record-queue-time-max": s.stats_queue_time_max,
-            "produce-throttle-time-avg": s.stats_throttle_sum / max(1, s.stats_throttle_count),
-            "produce-throttle-time-max": s.stats_throttle_max,
-            "waiting-threads": float(self._acc.memory_waiters),
-            "connection-count": float(sum(1 for n in list(self._network.nodes)
-                                          if self._network.is_connected(n))),
-        }
-        return {"producer-metrics": m}
+    def metrics(self, raw: bool = False) -> dict[Any, Any] | None:
+        """Producer metrics under Java's names: ``{group: {name: value}}``, or with ``raw``
+        ``{MetricName: KafkaMetric}`` (as kafka-python); None when ``metrics_enabled=False``."""
+        m = self._metrics
+        if m is None:
+            return None
+        if raw:
+            return dict(m.metrics)
+        return m.grouped(_clock_ms())
+
+    @classmethod
+    def max_usable_produce_magic(cls, api_version: tuple[int, ...] | None = None) -> int:
+        """The newest record-batch format ("magic") usable: 2 when the Produce version
+        allows v2 batches (v3+, brokers from 0.11). Given kafka-python's ``api_version``
+        tuple, the answer for that broker version (1 from 0.10, 0 before)."""
+        if api_version is None:
+            # purekafka negotiates only Produce v3+ (protocol.produce.MIN_VERSION): always v2.
+            return 2
+        if api_version >= (0, 11):
+            return 2
+        return 1 if api_version >= (0, 10, 0) else 0
+
+    def _start_metrics(self, cfg: ProducerConfig) -> ProducerMetrics | None:
+        """The metrics registry, wired to the sender and the network (None when disabled)."""
+        if not cfg.metrics_enabled:
+            return None
+        for c in cfg.metric_reporters:
+            if not callable(c):
+                raise Errors.KafkaConfigurationError(
+                    f"metric_reporters={list(cfg.metric_reporters)!r}: each must be a reporter class "
+                    f"(made with no arguments, as kafka-python does), not {c!r}; Java reporter "
+                    "class names cannot run in Python")
+        reporters = [c() for c in cfg.metric_reporters]
+        for r in reporters:
+            missing = [a for a in ("init", "metric_change", "close") if not callable(getattr(r, a, None))]
+            if missing:
+                raise Errors.KafkaConfigurationError(
+                    f"metric_reporters: {type(r).__name__} lacks {', '.join(missing)} (a reporter "
+                    "needs kafka-python's AbstractMetricsReporter methods)")
+        m = ProducerMetrics(MetricConfig(cfg.metrics_num_samples, cfg.metrics_sample_window_ms),
+                            self._start_ms, _clock_ms, reporters,
+                            {"client-id": self._network.client_id or ""})
+        net = self._network
+        m.add_gauges(self._acc, self._cluster, net.in_flight_requests,
+                     lambda: sum(1 for n in list(net.nodes) if net.is_connected(n)),
+                     lambda: self._memory_wait_ms, self._start_ms)
+        self._sender.metrics = net.metrics = m
+        return m
+
+
+def _clock_ms() -> float:
+    return time.monotonic() * 1000.0
 
 
 def _check_headers(headers: Any) -> None:
