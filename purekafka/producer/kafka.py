@@ -36,7 +36,6 @@ from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
-from purekafka.core.txn_requests import GroupMetadata
 from purekafka.core.versions import release_caps
 from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
 from purekafka.io.network import SocketNetwork, canonical_bootstrap
@@ -49,6 +48,7 @@ from purekafka.partitioner import (
     make_partitioner,
     new_batch_hook,
 )
+from purekafka.producer import arguments as _args
 from purekafka.record import CompressionType, RecordBatchBuilder
 
 __all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
@@ -207,18 +207,18 @@ class KafkaProducer:
             # kafka-python hands serializers a list they may add headers to.
             headers = [] if self._serializes else _NO_HEADERS
         else:
-            _check_headers(headers)
+            _args.check_headers(headers)
         key_bytes, value_bytes = self._serialized(topic, headers, key, value) \
             if self._serializes else (key, value)
         if key_bytes is not None and type(key_bytes) is not bytes:
-            key_bytes = _as_bytes(key_bytes, "key")
+            key_bytes = _args.as_bytes(key_bytes, "key")
         if value_bytes is not None and type(value_bytes) is not bytes:
-            value_bytes = _as_bytes(value_bytes, "value")
+            value_bytes = _args.as_bytes(value_bytes, "value")
         if timestamp_ms is None:
             timestamp_ms = int(time.time() * 1000)
         ksize = -1 if key_bytes is None else len(key_bytes)
         vsize = -1 if value_bytes is None else len(value_bytes)
-        hsize, est = _header_sizes(headers) if headers else (-1, 0)
+        hsize, est = _args.header_sizes(headers) if headers else (-1, 0)
         est += _RECORD_OVERHEAD + (ksize if ksize > 0 else 0) + (vsize if vsize > 0 else 0)
         info = self._topics.get(topic)
         if info is None or info.version != self._cluster.version:
@@ -234,7 +234,8 @@ class KafkaProducer:
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         if _BATCH_OVERHEAD + est > self._max_record_size:
             # Raised, as kafka-python 3 does: fire-and-forget code would never see a failed future.
-            self._record_errors += 1
+            if self._metrics is not None:
+                self._metrics.on_error(topic, 1, _clock_ms())
             raise self._too_large(_BATCH_OVERHEAD + est)
         if self._enqueue(info, fut, key, value, key_bytes, value_bytes, timestamp_ms, headers,
                          est, sticky, hook):
@@ -466,8 +467,8 @@ class KafkaProducer:
         ``(topic, partition)`` tuples or objects with ``topic`` and ``partition``.
         """
         txn = self._txn_manager()
-        meta = _group_metadata(group_metadata)
-        parsed = {_topic_partition(tp): v for tp, v in offsets.items()}
+        meta = _args.group_metadata(group_metadata)
+        parsed = {_args.topic_partition(tp): v for tp, v in offsets.items()}
         self._await_txn(lambda: txn.send_offsets(parsed, meta), timeout_ms)
 
     def commit_transaction(self, timeout_ms: float | None = None) -> None:
@@ -655,55 +656,6 @@ class KafkaProducer:
 
 def _clock_ms() -> float:
     return time.monotonic() * 1000.0
-
-
-def _check_headers(headers: Any) -> None:
-    if not isinstance(headers, list) or not all(
-            isinstance(h, tuple) and len(h) == 2 and isinstance(h[0], str)
-            and (h[1] is None or isinstance(h[1], (bytes, bytearray))) for h in headers):
-        raise TypeError("headers must be a list of (str, bytes) tuples")
-
-
-def _header_sizes(headers: list[tuple[str, bytes | None]]) -> tuple[int, int]:
-    """(serialized size of the headers as kafka-python counts it, their share of the estimate)."""
-    hsize = est = 0
-    for hk, hv in headers:
-        try:
-            n = len(hk.encode("utf-8")) + (len(hv) if hv is not None else 0)
-        except UnicodeEncodeError:
-            raise ValueError(f"header name {hk!r} cannot be encoded as UTF-8") from None
-        hsize += n
-        est += n + 10
-    return hsize, est
-
-
-def _as_bytes(data: Any, what: str) -> bytes:
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
-    raise TypeError(f"Unsupported type for serialized {what}: {type(data).__name__} "
-                    f"(configure a {what}_serializer or pass bytes)")
-
-
-def _group_metadata(group: Any) -> GroupMetadata | str:
-    if isinstance(group, str):
-        return group
-    group_id = getattr(group, "group_id", None)
-    if not isinstance(group_id, str):
-        raise TypeError(f"group_metadata must be a group id str or carry a str group_id "
-                        f"(and generation_id, member_id, group_instance_id), got {type(group).__name__}")
-    generation = getattr(group, "generation_id", -1)
-    member = getattr(group, "member_id", "") or ""
-    if generation is not None and generation > 0 and not member:
-        raise ValueError(f"group_metadata with generation_id={generation} (a joined group) needs a member_id")
-    return GroupMetadata(group_id, -1 if generation is None else generation, member,
-                         getattr(group, "group_instance_id", None))
-
-
-def _topic_partition(tp: Any) -> tuple[str, int]:
-    if hasattr(tp, "topic") and hasattr(tp, "partition"):
-        return (tp.topic, tp.partition)
-    topic, partition = tp
-    return (topic, partition)
 
 
 def _forked() -> Errors.KafkaError:
