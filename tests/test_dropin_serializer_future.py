@@ -145,3 +145,15 @@ def test_send_futures_are_futures():
     assert isinstance(fut, Future)
     for method in ("add_callback", "add_errback", "add_both", "succeeded", "failed", "retriable", "get"):
         assert callable(getattr(fut, method)), method
+
+
+@given(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.integers(), st.text()))
+def test_our_deserializers_work_in_kafka_pythons_consumer(text, value):
+    # kafka-python's consumer wraps a deserializer that is not its own Deserializer in
+    # DeserializeWrapper, which calls it with the bytes alone.
+    data = None if text is None else text.encode()
+    assert (ks.DeserializeWrapper(DefaultSerializer()).deserialize("t", None, data)
+            == ks.DefaultSerializer().deserialize("t", None, data))
+    encoded = ks.JsonSerializer().serialize("t", None, value)
+    assert (ks.DeserializeWrapper(JsonSerializer()).deserialize("t", None, encoded)
+            == ks.JsonSerializer().deserialize("t", None, encoded))

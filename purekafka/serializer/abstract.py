@@ -27,5 +27,11 @@ class Deserializer(ABC):
     def deserialize(self, topic: str, headers: Headers, data: bytes | None) -> Any:
         """The value ``data`` holds."""
 
+    def __call__(self, data: bytes | None) -> Any:
+        """``deserialize`` with no topic or headers: kafka-python's consumer calls a
+        deserializer that is not its own ``Deserializer`` with the bytes alone, so ours
+        work there too."""
+        return self.deserialize("", None, data)
+
     def close(self) -> None:
         """Release what the deserializer holds."""
