@@ -227,7 +227,7 @@ def _run(f: Callable[[Any], Any], arg: Any, raise_errors: bool = False) -> None:
     try:
         f(arg)
     except Exception:  # noqa: BLE001 - a user callback must not kill the I/O thread
-        log.exception("Error in a purekafka callback")
+        log.exception("Error processing callback")  # kafka-python's words
         if raise_errors:
             raise
 

@@ -216,7 +216,7 @@ def test_callbacks_run_and_a_failing_callback_is_not_fatal(kafka, topic_factory,
     assert seen == [1, ("tag", 2)]
     assert late == [4]
     assert len(errors) == 1 and isinstance(errors[0], Errors.MessageSizeTooLargeError)
-    assert "Error in a purekafka callback" in caplog.text
+    assert "Error processing callback" in caplog.text
 
 
 @pytest.mark.broker
