@@ -308,14 +308,7 @@ class SocketNetwork:
             self._close(n, now_ms, reason, failed_connect=True)
             return
         log.debug("node %s (%s:%s): %s; trying its next address", n.node_id, n.host, n.port, reason)
-        if n.sock is not None:
-            try:
-                self.selector.unregister(n.sock)
-            except (KeyError, ValueError):
-                pass
-            n.sock.close()
-            n.sock = None
-        n.registered = 0
+        self._drop_socket(n)
         n.state = DISCONNECTED
         n.conn = None
         self._connect_next(n, now_ms)
@@ -615,8 +608,8 @@ class SocketNetwork:
             return
         self._close(n, now_ms, reason, lost=lost, logged=True)
 
-    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False,
-               lost: list[InFlight] | None = None, logged: bool = False) -> None:
+    def _drop_socket(self, n: _Node) -> None:
+        """Unregister and close ``n``'s socket, if it has one."""
         if n.sock is not None:
             try:
                 self.selector.unregister(n.sock)
@@ -625,6 +618,10 @@ class SocketNetwork:
             n.sock.close()
             n.sock = None
         n.registered = 0
+
+    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False,
+               lost: list[InFlight] | None = None, logged: bool = False) -> None:
+        self._drop_socket(n)
         was = n.state
         n.state = DISCONNECTED
         if self.metrics is not None and (was is NEGOTIATING or was is READY):
