@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -647,9 +648,12 @@ class KafkaProducer:
                             self._start_ms, _clock_ms, reporters,
                             {"client-id": self._network.client_id or ""})
         net = self._network
+        # The gauges live as long as the I/O thread: through a weak reference they do not
+        # keep an unclosed producer alive (it is closed when collected).
+        me = weakref.ref(self)
         m.add_gauges(self._acc, self._cluster, net.in_flight_requests,
                      lambda: sum(1 for n in list(net.nodes) if net.is_connected(n)),
-                     lambda: self._memory_wait_ms, self._start_ms)
+                     lambda: getattr(me(), "_memory_wait_ms", 0.0), self._start_ms)
         self._sender.metrics = net.metrics = m
         return m
 

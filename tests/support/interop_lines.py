@@ -109,7 +109,7 @@ TopicMaker = Callable[..., str]
 
 @pytest.fixture
 def line_topic(line: LineKafka) -> TopicMaker:
-    from conftest import unique_name
+    from tests.support.kafka import unique_name
 
     def make(partitions: int = 1, config: dict[str, str] | None = None) -> str:
         return line.broker.create_topic(unique_name(f"io-{line.line.name}"), partitions, 1, config)
