@@ -143,11 +143,11 @@ class ProducerConfig:
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     ssl_crlfile: str | None = None
-    ssl_password: str | None = None
+    ssl_password: str | None = field(default=None, repr=False)  # a secret: never in repr
     ssl_ciphers: str | None = None
     sasl_mechanism: str | None = None
     sasl_plain_username: str | None = None
-    sasl_plain_password: str | None = None
+    sasl_plain_password: str | None = field(default=None, repr=False)  # a secret: never in repr
     sasl_kerberos_name: Any = None
     sasl_kerberos_service_name: str = "kafka"
     sasl_kerberos_domain_name: str | None = None

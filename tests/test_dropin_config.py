@@ -400,3 +400,13 @@ def test_a_topic_idle_for_metadata_max_idle_ms_is_no_longer_asked_for() -> None:
     assert cluster.update_started(20_000) == ["idle"]
     assert cluster.update_started(25_000) == ["idle"]
     assert Cluster([("h", 1)]).metadata_max_idle_ms == 300_000
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=30))
+def test_no_password_in_the_reprs_of_the_config(token: str) -> None:
+    secret = f"pw:{token}:pw"  # a shape no other field's repr can contain
+    # Both passwords, under any protocol the config accepts: neither repr shows them.
+    cfg = ProducerConfig.from_kwargs(sasl_plain_username="u", sasl_plain_password=secret,
+                                     ssl_password=secret)
+    assert secret not in repr(cfg) and secret not in str(cfg)
+    assert cfg.sasl_plain_password == secret and cfg.ssl_password == secret
