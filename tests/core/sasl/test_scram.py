@@ -65,7 +65,7 @@ _names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_character
        salt=st.binary(min_size=1, max_size=32), nonce_bytes=st.binary(min_size=24, max_size=24),
        server_nonce=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E,
                                           blacklist_characters=","), min_size=1, max_size=20),
-       iterations=st.sampled_from([4096, 4097, 8192]))
+       iterations=st.sampled_from([4096, 4097, 16384]))
 def test_round_trip_against_an_rfc_server(mech: str, user: str, password: str, salt: bytes,
                                           nonce_bytes: bytes, server_nonce: str,
                                           iterations: int) -> None:
@@ -110,6 +110,8 @@ def _started(nonce: str = "abc") -> ScramMechanism:
     (b"r=abc,s=c2FsdA==,i=4096", "does not extend the client nonce"),
     (b"r=abcdef,s=c2FsdA==,i=4095", "below the minimum 4096"),
     (b"r=abcdef,s=c2FsdA==,i=lots", "is not a number"),
+    (b"r=abcdef,s=c2FsdA==,i=16385", "above the maximum 16384"),
+    (b"r=abcdef,s=c2FsdA==,i=99999999999999999999", "too large"),
     (b"r=abcdef,s=!!!,i=4096", "salt is not base64"),
     (b"r=abcdef,i=4096", "lacks"),
     (b"m=ext,r=abcdef,s=c2FsdA==,i=4096", "mandatory extension"),
