@@ -227,33 +227,74 @@ _JAAS_MODULES = {
 _JAAS_FLAGS = ("required", "requisite", "sufficient", "optional")
 
 
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _word_start(c: str) -> bool:
+    # java.io.StreamTokenizer as Kafka's JaasConfig sets it up: letters, '_', '$' and every
+    # character from U+00A0 up begin a word; digits, '.' and '-' may continue one.
+    return c.isascii() and (c.isalpha() or c in "_$") or ord(c) >= 0xA0
+
+
+def _word_part(c: str) -> bool:
+    return _word_start(c) or c in "0123456789.-"
+
+
+def _quoted(text: str, i: int) -> tuple[str, int]:
+    """A quoted string from text[i] (the quote) as StreamTokenizer reads it: ends at the
+    matching quote, a line end or the end; backslash escapes as Java's (\n, \t, octal...)."""
+    quote, out, i = text[i], [], i + 1
+    while i < len(text) and text[i] not in (quote, "\n", "\r"):
+        c = text[i]
+        i += 1
+        if c == "\\" and i < len(text):
+            c = text[i]
+            i += 1
+            if c in "01234567":
+                digits = c
+                limit = 3 if c <= "3" else 2
+                while len(digits) < limit and i < len(text) and text[i] in "01234567":
+                    digits += text[i]
+                    i += 1
+                c = chr(int(digits, 8))
+            else:
+                c = _ESCAPES.get(c, c)
+        out.append(c)
+    if i < len(text) and text[i] == quote:
+        i += 1
+    return "".join(out), i
+
+
 def _jaas_tokens(text: str) -> list[tuple[str, str]]:
-    """(kind, text) tokens: 'word', 'str' (a quoted string, escapes resolved), '=' and ';'."""
+    """(kind, text) tokens, read as Kafka's JaasConfig reads them: 'word', 'str' (a quoted
+    string, escapes resolved), '=' and ';'; // and /* */ comments skipped."""
     tokens: list[tuple[str, str]] = []
     i = 0
     while i < len(text):
         c = text[i]
-        if c.isspace():
+        if c <= " ":
             i += 1
+        elif text.startswith("//", i):
+            end = min((j for j in (text.find("\n", i), text.find("\r", i)) if j >= 0),
+                      default=len(text))
+            i = end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
         elif c in "=;":
             tokens.append((c, c))
             i += 1
-        elif c == '"':
-            out, i = [], i + 1
-            while i < len(text) and text[i] != '"':
-                if text[i] == "\\" and i + 1 < len(text):
-                    i += 1
-                out.append(text[i])
-                i += 1
-            if i >= len(text):
-                raise ValueError("a quoted value is not closed")
-            tokens.append(("str", "".join(out)))
-            i += 1
-        else:
+        elif c in "\"'":
+            value, i = _quoted(text, i)
+            tokens.append(("str", value))
+        elif _word_start(c):
             start = i
-            while i < len(text) and not text[i].isspace() and text[i] not in '=;"':
+            while i < len(text) and _word_part(text[i]):
                 i += 1
             tokens.append(("word", text[start:i]))
+        else:
+            raise ValueError("an unquoted value must be a plain word (letters, digits, '_', "
+                             "'$', '.', '-'); put values in double quotes")
     return tokens
 
 

@@ -50,7 +50,8 @@ def test_jaas_forms(jaas: str, user: str, password: str) -> None:
      "is not supported: purekafka reads only"),
     (f'{PLAIN} username="u" password="secretpw";', "must be followed by one of required"),
     (f'{PLAIN} required username="u" password="secretpw"', "ending in ';'"),
-    (f'{PLAIN} required username="u" password="secretpw;', "not closed"),
+    (f'{PLAIN} required username="u" password="secretpw;', "ending in ';'"),  # as Java
+    (f'{PLAIN} required username="u" password=12secretpw;', "put values in double quotes"),
     (f'{PLAIN} required username="u";', "password missing"),
     (f'{PLAIN} required username="u" password="secretpw" user_bob="secretpw";',
      "unknown option(s) user_bob"),
