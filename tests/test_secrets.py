@@ -23,7 +23,7 @@ from purekafka.core.sasl.scram import ScramMechanism
 from purekafka.protocol import sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateResponse
 from purekafka.protocol.sasl_handshake import SaslHandshakeResponse
-from tests.core.sasl.scram_server import ScramCredential, ScramServer
+from tests.support.scram_server import ScramCredential, ScramServer
 
 # Long enough that a secret cannot occur in a message by chance; no quotes or backslashes
 # so the JAAS form below needs no escaping.

@@ -1,5 +1,5 @@
 """SCRAM client: the RFC test vectors, a Hypothesis round trip against an RFC-written
-server (tests/core/sasl/scram_server.py), and every server-first/server-final check."""
+server (tests/support/scram_server.py), and every server-first/server-final check."""
 from __future__ import annotations
 
 import base64
@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from purekafka import errors
 from purekafka.core.sasl.scram import ScramMechanism, saslname
-from tests.core.sasl.scram_server import ScramCredential, ScramServer, unescape
+from tests.support.scram_server import ScramCredential, ScramServer, unescape
 
 NOW = 0.0
 
