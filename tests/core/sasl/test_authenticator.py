@@ -160,3 +160,36 @@ def test_reauth_delay_none_without_lifetime() -> None:
 def test_repr_holds_no_password() -> None:
     a = _plain()
     assert "alice-secret" not in repr(a) and "alice-secret" not in repr(a.mechanism)
+
+
+_responses = st.lists(st.tuples(
+    st.sampled_from([17, 36, 3]),
+    st.one_of(
+        st.binary(max_size=30),
+        st.builds(lambda c, m: _hs(c, tuple(m)), st.sampled_from([0, 0, 33, 34, 58]),
+                  st.lists(st.sampled_from(["PLAIN", "SCRAM-SHA-256"]), max_size=2)),
+        st.builds(lambda c, msg, tok, life: _auth(2, c, msg, tok, life),
+                  st.sampled_from([0, 0, 58, 34, 35, 1]), st.none() | st.text(max_size=10),
+                  st.sampled_from([b"", b"", b"x"]), st.integers(-5, 10**6)),
+    )), max_size=5)
+
+
+@given(_responses)
+def test_any_response_sequence_ends_authenticated_or_in_a_kafka_error(
+        responses: list[tuple[int, bytes]]) -> None:
+    a = _plain()
+    a.first_request(NOW)
+    for api_key, body in responses:
+        was_done = a.done
+        try:
+            nxt = a.on_response(api_key, body, NOW)
+        except errors.KafkaError:
+            assert a.done == was_done  # a response after success is refused, success stands
+            with pytest.raises(errors.KafkaError):  # a failed exchange stays failed
+                a.on_response(36, _auth(2), NOW)
+            return
+        assert not was_done, "a response after authentication was accepted"
+        if nxt is None:
+            assert a.done and a.mechanism.complete and a.session_lifetime_ms >= 0
+        else:
+            assert nxt[0] == 36 and not a.done
