@@ -25,11 +25,14 @@ from purekafka.protocol.sasl_authenticate import SaslAuthenticateResponse
 from purekafka.protocol.sasl_handshake import SaslHandshakeResponse
 from tests.support.scram_server import ScramCredential, ScramServer
 
-# Long enough that a secret cannot occur in a message by chance; no quotes or backslashes
-# so the JAAS form below needs no escaping.
+# A fixed odd prefix and suffix around the drawn part, so that a secret cannot occur in a
+# message by chance (a drawn "enable_idemp" would), and no quotes or backslashes, so the
+# JAAS form below needs no escaping.
 _secret = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E,
-                                blacklist_characters='"\\;'), min_size=12, max_size=40)
-_token = st.from_regex(r"[A-Za-z0-9_~+/.-]{16,60}", fullmatch=True)
+                                blacklist_characters='"\\;'), min_size=4, max_size=30).map(
+    lambda s: f"Zq#{s}#7")
+_token = st.from_regex(r"[A-Za-z0-9_~+/.-]{8,50}", fullmatch=True).map(lambda s: f"Zq9x{s}Q7")
+
 _SETTINGS = settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 HOST = "b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com"
