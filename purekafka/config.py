@@ -175,17 +175,17 @@ class ProducerConfig:
         """Build from a mapping whose keys are kafka-python or Java names."""
         values: dict[str, Any] = {}
         spelled: dict[str, str] = {}
-        for key, value in _java_security(configs):
+        for key, value, shown in _java_security(configs):
             if key in _INERT and any(_same(value, v) for v in _INERT[key]):
                 continue  # kafka-python's "not used" value of a setting we have no use for
             name = _canonical_name(key)
             if name in values and not _same_setting(name, values[name], value):
                 raise KafkaConfigurationError(
-                    f"{spelled[name]}={_show(name, values[name])} and {key}="
+                    f"{spelled[name]}={_show(name, values[name])} and {shown}="
                     f"{_show(name, value)} set the same "
                     f"setting {name} to different values")
             values[name] = value
-            spelled.setdefault(name, key)
+            spelled.setdefault(name, shown)
         return cls(**values, originals=MappingProxyType(dict(configs)),
                    explicit=frozenset(values))
 
@@ -343,10 +343,11 @@ _JAVA_SECURITY = ("sasl.jaas.config", "ssl.truststore.location", "ssl.truststore
                   "ssl.keystore.location", "ssl.keystore.type")
 
 
-def _java_security(configs: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """The settings, with Java's sasl.jaas.config and PEM trust/key store settings turned into
-    kafka-python's (sasl_plain_username/password, ssl_cafile, ssl_certfile + ssl_keyfile)."""
-    items = [(k, v) for k, v in configs.items() if k not in _JAVA_SECURITY]
+def _java_security(configs: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """The settings as (name, value, how the user spelled it), with Java's sasl.jaas.config
+    and PEM trust/key store settings turned into kafka-python's (sasl_plain_username/password,
+    ssl_cafile, ssl_certfile + ssl_keyfile)."""
+    items = [(k, v, k) for k, v in configs.items() if k not in _JAVA_SECURITY]
     if "sasl.jaas.config" in configs:
         try:
             mechanisms, options = parse_jaas(configs["sasl.jaas.config"])
@@ -359,8 +360,8 @@ def _java_security(configs: Mapping[str, Any]) -> list[tuple[str, Any]]:
             raise KafkaConfigurationError(
                 f"'sasl.jaas.config' holds a login module for {' or '.join(mechanisms)}, but "
                 f"sasl.mechanism is {mechanism!r}")
-        items += [("sasl_plain_username", options["username"]),
-                  ("sasl_plain_password", options["password"])]
+        items += [("sasl_plain_username", options["username"], "sasl.jaas.config's username"),
+                  ("sasl_plain_password", options["password"], "sasl.jaas.config's password")]
     for kind, target in (("trust", "ssl_cafile"), ("key", "ssl_certfile")):
         location = f"ssl.{kind}store.location"
         if location not in configs:
@@ -372,9 +373,9 @@ def _java_security(configs: Mapping[str, Any]) -> list[tuple[str, Any]]:
             path = pem_store(kind, configs[location], configs.get(f"ssl.{kind}store.type"))
         except ValueError as exc:
             raise KafkaConfigurationError(f"{location!r} is not supported: {exc}") from None
-        items.append((target, path))
+        items.append((target, path, location))
         if kind == "key":  # a PEM key store holds the certificate chain and the key
-            items.append(("ssl_keyfile", path))
+            items.append(("ssl_keyfile", path, location))
     return items
 
 

@@ -75,7 +75,9 @@ def test_jaas_module_must_match_the_mechanism() -> None:
 
 
 def test_jaas_and_kafka_python_names_must_agree() -> None:
-    with pytest.raises(KafkaConfigurationError, match="different values") as info:
+    with pytest.raises(KafkaConfigurationError, match="sasl_plain_password='\\*\\*\\*\\*\\*\\*\\*\\*' and "
+                       "sasl.jaas.config's password='\\*\\*\\*\\*\\*\\*\\*\\*' set the same setting "
+                       "sasl_plain_password to different values") as info:
         ProducerConfig.from_mapping({
             "security_protocol": "SASL_SSL", "sasl_mechanism": "PLAIN",
             "sasl_plain_password": "one-secret",
