@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Command-line tools the tests use besides Python: Java and Maven for the broker and the
-# cross-checks, tcpdump/tshark/xxd/hexdump for the decode tool's capture tests. Installed
-# with apt when missing (CI runs as root on a fresh machine).
-SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven \
+# cross-checks, openssl for the secure listeners' certificates, tcpdump/tshark/xxd/hexdump
+# for the decode tool's capture tests. Installed with apt when missing (CI runs as root on a
+# fresh machine).
+SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven openssl:openssl \
 	tcpdump:tcpdump tshark:tshark dumpcap:tshark editcap:tshark xxd:xxd hexdump:bsdextrautils
 
 system-tools:
