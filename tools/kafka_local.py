@@ -250,7 +250,7 @@ class Cluster:
         voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
         rf = min(3, nodes)
         try:
-            secure = sec.setup(self.dir, version, specs, listeners or [], primary, _free_port)
+            secure = sec.setup(self.dir, version, specs, listeners or [], primary, _free_port, owner_pid)
         except sec.SecurityError as e:
             raise HarnessError(str(e)) from e
         for s in specs:
@@ -439,6 +439,7 @@ class Cluster:
                 pass
         if state.get("jwks_pid") and _alive(state["jwks_pid"]):
             os.kill(state["jwks_pid"], signal.SIGTERM)
+        sec.stop_kdc(state)
         for n in state["nodes"]:
             n["pid"] = None
         self.save(state)
