@@ -92,6 +92,11 @@ class KdcInfo:
         _run([kinit, "-k", "-t", str(self.keytabs[name]), "-c", f"FILE:{ccache}", self.principal(name)],
              self._env(), "kinit")
 
+    def rekey(self, name: str) -> None:
+        """Give ``name`` a new random key in the database, leaving its keytab stale."""
+        _run([str(shutil.which("kadmin.local", path=_SEARCH_PATH)), "-r", self.realm, "-q",
+              f"cpw -randkey {self.principal(name)}"], self._env(), "kadmin.local cpw")
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
