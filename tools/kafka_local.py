@@ -390,7 +390,14 @@ class Cluster:
 
     def _check_alive(self, node: dict[str, Any]) -> None:
         if not _alive(node["pid"]):
-            raise HarnessError(f"node {node['id']} exited during startup; log tail: {self._tail(node)}")
+            raise HarnessError(f"node {node['id']} exited during startup: {self._cause(node) or self._tail(node)}")
+
+    def _cause(self, node: dict[str, Any]) -> str:
+        """The root cause a dying broker logged (a bad setting, usually), not its shutdown chatter."""
+        log = Path(node["dir"], "server.log")
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        causes = [ln for ln in lines if ln.startswith("Caused by:")]
+        return causes[-1] if causes else ""
 
     def _tail(self, node: dict[str, Any], lines: int = 8) -> str:
         parts = []

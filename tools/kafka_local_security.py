@@ -290,8 +290,8 @@ def broker_properties(directory: Path, listeners: list[Listener], jwks_url: str 
                 props[mp + "sasl.oauthbearer.expected.audience"] = JWT_AUDIENCE
                 props[mp + "sasl.oauthbearer.expected.issuer"] = JWT_ISSUER
             if mech == "GSSAPI":
-                assert gssapi is not None
-                props[mp + "sasl.kerberos.service.name"] = KERBEROS_SERVICE
+                # The broker reads it unprefixed by mechanism.
+                props["sasl.kerberos.service.name"] = KERBEROS_SERVICE
             if lst.reauth_ms:
                 props[mp + "connections.max.reauth.ms"] = str(lst.reauth_ms)
     return props
