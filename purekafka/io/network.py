@@ -492,7 +492,7 @@ class SocketNetwork(ConnectionSetup):
                 self._close(n, now_ms, f"recv failed: {e}")
                 return
             if got == 0:
-                self._close(n, now_ms, "connection closed by broker")
+                self._close(n, now_ms, "connection closed by broker" + _protocol_hint(n, None))
                 return
             n.last_activity_ms = now_ms
             data: bytes | memoryview = memoryview(buf)[:got]
@@ -515,7 +515,7 @@ class SocketNetwork(ConnectionSetup):
             except ConnectionProtocolError as e:
                 # The answers before the damage are good; the rest go with the connection.
                 if self._deliver(n, e.responses, now_ms):
-                    self._close_broken(n, now_ms, str(e), [])
+                    self._close_broken(n, now_ms, str(e) + _protocol_hint(n, data), [])
                 return
             if not self._deliver(n, responses, now_ms):
                 return
@@ -633,3 +633,17 @@ class SocketNetwork(ConnectionSetup):
 
 
 _body_offset = body_offset  # the name tests/core/test_connection.py imports
+
+
+def _protocol_hint(n: Node, data: bytes | memoryview | None) -> str:
+    """Why a connection fails while being set up, when the likely cause is a
+    security_protocol that does not match the listener."""
+    if n.state is HANDSHAKING:
+        return (f" during the TLS handshake: does the listener at {n.host}:{n.port} speak TLS? "
+                "(security_protocol SSL/SASL_SSL need a TLS listener)")
+    # A TLS record (handshake 0x16 or alert 0x15, version 3.x) where a Kafka frame belongs.
+    if (n.tls is None and n.state is NEGOTIATING and data is not None and len(data) >= 2
+            and data[0] in (0x15, 0x16) and data[1] == 0x03):
+        return (f"; the listener at {n.host}:{n.port} speaks TLS: set security_protocol "
+                "to SSL or SASL_SSL")
+    return ""

@@ -215,3 +215,18 @@ def test_debug_logs_and_reprs_hold_no_secrets_or_sasl_payloads(secure_kafka: Sec
             producer.close(5)
         for secret in (PASSWORD, "client-key-secret", "n=alice,r=", "c=biws"):
             assert secret not in text, secret
+
+
+@pytest.mark.parametrize(("protocol", "listener", "hint"), [
+    ("PLAINTEXT", "SSL", "speaks TLS: set security_protocol"),
+    ("SSL", "SASL_PLAINTEXT", "does the listener at"),
+])
+def test_a_protocol_mismatch_says_so(secure_kafka: SecureKafka, caplog: pytest.LogCaptureFixture,
+                                     protocol: str, listener: str, hint: str) -> None:
+    """Not an authentication failure (the bootstrap times out, as kafka-python's does), but
+    the log says which setting is likely wrong."""
+    caplog.set_level(logging.INFO, logger="purekafka.io")
+    with pytest.raises(Errors.KafkaTimeoutError):
+        KafkaProducer(bootstrap_servers=secure_kafka.bootstrap_of(listener), security_protocol=protocol,
+                      ssl_cafile=str(secure_kafka.path("ca.pem")), bootstrap_timeout_ms=2000)
+    assert hint in caplog.text
