@@ -18,6 +18,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
+from tests.io.tls_certs import Pki
 from tests.support.kafka import SecureKafka, unique_name
 from tests.support.readback import consume
 
@@ -179,10 +180,8 @@ def test_an_unsupported_mechanism_names_the_enabled_ones(secure_kafka: SecureKaf
     assert time.monotonic() - t0 < 10
 
 
-def test_an_untrusted_ca_fails_fast_and_says_what_to_fix(secure_kafka: SecureKafka, tmp_path: Any) -> None:
-    from tests.io.tls_certs import make_pki
-
-    other = make_pki(tmp_path / "pki").other_ca
+def test_an_untrusted_ca_fails_fast_and_says_what_to_fix(secure_kafka: SecureKafka, pki: Pki) -> None:
+    other = pki.other_ca  # a CA that did not sign the broker's certificate
     t0 = time.monotonic()
     with pytest.raises(Errors.SslAuthenticationError) as info:
         KafkaProducer(**secure_kafka.kafka_python("SSL", ssl_cafile=str(other)))
