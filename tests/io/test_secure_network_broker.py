@@ -229,3 +229,17 @@ def test_a_protocol_mismatch_says_so(secure_kafka: SecureKafka, caplog: pytest.L
         KafkaProducer(bootstrap_servers=secure_kafka.bootstrap_of(listener), security_protocol=protocol,
                       ssl_cafile=str(secure_kafka.path("ca.pem")), bootstrap_timeout_ms=2000)
     assert hint in caplog.text
+
+
+def test_init_transactions_with_a_wrong_password_fails_fast(secure_kafka: SecureKafka) -> None:
+    settings = secure_kafka.kafka_python("SASL_SSL", "SCRAM-SHA-512", sasl_plain_password="wrong-" + PASSWORD,
+                                         api_version=(3, 9), transactional_id=unique_name("txn"),
+                                         max_block_ms=60_000)
+    producer = KafkaProducer(**settings)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(Errors.SaslAuthenticationFailedError):
+            producer.init_transactions()
+        assert time.monotonic() - t0 < 10
+    finally:
+        producer.close(5)
