@@ -46,6 +46,8 @@ class Message:
     #: topic names for the topic ids this message mentions, learnt from Metadata responses
     topic_names: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # remarks that are not problems (the proxy's rewrites)
+    #: wall time (seconds since the epoch) at which the frame was complete: capture or proxy time; None for files
+    ts: float | None = None
 
     @property
     def api_name(self) -> str | None:
