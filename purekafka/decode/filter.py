@@ -8,8 +8,8 @@ Syntax: ``--filter KEY=VALUE[,VALUE...]``, repeatable. Keys:
 * ``corr``: a correlation id, or an inclusive range ``LO-HI``.
 
 ``topic`` and ``client`` take shell-style wildcards (``*``, ``?``, ``[...]``).
-Values given for one key are alternatives (any may match); different keys must
-all match. A response matches on its own fields and on those of its request
+Values given for one key, comma-separated or in repeated options, are
+alternatives (any may match); different keys must all match. A response matches on its own fields and on those of its request
 (its client id, the topics the request named), so a kept request keeps its
 response. Frames that could not be read at all (no API known) are always shown:
 a filter never hides a problem.
@@ -26,8 +26,8 @@ from purekafka.protocol.apis import API_NAMES
 
 __all__ = ["FrameFilter", "parse_filters", "FILTER_HELP"]
 
-FILTER_HELP = ("show only matching frames: api=NAME|KEY, topic=GLOB, client=GLOB, corr=N|LO-HI; "
-               "comma-separated values are alternatives, repeated --filter options must all match")
+FILTER_HELP = ("show only matching frames: api=NAME|KEY, topic=GLOB, client=GLOB, corr=N|LO-HI (repeatable); "
+               "values for the same key are alternatives, different keys must all match")
 _KEYS = ("api", "topic", "client", "corr")
 
 
@@ -46,7 +46,7 @@ class FrameFilter:
 
     def matches(self, m: Message, request: RequestInfo | None = None) -> bool:
         """Whether ``m`` is shown; ``request`` is what its request was, for a response."""
-        if m.api_key is None and m.correlation_id is None:
+        if m.api_key is None:
             return True
         if self.apis and m.api_key not in self.apis:
             return False
