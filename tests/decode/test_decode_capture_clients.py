@@ -7,6 +7,8 @@ capture mid-stream and are left out (what was sent before the capture began is n
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -144,3 +146,45 @@ def test_kafka_python_consumer_group(kafka, tmp_path):
     lines = out.splitlines()
     assert lines and all(("JoinGroup" in x or "SyncGroup" in x) and "corr=" in x for x in lines)
     assert sum(" < " in x and "latency=" in x for x in lines) == sum(" > " in x for x in lines)
+
+
+def _java_tool(main_class: str, *args: str, timeout: float = 120) -> str:
+    """Run one of Kafka's own command-line tools from the jars; its stdout."""
+    from tests.support.kafka import kafka_local
+
+    cp = kafka_local.classpath(kafka_local.DEFAULT_VERSION)
+    proc = subprocess.run(["java", "-Xmx160m", "-XX:TieredStopAtLevel=1", "-cp", cp, main_class, *args],
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, (main_class, proc.stdout[-2000:], proc.stderr[-2000:])
+    return proc.stdout
+
+
+@pytest.mark.java
+def test_kafka_console_consumer_and_admin_tools(kafka, tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed (make setup installs a JDK)")
+    host, port = kafka.addresses[0]
+    bootstrap = f"{host}:{port}"
+    topic, group = f"cap-java-{uuid.uuid4().hex[:8]}", f"cap-java-group-{uuid.uuid4().hex[:6]}"
+    cap = tmp_path / "java_tools.pcap"
+    with LoopbackCapture(cap, [port]):
+        _java_tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
+                   "--topic", topic, "--partitions", "2", "--replication-factor", "1")
+        kafka.wait_for_leaders(topic)
+        described = _java_tool("org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", bootstrap,
+                               "--describe", "--entity-type", "topics", "--entity-name", topic, "--all")
+        assert "cleanup.policy=delete" in described
+        _produce(bootstrap, topic, 4)
+        out = _java_tool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+                         "--topic", topic, "--group", group, "--from-beginning", "--max-messages", "4",
+                         "--timeout-ms", "60000")
+        assert sorted(out.split()) == ["v0", "v1", "v2", "v3"]
+    frames = _check_all_decoded(cap, port)
+    (create,) = _by_api(frames, "CreateTopics")
+    assert [(t["name"], t["num_partitions"], t["replication_factor"]) for t in create["body"]["topics"]] == \
+        [(topic, 2, 1)]
+    assert [r["resource_name"] for f in _by_api(frames, "DescribeConfigs") for r in f["body"]["resources"]] == [topic]
+    joined = {f["body"]["group_id"] for name in ("JoinGroup", "ConsumerGroupHeartbeat") for f in _by_api(frames, name)}
+    assert joined == {group}
+    # The console consumer commits on close what it consumed: two records per partition.
+    assert _committed(frames, group, topic) == {0: 2, 1: 2}
