@@ -79,7 +79,11 @@ def clean(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def undecoded(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [f for f in frames if f["error"] or f["problems"]]
+    """Frames with errors or problems, except the last of a stream cut off by the end of the capture
+    (the brokers of a cluster never stop talking, so one may be in flight when tcpdump stops)."""
+    last = {f["where"]: i for i, f in enumerate(frames)}
+    return [f for i, f in enumerate(frames) if (f["error"] or f["problems"])
+            and not (last[f["where"]] == i and (f["error"] or "").startswith("truncated frame at byte offset"))]
 
 
 def endpoints(frame: dict[str, Any]) -> tuple[int, int]:
