@@ -2,8 +2,8 @@
 
 A line holds the time the frame was complete (UTC, from the capture or the
 proxy's clock; ``-`` for frame files and hex), the connection and direction,
-the API and version, the correlation id, the frame size (after the 4-byte size
-prefix), for a response the latency since its request, and every non-zero error
+the API and version, the correlation id, the frame size (with its 4-byte size
+prefix, as in the tree), for a response the latency since its request, and every non-zero error
 code found anywhere in the body, by name, with a count when one repeats.
 """
 from __future__ import annotations
@@ -44,7 +44,8 @@ def summarize(m: Message, number: int, request: RequestInfo | None) -> FrameSumm
         latency = (m.ts - request.ts) * 1000.0
     problem = m.error if m.error is not None else ("; ".join(m.problems) if m.problems else None)
     return FrameSummary(number, m.ts, connection(m), m.kind, m.api_key, m.api_name, m.api_version,
-                        m.correlation_id, m.size, latency, error_codes(m.body), problem)
+                        m.correlation_id, m.size + 4 if m.kind != "error" else m.size, latency,
+                        error_codes(m.body), problem)
 
 
 def format_time(ts: float | None) -> str:
