@@ -226,3 +226,14 @@ def test_undecodable_frames_are_shown_whatever_the_filter_and_counted():
     lines = out.splitlines()
     assert any("UNDECODED" in x and "matches no request" in x for x in lines)
     assert lines[-1] == "1 frames, 1 not decoded"
+
+
+def test_summary_of_a_frame_file_has_no_times_and_no_latency(tmp_path):
+    frames = tmp_path / "frames.bin"
+    frames.write_bytes(request_frame(18, 3, 5, "c", {}) + response_frame(18, 3, 5, {"error_code": 35}))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--summary", str(frames)], stdout=out, stderr=err) == 0
+    req, resp = out.getvalue().splitlines()
+    assert req.split()[:2] == ["1", "-"] and "request  ApiVersions v3  corr=5" in req
+    assert resp.split()[:2] == ["2", "-"] and "latency" not in resp
+    assert "errors=UNSUPPORTED_VERSION(35)" in resp
