@@ -11,7 +11,7 @@ import os
 import sys
 from typing import IO, Iterator
 
-from purekafka.decode.batches import read_record_set
+from purekafka.decode.batches import DEFAULT_MAX_DECOMPRESSED, read_record_set, set_max_decompressed
 from purekafka.decode.frames import Message
 from purekafka.decode.hexdump import looks_like_hex, parse_hex
 from purekafka.decode.inputs import decode_capture, decode_frame_file, decode_packets, ip_packets
@@ -47,6 +47,9 @@ def _build_parser() -> Parser:
     p.add_argument("--api-key", type=int, help="API key of responses that match no request in the input")
     p.add_argument("--api-version", type=int, help="API version to go with --api-key")
     add_view_arguments(p)
+    p.add_argument("--max-decompressed", type=int, default=DEFAULT_MAX_DECOMPRESSED, metavar="BYTES",
+                   help="most bytes one batch may decompress to; more is a decode error "
+                        f"(default {DEFAULT_MAX_DECOMPRESSED})")
     return p
 
 
@@ -70,6 +73,10 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
     if (args.api_key is None) != (args.api_version is None):
         err.write("purekafka decode: --api-key and --api-version go together\n")
         return 2
+    if args.max_decompressed < 1:
+        err.write("purekafka decode: --max-decompressed must be positive\n")
+        return 2
+    set_max_decompressed(args.max_decompressed)
     try:
         printer = view_printer(args, out, err)
         for name, data in _inputs(args, stdin):
