@@ -35,7 +35,8 @@ class Pairing:
     def request(self, m: Message) -> RequestInfo:
         """Remember request ``m``."""
         info = RequestInfo(m.ts, client_id(m), frozenset(topics_of(m)))
-        if m.correlation_id is not None:
+        acks0 = m.api_key == 0 and isinstance(m.body, dict) and m.body.get("acks") == 0
+        if m.correlation_id is not None and not acks0:  # acks=0: no response will come
             self.pending[(connection(m), m.correlation_id)] = info
         return info
 

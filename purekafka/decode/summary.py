@@ -52,8 +52,8 @@ def format_time(ts: float | None) -> str:
     """``HH:MM:SS.micros`` in UTC, or ``-``."""
     if ts is None:
         return "-"
-    whole = int(ts)
-    return time.strftime("%H:%M:%S", time.gmtime(whole)) + f".{int(round((ts - whole) * 1e6)) % 1000000:06d}"
+    sec, us = divmod(round(ts * 1_000_000), 1_000_000)
+    return time.strftime("%H:%M:%S", time.gmtime(sec)) + f".{us:06d}"
 
 
 def _codes_text(codes: list[int]) -> str:
