@@ -24,13 +24,25 @@ from purekafka.record import (
     read_batches_tolerant,
 )
 
-__all__ = ["RecordSet", "read_record_set", "expand_records", "error_reason", "compression_name",
+__all__ = ["RecordSet", "read_record_set", "DEFAULT_MAX_DECOMPRESSED", "set_max_decompressed", "expand_records", "error_reason", "compression_name",
            "timestamp_type_name", "delete_horizon_ms", "record_sequence", "control_json"]
 
 LOG_OVERHEAD = 12  # baseOffset + batchLength
 MIN_BATCH_SIZE = 14  # Kafka refuses a smaller batchLength as corrupt
 _PREFIX_SIZE = 17  # baseOffset, batchLength, partitionLeaderEpoch, magic
 _INT32 = struct.Struct(">i")
+DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
+# One process-wide cap (the command line's --max-decompressed), so every reader the
+# tool builds, for captures, frame files, segments and the proxy, keeps to it.
+_max_decompressed = DEFAULT_MAX_DECOMPRESSED
+
+
+def set_max_decompressed(limit: int) -> None:
+    """The most bytes one batch's records may decompress to; more is a decode error."""
+    global _max_decompressed
+    if limit < 1:
+        raise ValueError(f"the decompressed size limit must be positive, not {limit}")
+    _max_decompressed = limit
 
 
 @dataclass
@@ -62,7 +74,7 @@ def read_record_set(data: bytes) -> RecordSet:
         batch_end = pos + LOG_OVERHEAD + batch_length
         if batch_end > end:
             break
-        read = read_batches_tolerant(data, start=pos, end=batch_end)
+        read = read_batches_tolerant(data, start=pos, end=batch_end, max_decompressed=_max_decompressed)
         # The batch fits and holds the prefix up to magic, so the reader always places it.
         batch = read.batches[0] if read.batches else read.partial
         assert batch is not None

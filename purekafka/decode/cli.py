@@ -11,12 +11,13 @@ import os
 import sys
 from typing import IO, Iterator
 
-from purekafka.decode.batches import read_record_set
+from purekafka.decode.batches import DEFAULT_MAX_DECOMPRESSED, read_record_set, set_max_decompressed
 from purekafka.decode.frames import Message
 from purekafka.decode.hexdump import looks_like_hex, parse_hex
 from purekafka.decode.inputs import decode_capture, decode_frame_file, decode_packets, ip_packets
 from purekafka.decode.options import Parser, UsageError
 from purekafka.decode.output import Printer
+from purekafka.decode.view import add_view_arguments, view_printer
 from purekafka.decode.pcap import is_pcap
 from purekafka.decode.render import batch_json, batch_tree
 from purekafka.decode.segment import dump_log_lines
@@ -45,6 +46,10 @@ def _build_parser() -> Parser:
                    help="for frame files and hex: whether frames are requests or responses")
     p.add_argument("--api-key", type=int, help="API key of responses that match no request in the input")
     p.add_argument("--api-version", type=int, help="API version to go with --api-key")
+    add_view_arguments(p)
+    p.add_argument("--max-decompressed", type=int, default=DEFAULT_MAX_DECOMPRESSED, metavar="BYTES",
+                   help="most bytes one batch may decompress to; more is a decode error "
+                        f"(default {DEFAULT_MAX_DECOMPRESSED})")
     return p
 
 
@@ -68,10 +73,15 @@ def main(argv: list[str] | None = None, stdin: IO[bytes] | None = None,
     if (args.api_key is None) != (args.api_version is None):
         err.write("purekafka decode: --api-key and --api-version go together\n")
         return 2
-    printer = Printer(out, err, args.json)
+    if args.max_decompressed < 1:
+        err.write("purekafka decode: --max-decompressed must be positive\n")
+        return 2
+    set_max_decompressed(args.max_decompressed)
     try:
+        printer = view_printer(args, out, err)
         for name, data in _inputs(args, stdin):
             _decode_one(name, data, args, printer)
+        printer.finish()
     except UsageError as e:
         err.write(f"purekafka decode: {e}\n")
         return 2
@@ -110,6 +120,7 @@ def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Print
     fmt = args.format
     if args.dump_log and fmt not in ("auto", "hex", "segment"):
         raise UsageError(f"--dump-log reads log segments, not --format {fmt}")
+    viewing = args.summary or args.stats or args.filter
     packets = None
     if fmt == "hex" or looks_like_hex(data):
         # Text: any of the formats below, dumped as hex.
@@ -142,6 +153,9 @@ def _decode_one(name: str, data: bytes, args: argparse.Namespace, printer: Print
         assert packets is not None
         _emit(decode_packets(packets, ports, only), printer)
     elif fmt in ("segment", "batches"):
+        if viewing:
+            raise UsageError(f"{name}: --summary, --stats and --filter read frames (captures, frame files, hex), "
+                             "not log segments or record batches")
         _segment(name, data, args, printer)
     else:
         fixed = (args.api_key, args.api_version) if args.api_key is not None else None

@@ -46,6 +46,8 @@ class Message:
     #: topic names for the topic ids this message mentions, learnt from Metadata responses
     topic_names: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # remarks that are not problems (the proxy's rewrites)
+    #: wall time (seconds since the epoch) at which the frame was complete: capture or proxy time; None for files
+    ts: float | None = None
 
     @property
     def api_name(self) -> str | None:
@@ -172,14 +174,43 @@ class FrameSplitter:
 
 
 def find_request(buf: bytes) -> int | None:
-    """Offset of the first size prefix in ``buf`` followed by a request header of a known API and version."""
+    """Offset of the first size prefix in ``buf`` followed by a request of a known API and version.
+
+    With every Kafka API known, a size and an api key/version pair are easy to meet by
+    chance, so a candidate whose whole frame is in ``buf`` must also decode cleanly; the
+    first such frame wins, else the first candidate whose frame runs past ``buf`` and
+    whose header decodes in what is there.
+    """
     keys = _request_versions()
     end = len(buf)
+    partial: int | None = None
     for p in range(0, end - 11):
         size, key, version = struct.unpack_from(">ihh", buf, p)
-        if 8 <= size <= MAX_FRAME and key in keys and specs.in_range(version, keys[key]):
-            return p
-    return None
+        if not (8 <= size <= MAX_FRAME and key in keys and specs.in_range(version, keys[key])):
+            continue
+        if p + 4 + size <= end:
+            if _decodes(buf[p + 4:p + 4 + size]):
+                return p
+        elif partial is None and _header_decodes(buf[p + 4:]):
+            partial = p
+    return partial
+
+
+def _header_decodes(frame: bytes) -> bool:
+    try:
+        headers.decode_request_header(frame)
+    except DecodeError:
+        return False
+    return True
+
+
+def _decodes(frame: bytes) -> bool:
+    try:
+        hdr, at = headers.decode_request_header(frame)
+        specs.decode(hdr.api_key, hdr.api_version, "request", frame[at:])
+    except (DecodeError, KafkaError):
+        return False
+    return True
 
 
 def _request_versions() -> dict[int, list[int | None]]:

@@ -124,17 +124,26 @@ def _run_segments(segments: Iterator[Segment | Problem], ports: set[int] | None,
                   only: bool) -> Iterator[Message]:
     reasm = Reassembler(ports)
     streams = _Streams(reasm)
+    last: float | None = None
     for seg in segments:
         if isinstance(seg, Problem):
-            yield Message("error", seg.offset, 0, "capture", error=seg.message)
+            yield Message("error", seg.offset, 0, "capture", error=seg.message, ts=last)
             continue
         if only and ports and seg.sport not in ports and seg.dport not in ports:
             continue
+        # A frame is complete when the segment that delivers its last byte arrives.
+        last = seg.ts if seg.ts else None
         for ev in reasm.add(seg):
-            yield from streams.handle(ev)
+            yield from _stamped(streams.handle(ev), last)
     for ev in reasm.finish():
-        yield from streams.handle(ev)
-    yield from streams.close()
+        yield from _stamped(streams.handle(ev), last)
+    yield from _stamped(streams.close(), last)
+
+
+def _stamped(messages: Iterator[Message], ts: float | None) -> Iterator[Message]:
+    for m in messages:
+        m.ts = ts
+        yield m
 
 
 def decode_capture(data: bytes, ports: set[int] | None = None, only: bool = False) -> Iterator[Message]:

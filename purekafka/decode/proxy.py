@@ -18,7 +18,7 @@ from typing import IO, BinaryIO, Callable
 
 from purekafka.decode.frames import Conversation, FrameSplitter, Message
 from purekafka.decode.options import Parser, UsageError
-from purekafka.decode.output import Printer
+from purekafka.decode.view import add_view_arguments, view_printer
 from purekafka.decode.pcapwriter import PcapWriter, TcpFlow
 from purekafka.decode.rewrite import rewrite_addresses
 from purekafka.errors import DecodeError
@@ -51,7 +51,7 @@ class Proxy:
                  pcap: BinaryIO | None = None) -> None:
         self.listen = listen
         self.upstream = upstream
-        self.on_message = on_message
+        self._on_message = on_message
         self.sel = selectors.DefaultSelector()
         self.listeners: dict[socket.socket, Addr] = {}
         self.local_for: dict[Addr, Addr] = {}  # broker address -> proxy listener address
@@ -60,6 +60,12 @@ class Proxy:
         self._stop = False
         self._next_id = 0
         self.topic_names: dict[str, str] = {}
+
+    def on_message(self, m: Message) -> None:
+        """Hand ``m`` on, stamped with the time it passed through the proxy."""
+        if m.ts is None:
+            m.ts = time.time()
+        self._on_message(m)
 
     # setup ------------------------------------------------------------------
     def bind(self) -> Addr:
@@ -298,10 +304,12 @@ def proxy_main(argv: list[str], out: IO[str], err: IO[str]) -> int:
     p.add_argument("--upstream", required=True, help="the broker's HOST:PORT")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
     p.add_argument("--pcap", help="also record the traffic to this pcap file")
-    p.add_argument("--quiet", action="store_true", help="do not print frames (with --pcap)")
+    p.add_argument("--quiet", action="store_true", help="do not print frames (with --pcap or --stats)")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
+    add_view_arguments(p)
     try:
         args = p.parse_args(argv)
+        printer = view_printer(args, out, err)
         listen = _addr(args.listen, "--listen")
         upstream = _addr(args.upstream, "--upstream")
     except (UsageError, ValueError) as e:
@@ -312,12 +320,14 @@ def proxy_main(argv: list[str], out: IO[str], err: IO[str]) -> int:
     if not _is_loopback(listen[0]):
         err.write(f"purekafka decode proxy: --listen must be a loopback address, not {listen[0]}\n")
         return 2
-    printer = Printer(out, err, args.json)
     pcap_fh = None
     try:
         if args.pcap:
             pcap_fh = open(args.pcap, "wb")
-        proxy = Proxy(listen, upstream, (lambda m: None) if args.quiet else printer.message, pcap_fh)
+        if args.quiet:
+            printer.summary = False  # --stats still counts every frame and prints at the end
+        quiet = args.quiet and not args.stats
+        proxy = Proxy(listen, upstream, (lambda m: None) if quiet else printer.message, pcap_fh)
         bound = proxy.bind()
     except OSError as e:
         err.write(f"purekafka decode proxy: {e}\n")
@@ -334,4 +344,5 @@ def proxy_main(argv: list[str], out: IO[str], err: IO[str]) -> int:
     finally:
         if pcap_fh is not None:
             pcap_fh.close()
+    printer.finish()
     return 0

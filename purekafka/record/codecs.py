@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import gzip
+import io
 import struct
 import zlib
 from types import ModuleType
@@ -92,22 +93,33 @@ def compress(compression_type: int, data: bytes, level: int | None = None) -> by
     raise UnsupportedCodecError(f"unknown compression type {compression_type}")
 
 
-def decompress(compression_type: int, data: bytes | memoryview, offset: int = 0) -> bytes:
-    """Decompress a records section; ``DecodeError`` (at ``offset``) on bad data."""
+def decompress(compression_type: int, data: bytes | memoryview, offset: int = 0,
+               max_size: int | None = None) -> bytes:
+    """Decompress a records section; ``DecodeError`` (at ``offset``) on bad data.
+
+    With ``max_size``, output beyond it is refused as it streams out (a small
+    batch can claim gigabytes), never allocated.
+    """
     field = "records"
+    cap = _Cap(max_size, offset)
     try:
         if compression_type == CompressionType.GZIP:
             field = "records (gzip)"
-            return gzip.decompress(data)
+            if max_size is None:
+                return gzip.decompress(data)
+            with gzip.GzipFile(fileobj=io.BytesIO(bytes(data))) as fh:
+                return cap.check(fh.read(max_size + 1), field)
         if compression_type == CompressionType.SNAPPY:
             field = "records (snappy)"
-            return _snappy_decompress(bytes(data), offset)
+            return _snappy_decompress(bytes(data), offset, cap)
         if compression_type == CompressionType.LZ4:
             field = "records (lz4)"
-            return cast(bytes, _lz4().decompress(data))
+            if max_size is None:
+                return cast(bytes, _lz4().decompress(data))
+            return _lz4_capped(bytes(data), offset, cap)
         if compression_type == CompressionType.ZSTD:
             field = "records (zstd)"
-            return _zstd_decompress(data, offset)
+            return _zstd_decompress(data, offset, cap)
     except DecodeError:
         raise
     except (OSError, EOFError, zlib.error, RuntimeError, ValueError, TypeError) as exc:
@@ -119,46 +131,107 @@ def decompress(compression_type: int, data: bytes | memoryview, offset: int = 0)
     raise DecodeError(f"unknown compression type {compression_type}", offset=offset, field="attributes")
 
 
-def _snappy_decompress(data: bytes, offset: int) -> bytes:
+class _Cap:
+    """The output budget of one decompression (no budget when ``limit`` is None)."""
+
+    def __init__(self, limit: int | None, offset: int) -> None:
+        self.limit = limit
+        self.offset = offset
+        self.used = 0
+
+    def room(self) -> int:
+        """How much more output may come, plus one byte to notice the overrun (-1: no limit)."""
+        return -1 if self.limit is None else self.limit - self.used + 1
+
+    def check(self, out: bytes, field: str) -> bytes:
+        self.used += len(out)
+        if self.limit is not None and self.used > self.limit:
+            raise DecodeError(f"records decompress to more than the {self.limit}-byte limit",
+                              offset=self.offset, field=field)
+        return out
+
+
+def _snappy_decompress(data: bytes, offset: int, cap: _Cap) -> bytes:
     snappy = _snappy()
+    field = "records (snappy)"
     if data.startswith(_XERIAL_MAGIC):
         if len(data) < 16:
-            raise DecodeError("truncated xerial snappy header", offset=offset, field="records (snappy)")
+            raise DecodeError("truncated xerial snappy header", offset=offset, field=field)
         out = []
         pos = 16
         end = len(data)
         while pos < end:
             if pos + 4 > end:
-                raise DecodeError("truncated xerial snappy block length", offset=offset + pos,
-                                  field="records (snappy)")
+                raise DecodeError("truncated xerial snappy block length", offset=offset + pos, field=field)
             (n,) = _INT32.unpack_from(data, pos)
             pos += 4
             if n < 0 or pos + n > end:
                 raise DecodeError(f"xerial snappy block length {n} overruns the data", offset=offset + pos - 4,
-                                  field="records (snappy)")
-            out.append(snappy.decompress(data[pos:pos + n]))
+                                  field=field)
+            block = data[pos:pos + n]
+            _snappy_room(block, cap, offset + pos)
+            out.append(cap.check(snappy.decompress(block), field))
             pos += n
         return b"".join(out)
     if data.startswith(_SNAPPY_STREAM_ID):
         decompressor = snappy.StreamDecompressor()
-        result = decompressor.decompress(data)
+        # A framed chunk holds at most 64 KiB, so small pieces of input keep each step's output small.
+        step = len(data) if cap.limit is None else 256
+        parts = [cap.check(decompressor.decompress(data[i:i + step]), field) for i in range(0, len(data), step)]
         decompressor.flush()  # raises when the stream stopped mid-chunk
-        return cast(bytes, result)
-    return cast(bytes, snappy.decompress(data))
+        return b"".join(parts)
+    _snappy_room(data, cap, offset)
+    return cap.check(cast(bytes, snappy.decompress(data)), field)
 
 
-def _zstd_decompress(data: bytes | memoryview, offset: int) -> bytes:
+def _snappy_room(block: bytes, cap: _Cap, offset: int) -> None:
+    """Refuse a raw snappy block whose declared length (its leading varint) is over the budget."""
+    if cap.limit is None:
+        return
+    length = shift = 0
+    for i, b in enumerate(block[:5]):
+        length |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+        if i == 4:
+            return  # not a valid varint: snappy refuses it
+    if length >= cap.room():
+        raise DecodeError(f"records decompress to more than the {cap.limit}-byte limit "
+                          f"(a snappy block declares {length} bytes)", offset=offset, field="records (snappy)")
+
+
+def _lz4_capped(data: bytes, offset: int, cap: _Cap) -> bytes:
+    lz4_frame = _lz4()
+    out = []
+    remaining = data
+    while remaining:
+        d = lz4_frame.LZ4FrameDecompressor()
+        out.append(cap.check(d.decompress(remaining, max_length=cap.room()), "records (lz4)"))
+        if not d.eof:
+            raise DecodeError("truncated lz4 frame", offset=offset, field="records (lz4)")
+        remaining = d.unused_data
+    return b"".join(out)
+
+
+def _zstd_decompress(data: bytes | memoryview, offset: int, cap: _Cap) -> bytes:
     # Java's streaming writer leaves the content size out of the frame header, which
     # ZstdDecompressor.decompress() refuses; a decompressobj copes, one frame at a time.
+    # Under a budget the input goes in small pieces: a zstd block of 3 bytes can stand for
+    # 128 KiB, so each piece's output stays small and an overrun stops early.
     zstd = _zstd()
     out = []
     remaining = bytes(data)
+    step = 256 if cap.limit is not None else max(len(remaining), 1)
     while remaining:
         obj = zstd.ZstdDecompressor().decompressobj()
-        out.append(obj.decompress(remaining))
+        pos = 0
+        while not obj.eof and pos < len(remaining):
+            out.append(cap.check(obj.decompress(remaining[pos:pos + step]), "records (zstd)"))
+            pos += step
         if not obj.eof:
             raise DecodeError("truncated zstd frame", offset=offset, field="records (zstd)")
-        remaining = obj.unused_data
+        remaining = obj.unused_data + remaining[pos:]
     if not out:
         raise DecodeError("empty zstd data", offset=offset, field="records (zstd)")
     return b"".join(out)

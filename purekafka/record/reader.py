@@ -245,11 +245,12 @@ def read_batches(data: bytes | bytearray | memoryview, *, verify_crc: bool = Fal
 
 
 def read_batches_tolerant(data: bytes | bytearray | memoryview, *, start: int = 0, end: int | None = None,
-                          verify_crc: bool = False) -> ReadResult:
+                          verify_crc: bool = False, max_decompressed: int | None = None) -> ReadResult:
     """Read the batches in ``data[start:end]`` up to the first error; never raises ``DecodeError``.
 
     The checks are those of ``read_batches``, so a result without an error holds
     exactly what ``read_batches`` yields. Offsets count from the start of ``data``.
+    A batch whose records decompress to more than ``max_decompressed`` bytes is an error.
     """
     buf = bytes(data)
     stop = len(buf) if end is None else end
@@ -262,7 +263,7 @@ def read_batches_tolerant(data: bytes | bytearray | memoryview, *, start: int = 
         if error is not None:
             partial = _prefix_batch(buf, pos) if batch_end > 0 else None
             return ReadResult(batches, partial, error, error.offset if error.offset is not None else pos)
-        batch, error, offset = _read_batch(buf, pos, batch_end, verify_crc)
+        batch, error, offset = _read_batch(buf, pos, batch_end, verify_crc, max_decompressed)
         if error is not None:
             return ReadResult(batches, batch, error, offset)
         batches.append(batch)
@@ -325,8 +326,8 @@ def _prefix_batch(buf: bytes, pos: int) -> RecordBatch:
     return batch
 
 
-def _read_batch(buf: bytes, pos: int, batch_end: int,
-                verify_crc: bool) -> tuple[RecordBatch, DecodeError | None, int]:
+def _read_batch(buf: bytes, pos: int, batch_end: int, verify_crc: bool,
+                max_decompressed: int | None = None) -> tuple[RecordBatch, DecodeError | None, int]:
     """The v2 batch in ``buf[pos:batch_end]``, the first error in it and that error's offset in ``buf``.
 
     On an error the batch keeps its header and the records before the error.
@@ -366,7 +367,8 @@ def _read_batch(buf: bytes, pos: int, batch_end: int,
                                   field="attributes"), pos + ATTRIBUTES_OFFSET
     if codec and (count or records_start < batch_end):
         try:
-            body = decompress(codec, memoryview(buf)[records_start:batch_end], offset=records_start)
+            body = decompress(codec, memoryview(buf)[records_start:batch_end], offset=records_start,
+                              max_size=max_decompressed)
         except DecodeError as exc:
             return batch, exc, exc.offset if exc.offset is not None else records_start
         rstart, rend = 0, len(body)

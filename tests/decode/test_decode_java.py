@@ -152,3 +152,95 @@ def _default_like(v: Any) -> bool:
     if isinstance(v, dict):
         return all(_default_like(x) for x in v.values())
     return v in (None, False, 0, -1, "", [])
+
+
+# Every API and version, as Kafka's own classes build them ------------------------------
+
+def _bridge(java, version: str | None = None) -> list[list[str]]:
+    """tests/java/DecodeAllApis.java's lines, split: on the newest jar, or on another release's."""
+    if version is None:
+        text = java.run("DecodeAllApis").decode()
+    else:
+        import subprocess
+
+        from tools import kafka_local
+
+        cp = f"{java.build_dir}:{kafka_local.classpath(version)}"
+        text = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx512m", "-cp", cp,
+                               "DecodeAllApis"], capture_output=True, check=True, timeout=120).stdout.decode()
+    return [line.split(" ", 6) for line in text.splitlines()]
+
+
+def _theirs(v: Any) -> Any:
+    """Java's JSON with our field names; a records field that is set becomes "<records>"."""
+    if isinstance(v, dict):
+        from tools.specgen import snake  # our names are the generator's choice (Enable2Pc -> enable_2pc)
+
+        out = {}
+        for k, x in v.items():
+            name = snake(k[0].upper() + k[1:])
+            out[name] = "<records>" if name in ("records", "unaligned_records") and x is not None else _theirs(x)
+        return out
+    if isinstance(v, list):
+        return [_theirs(x) for x in v]
+    return v
+
+
+def _check_bridge_line(kind: str, key: int, version: int, hv: int, hex_body: str, json_text: str) -> None:
+    from purekafka.protocol import headers as hdrs
+
+    body = b"" if hex_body == "-" else bytes.fromhex(hex_body)
+    conv = Conversation(fixed_api=(key, version))
+    if kind == "request":
+        assert hdrs.request_header_version(key, version) == hv
+        frame = hdrs.encode_request_frame(key, version, 7, "bridge", body)
+        msg = conv.request(0, frame[4:])
+    else:
+        assert hdrs.response_header_version(key, version) == hv
+        frame = hdrs.encode_response_header(7, hv) + body
+        msg = conv.response(0, frame)
+    where = (kind, key, version)
+    assert msg.error is None and not msg.problems, (where, msg.error, msg.problems)
+    assert msg.header["header_version"] == hv
+    theirs = _theirs(json.loads(json_text))
+    mine = _kafka_form(to_json_value(msg.body))
+    assert _drop_tagged_defaults(mine, theirs) == theirs, where
+
+
+def _spec_versions(part: str, which: str) -> set[tuple[str, int, int]]:
+    from purekafka.protocol import specs
+
+    out = set()
+    for spec in specs.all_specs().values():
+        if "api_key" in spec:
+            for kind in ("request", "response"):
+                rng = spec[kind][part]
+                if rng is not None:
+                    out |= {(kind, spec["api_key"], v) for v in range(rng[0], rng[1] + 1)}
+    return out
+
+
+def test_every_api_and_version_kafkas_classes_build_decodes_to_their_values(java):
+    """Default and filled messages of every API, kind and version of the newest jar."""
+    lines = _bridge(java)
+    seen = set()
+    for kind, key, version, variant, hv, hex_body, rest in lines:
+        assert not hex_body.startswith("ERR"), (kind, key, version, variant, rest)
+        _check_bridge_line(kind, int(key), int(version), int(hv), hex_body, rest)
+        seen.add((kind, int(key), int(version)))
+    assert seen == _spec_versions("kafka_valid_versions", "newest")
+    assert len(lines) > 1000
+
+
+def test_versions_kafka_4_removed_decode_as_kafka_3_9_built_them(java):
+    """The versions only Kafka 3.9 defines, built by 3.9's classes (the same Java program on its jar)."""
+    want = _spec_versions("removed_versions", "3.9")
+    seen = set()
+    for kind, key, version, variant, hv, hex_body, rest in _bridge(java, "3.9.1"):
+        case = (kind, int(key), int(version))
+        if case not in want:
+            continue
+        assert not hex_body.startswith("ERR"), (case, variant, rest)
+        _check_bridge_line(kind, int(key), int(version), int(hv), hex_body, rest)
+        seen.add(case)
+    assert seen == want

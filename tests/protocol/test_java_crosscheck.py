@@ -95,6 +95,8 @@ def _value_from_kafka(f: dict, v: Any, version: int) -> Any:
         return [from_kafka_json(f["fields"], x, version) for x in v]
     if t == "uuid":
         return _uuid_from_kafka(v)
+    if t == "array:uuid":
+        return [_uuid_from_kafka(x) for x in v]
     if t == "bytes":
         return base64.b64decode(v)
     if t == "records":
@@ -133,8 +135,9 @@ def _ranges() -> dict[int, tuple[int, int, str]]:
         mod = API_BY_KEY.get(key)
         if mod is not None:
             out[key] = (mod.MIN_VERSION, mod.MAX_VERSION, mod.__name__.rsplit(".", 1)[1])
-        else:
-            lo, hi = spec["request"]["valid_versions"]
+        elif spec["request"]["kafka_valid_versions"] is not None:
+            # The versions of the jar these classes come from (Kafka 4.0 removed some).
+            lo, hi = spec["request"]["kafka_valid_versions"]
             out[key] = (lo, hi, spec["name"] + "(spec)")
     return out
 

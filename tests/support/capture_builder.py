@@ -49,12 +49,16 @@ def link_frame(link: int, packet: bytes) -> bytes:
     raise ValueError(link)
 
 
-def write_pcap(frames: list[bytes], link: int, little: bool = True, nano: bool = False) -> bytes:
+def write_pcap(frames: list[bytes], link: int, little: bool = True, nano: bool = False,
+               times: list[int] | None = None) -> bytes:
+    """``times``: each packet's time in microseconds since the epoch (default: a second apart)."""
     o = "<" if little else ">"
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
     out = [struct.pack(o + "IHHiIII", magic, 2, 4, 0, 0, 262144, link)]
     for i, f in enumerate(frames):
-        out.append(struct.pack(o + "IIII", 1700000000 + i, 123, len(f), len(f)) + f)
+        us = times[i] if times is not None else (1700000000 + i) * 10**6 + 123
+        sec, frac = divmod(us, 10**6)
+        out.append(struct.pack(o + "IIII", sec, frac * 1000 if nano else frac, len(f), len(f)) + f)
     return b"".join(out)
 
 
