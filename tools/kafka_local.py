@@ -548,6 +548,8 @@ class Cluster:
                 pass
         if state.get("jwks_pid") and _alive(state["jwks_pid"]):
             os.kill(state["jwks_pid"], signal.SIGTERM)
+        if state.get("kerberos", {}).get("kdc_dir"):
+            sec.load_kdc_local().stop_dir(Path(state["kerberos"]["kdc_dir"]))
         for n in state["nodes"]:
             n["pid"] = None
         self.save(state)

@@ -398,5 +398,6 @@ def start_kdc(directory: Path) -> tuple[dict[str, str], list[str], dict[str, Any
             f'keyTab="{keytab}" principal="{principal}@{info.realm}";')}
     jvm = list(kdc.jvm_options(info)) if hasattr(kdc, "jvm_options") else [f"-Djava.security.krb5.conf={info.krb5_conf}"]
     facts = {"realm": info.realm, "krb5_conf": str(info.krb5_conf),
-             "client_keytab": str(info.keytabs[USER]), "principal": f"{USER}@{info.realm}"}
+             "client_keytab": str(info.keytabs[USER]), "principal": f"{USER}@{info.realm}",
+             "kdc_dir": str(info.dir)}
     return props, jvm, facts

@@ -39,7 +39,7 @@ kdc_local: Any = _load_kdc_local()
 def start_kdc(directory: Path, principals: list[str]) -> Any:
     """A running KdcInfo, or the test skipped with KdcUnavailable's reason (printed by -ra)."""
     try:
-        return kdc_local.start(directory, principals)
+        return kdc_local.start(directory, principals, owner_pid=os.getpid())
     except kdc_local.KdcUnavailable as exc:
         pytest.skip(f"no Kerberos KDC here: {exc.reason}")
 
