@@ -291,7 +291,9 @@ def broker_properties(directory: Path, listeners: list[Listener], jwks_url: str 
                 props[mp + "sasl.oauthbearer.expected.issuer"] = JWT_ISSUER
             if mech == "GSSAPI":
                 assert gssapi is not None
-                props[mp + "sasl.kerberos.service.name"] = KERBEROS_SERVICE
+                # Listener-wide: with GSSAPI on a listener, Kafka logs every mechanism of it
+                # in with KerberosLogin, which wants the service name even for PLAIN's entry.
+                props[prefix + "sasl.kerberos.service.name"] = KERBEROS_SERVICE
             if lst.reauth_ms:
                 props[mp + "connections.max.reauth.ms"] = str(lst.reauth_ms)
     return props

@@ -96,10 +96,15 @@ class KdcInfo:
         _run([kinit, "-k", "-t", str(self.keytabs[name]), "-c", f"FILE:{ccache}", self.principal(name)],
              self._env(), "kinit")
 
+    def add(self, names: list[str]) -> dict[str, Path]:
+        """Add principals to the running realm; their keytabs (also put in ``keytabs``)."""
+        added = add_principals(self.dir, names, self.realm)
+        self.keytabs.update(added)
+        return added
+
     def rekey(self, name: str) -> None:
         """Give ``name`` a new random key in the database, leaving its keytab stale."""
-        _run([str(shutil.which("kadmin.local", path=_SEARCH_PATH)), "-r", self.realm, "-q",
-              f"cpw -randkey {self.principal(name)}"], self._env(), "kadmin.local cpw")
+        rekey(self.dir, name, self.realm)
 
     @property
     def pid(self) -> int | None:
@@ -255,6 +260,29 @@ def _tools() -> dict[str, str]:
     return {t: str(p) for t, p in tools.items()}
 
 
+def add_principals(directory: Path, names: list[str], realm: str = REALM) -> dict[str, Path]:
+    """Add ``names`` (random keys) to the realm in ``directory``; name -> its new keytab."""
+    kadmin = _tools()["kadmin.local"]
+    env = _tool_env(Path(directory))
+    keytabs: dict[str, Path] = {}
+    for name in names:
+        full = name if "@" in name else f"{name}@{realm}"
+        keytab = Path(directory) / "keytabs" / f"{_file_name(name)}.keytab"
+        for command in (f"addprinc -randkey {full}", f"ktadd -k {keytab} -norandkey {full}"):
+            _run([kadmin, "-r", realm, "-q", command], env, f"kadmin.local {command!r}")
+        if not keytab.exists():
+            raise KdcUnavailable(f"kadmin.local wrote no keytab for {name}")
+        keytabs[name] = keytab
+    return keytabs
+
+
+def rekey(directory: Path, name: str, realm: str = REALM) -> None:
+    """A new random key for ``name`` in the database of ``directory``; its keytab goes stale."""
+    full = name if "@" in name else f"{name}@{realm}"
+    _run([_tools()["kadmin.local"], "-r", realm, "-q", f"cpw -randkey {full}"], _tool_env(Path(directory)),
+         "kadmin.local cpw")
+
+
 def _watch(owner_pid: int, kdc_pid: int) -> None:
     """End the KDC when the owning process dies, however it dies (SIGKILL included)."""
     code = (
@@ -291,18 +319,7 @@ def start(dir: Path, principals: list[str], *, realm: str = REALM, owner_pid: in
     # The master key only guards this throwaway database; it lives in the stash file (-s).
     _run([str(tools["kdb5_util"]), "create", "-s", "-W", "-r", realm, "-P", secrets.token_hex(16)], env,
          "kdb5_util create")
-    keytabs: dict[str, Path] = {}
-    commands: list[str] = []
-    for name in principals:
-        full = name if "@" in name else f"{name}@{realm}"
-        keytab = directory / "keytabs" / f"{_file_name(name)}.keytab"
-        commands += [f"addprinc -randkey {full}", f"ktadd -k {keytab} -norandkey {full}"]
-        keytabs[name] = keytab
-    for command in commands:
-        _run([str(tools["kadmin.local"]), "-r", realm, "-q", command], env, f"kadmin.local {command!r}")
-    missing_tabs = [n for n, p in keytabs.items() if not p.exists()]
-    if missing_tabs:
-        raise KdcUnavailable(f"kadmin.local wrote no keytab for {', '.join(missing_tabs)}")
+    keytabs = add_principals(directory, principals, realm)
     with open(directory / "krb5kdc.out", "ab") as out:
         proc = subprocess.Popen([str(tools["krb5kdc"]), "-n", "-r", realm], env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
