@@ -5,6 +5,7 @@ The broker is this module's own: kafka_local's secure listeners with GSSAPI adde
 SASL_PLAINTEXT offers it beside PLAIN, SCRAM and OAUTHBEARER. kafka_local starts the KDC of
 ``tools/kdc_local.py`` with the broker's principal ``kafka/localhost`` and the client ``alice``
 (keytab); clients name the broker ``kafka@localhost`` (``sasl_kerberos_domain_name``).
+GSSAPI sessions on SASL_PLAINTEXT last ``REAUTH_MS`` (KIP-368), on SASL_SSL for ever.
 
 Read back: confluent-kafka's wheel is built without GSSAPI (librdkafka says "cyrus-sasl/libsasl2
 not available at build time"), so it reads over the same broker's PLAINTEXT listener;
@@ -14,6 +15,7 @@ on the mechanism itself. The broker's log shows whom it authenticated.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +36,8 @@ from tests.support.wire_client import WireClient
 
 pytestmark = pytest.mark.broker
 
+REAUTH_MS = 10000
+
 
 @pytest.fixture(scope="module")
 def gss_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKafka]:
@@ -43,7 +47,8 @@ def gss_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKafka]
     except kdc_local.KdcUnavailable as exc:
         pytest.skip(f"no Kerberos KDC here: {exc.reason}")
     cluster = start_secure_cluster(tmp_path_factory.mktemp("kafka-gssapi") / "cluster",
-                                   extra=["--sasl-mechanisms", "GSSAPI"])
+                                   extra=["--sasl-mechanisms", "GSSAPI", "--broker-config",
+                                          f"listener.name.sasl_plaintext.gssapi.connections.max.reauth.ms={REAUTH_MS}"])
     try:
         yield cluster
     finally:
@@ -141,6 +146,8 @@ def test_the_sans_io_exchange_at_every_sasl_authenticate_version(
             request = auth.on_response(api_key, conn.call_raw(api_key, api_version, body), time.time())
             steps += 1
         assert auth.done and auth.mechanism.complete
+        # Only v1+ carries the session lifetime (KIP-368).
+        assert (0 < auth.session_lifetime_ms <= REAUTH_MS) if version >= 1 else auth.session_lifetime_ms == 0
         # SaslHandshake, the AP-REQ, the empty answer to the AP-REP, the wrapped layer choice.
         assert steps == 4
         md = conn.call(metadata, metadata.MetadataRequest(topics=[]), conn.version(metadata))
@@ -189,3 +196,32 @@ def test_a_stale_keytab_fails_fast(gss_kafka: SecureKafka, kerberos: dict[str, s
 
 def test_gssapi_on_a_listener_without_it_names_the_enabled_mechanisms(gss_kafka: SecureKafka, alice: None) -> None:
     _fails_fast(gss_kafka, "SASL_PLAINTEXT_JWKS", Errors.UnsupportedSaslMechanismError)
+
+
+def test_reauthentication_over_gssapi_keeps_records_flowing(
+        gss_kafka: SecureKafka, state: dict[str, Any], alice: None, caplog: pytest.LogCaptureFixture) -> None:
+    """12 s of steady acks=all sends over 10 s GSSAPI sessions: every record acknowledged and
+    stored in order, and the producer re-authenticated (a fresh Kerberos context) on the way."""
+    caplog.set_level(logging.DEBUG, logger="purekafka.io")
+    topic = gss_kafka.create_topic(unique_name("gssapi-reauth"))
+    producer = KafkaProducer(**gss_kafka.kafka_python("SASL_PLAINTEXT", "GSSAPI", acks="all", linger_ms=2))
+    values: list[bytes] = []
+    failures: list[BaseException] = []
+    try:
+        futures = []
+        end = time.monotonic() + 12.0
+        while time.monotonic() < end:
+            values.append(f"r-{len(values)}".encode())
+            futures.append(producer.send(topic, values[-1]))
+            time.sleep(0.004)
+        producer.flush(30)
+        for f in futures:
+            try:
+                f.get(0)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+                failures.append(exc)
+    finally:
+        producer.close(10)
+    assert failures == [], failures[:3]
+    assert [r.value for r in consume(_plaintext(state), topic, len(values))] == values
+    assert any("re-authenticated" in r.getMessage() for r in caplog.records)
