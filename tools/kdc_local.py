@@ -15,6 +15,9 @@ the principal database and its stash, one keytab per principal under ``dir/keyta
 - ``stop()``: ends the KDC; with ``owner_pid`` it also ends when that process exits, however
   it exits. ``stop_dir(dir)`` ends the KDC a start left running in ``dir`` (pid in
   ``dir/krb5kdc.pid``), for a harness whose ``start`` runs in a process that exits.
+- ``add_principals(dir, names)`` / ``KdcInfo.add``: more principals in the running realm;
+  ``rekey(dir, name)`` / ``KdcInfo.rekey``: a new key in the database, the keytab left stale;
+  ``check()``: KdcUnavailable unless the MIT tools are installed.
 
 No system file is read or written: every MIT tool runs with ``KRB5_CONFIG`` and
 ``KRB5_KDC_PROFILE`` pointing into ``dir``. ``KdcUnavailable(reason)`` is raised when the
@@ -28,7 +31,9 @@ For a broker (Java) with a SASL GSSAPI listener:
   ``listener.name.<listener>.gssapi.sasl.jaas.config`` (Krb5LoginModule with
   useKeyTab/storeKey on the first ``kafka/<host>`` principal's keytab); without a listener
   name the keys are bare (``sasl.jaas.config``), for the caller to prefix. The caller still
-  lists GSSAPI in ``sasl.enabled.mechanisms``. Clients then name the broker
+  lists GSSAPI in ``sasl.enabled.mechanisms``; on a listener that also offers other
+  mechanisms the service name must be listener-wide (``listener.name.<l>.sasl.kerberos.service.name``),
+  since Kafka then logs all of them in with KerberosLogin. Clients then name the broker
   ``kafka@<host>`` with that principal's host (``sasl_kerberos_domain_name``).
 - ``jvm_options(info)``: ``-Djava.security.krb5.conf=...`` (Java ignores ``KRB5_CONFIG``).
 
