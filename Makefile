@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml | system-tools
 	touch $(STAMP)
 
 # Command-line tools the tests use besides Python: Java and Maven for the broker and the
-# cross-checks, tcpdump/tshark/xxd/hexdump for the decode tool's capture tests. Installed
-# with apt when missing (CI runs as root on a fresh machine). MIT Kerberos (KDC, kadmin.local,
-# kinit, krb5-config for building gssapi) for the GSSAPI tests' throwaway KDC.
-SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven \
+# cross-checks, openssl for the secure listeners' certificates, tcpdump/tshark/xxd/hexdump
+# for the decode tool's capture tests. Installed with apt when missing (CI runs as root on a
+# fresh machine). MIT Kerberos (KDC, kadmin.local, kinit, krb5-config for building gssapi)
+# for the GSSAPI tests' throwaway KDC.
+SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven openssl:openssl \
 	tcpdump:tcpdump tshark:tshark dumpcap:tshark editcap:tshark xxd:xxd hexdump:bsdextrautils \
 	krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user krb5-config:libkrb5-dev cc:gcc
 
@@ -58,6 +59,7 @@ test-interop: setup
 bench: setup
 	$(PY) bench/bench_records.py
 	$(PY) bench/bench_producer.py
+	$(PY) bench/bench_security.py
 
 clean:
 	rm -rf $(VENV) .java-build .kafka-local .hypothesis

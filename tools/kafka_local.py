@@ -7,9 +7,9 @@ resolved once from Maven Central with ``mvn`` into ``~/.cache/purekafka/kafka-<v
 controller with its own pair of free loopback ports. All state (configs, data, logs, pids)
 lives in one directory, so separate invocations find the same cluster.
 
-This file deliberately speaks the few Kafka requests it needs (ApiVersions, Metadata,
-CreateTopics) with ``struct`` instead of importing purekafka: the harness that judges the
-client must not depend on the client under test.
+The few Kafka requests it needs (Metadata, CreateTopics) live in kafka_local_wire.py, written
+with ``struct`` instead of importing purekafka: the harness that judges the client must not
+depend on the client under test. Certificates, users and secure listeners: kafka_local_security.py.
 
 Subcommands: start, stop, status, kill, restart, create-topic, classpath, fetch.
 The last line ``start`` prints is exactly ``bootstrap.servers=127.0.0.1:P1,...``: with
@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -54,6 +53,9 @@ def _load_sibling(name: str) -> Any:
 
 
 sec: Any = _load_sibling("kafka_local_security")
+wire: Any = _load_sibling("kafka_local_wire")
+HarnessError = wire.HarnessError
+Metadata, metadata, create_topic = wire.Metadata, wire.metadata, wire.create_topic
 
 # The one place the broker version is pinned: the newest 4.x that resolves here.
 DEFAULT_VERSION = "4.4.0"
@@ -66,10 +68,6 @@ CACHE_ROOT = Path(os.environ.get("PUREKAFKA_CACHE", Path.home() / ".cache" / "pu
 DEFAULT_DIR = ".kafka-local"
 HEAP = os.environ.get("PUREKAFKA_KAFKA_HEAP", "512m")
 READY_TOPIC = "__purekafka_ready"
-
-
-class HarnessError(Exception):
-    """A failure with a one-line explanation of what to do about it."""
 
 
 # --------------------------------------------------------------------------- resolution
@@ -130,113 +128,6 @@ def _major(version: str) -> int:
 
 def classpath(version: str) -> str:
     return os.pathsep.join(str(p) for p in resolve(version))
-
-
-# --------------------------------------------------------------------------- wire (minimal)
-
-def _str(s: str | None) -> bytes:
-    if s is None:
-        return struct.pack(">h", -1)
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
-class _Buf:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str) -> Any:
-        v = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return v[0] if len(v) == 1 else v
-
-    def string(self) -> str | None:
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
-
-
-def _request(addr: tuple[str, int], api_key: int, version: int, body: bytes, timeout: float = 5.0) -> _Buf:
-    header = struct.pack(">hhi", api_key, version, 1) + _str("kafka-local")
-    frame = header + body
-    with socket.create_connection(addr, timeout=timeout) as s:
-        s.sendall(struct.pack(">i", len(frame)) + frame)
-        size = struct.unpack(">i", _recv_exact(s, 4))[0]
-        buf = _Buf(_recv_exact(s, size))
-    buf.take(">i")  # correlation id
-    return buf
-
-
-def _recv_exact(s: socket.socket, n: int) -> bytes:
-    out = bytearray()
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("broker closed the connection")
-        out += chunk
-    return bytes(out)
-
-
-@dataclass
-class Metadata:
-    brokers: dict[int, tuple[str, int]]
-    controller: int
-    # topic -> partition -> leader (-1 when there is none)
-    leaders: dict[str, dict[int, int]]
-
-
-def metadata(addr: tuple[str, int], topics: list[str] | None = None) -> Metadata:
-    """Metadata v4 (non-flexible, served by every Kafka from 1.0 to 4.x)."""
-    if topics is None:
-        body = struct.pack(">i", -1)
-    else:
-        body = struct.pack(">i", len(topics)) + b"".join(_str(t) for t in topics)
-    buf = _request(addr, 3, 4, body + b"\x00")
-    buf.take(">i")  # throttle
-    brokers = {}
-    for _ in range(buf.take(">i")):
-        node = buf.take(">i")
-        host = buf.string() or ""
-        port = buf.take(">i")
-        buf.string()
-        brokers[node] = (host, port)
-    buf.string()  # cluster id
-    controller = buf.take(">i")
-    leaders: dict[str, dict[int, int]] = {}
-    for _ in range(buf.take(">i")):
-        buf.take(">h")
-        name = buf.string() or ""
-        buf.take(">b")
-        parts = leaders.setdefault(name, {})
-        for _ in range(buf.take(">i")):
-            buf.take(">h")
-            index, leader = buf.take(">ii")
-            for _ in range(2):  # replicas, isr
-                count = buf.take(">i")
-                buf.pos += 4 * count
-            parts[index] = leader
-    return Metadata(brokers, controller, leaders)
-
-
-def create_topic(addr: tuple[str, int], name: str, partitions: int, replication: int,
-                 configs: dict[str, str] | None = None, timeout_ms: int = 30000) -> None:
-    """CreateTopics v2; an existing topic is not an error."""
-    cfg = configs or {}
-    body = struct.pack(">i", 1) + _str(name) + struct.pack(">ih", partitions, replication)
-    body += struct.pack(">i", 0)  # no manual assignment
-    body += struct.pack(">i", len(cfg)) + b"".join(_str(k) + _str(v) for k, v in cfg.items())
-    body += struct.pack(">i?", timeout_ms, False)
-    buf = _request(addr, 19, 2, body, timeout=timeout_ms / 1000 + 5)
-    buf.take(">i")
-    for _ in range(buf.take(">i")):
-        topic = buf.string()
-        code = buf.take(">h")
-        message = buf.string()
-        if code not in (0, 36):  # 36: TOPIC_ALREADY_EXISTS
-            raise HarnessError(f"creating topic {topic!r} failed with error code {code}: {message}")
 
 
 # --------------------------------------------------------------------------- cluster state
@@ -359,7 +250,7 @@ class Cluster:
         voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
         rf = min(3, nodes)
         try:
-            secure = sec.setup(self.dir, version, specs, listeners or [], primary, _free_port)
+            secure = sec.setup(self.dir, version, specs, listeners or [], primary, _free_port, owner_pid)
         except sec.SecurityError as e:
             raise HarnessError(str(e)) from e
         for s in specs:
@@ -499,7 +390,14 @@ class Cluster:
 
     def _check_alive(self, node: dict[str, Any]) -> None:
         if not _alive(node["pid"]):
-            raise HarnessError(f"node {node['id']} exited during startup; log tail: {self._tail(node)}")
+            raise HarnessError(f"node {node['id']} exited during startup: {self._cause(node) or self._tail(node)}")
+
+    def _cause(self, node: dict[str, Any]) -> str:
+        """The root cause a dying broker logged (a bad setting, usually), not its shutdown chatter."""
+        log = Path(node["dir"], "server.log")
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        causes = [ln for ln in lines if ln.startswith("Caused by:")]
+        return causes[-1] if causes else ""
 
     def _tail(self, node: dict[str, Any], lines: int = 8) -> str:
         parts = []
@@ -548,8 +446,7 @@ class Cluster:
                 pass
         if state.get("jwks_pid") and _alive(state["jwks_pid"]):
             os.kill(state["jwks_pid"], signal.SIGTERM)
-        if state.get("kerberos", {}).get("kdc_dir"):
-            sec.load_kdc_local().stop_dir(Path(state["kerberos"]["kdc_dir"]))
+        sec.stop_kdc(state)
         for n in state["nodes"]:
             n["pid"] = None
         self.save(state)

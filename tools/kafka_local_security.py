@@ -118,7 +118,7 @@ def listeners_from_args(security: str | None, mechanisms: str, client_auth: bool
 
 
 def setup(directory: Path, version: str, specs: list[dict[str, Any]], listeners: list[Listener],
-          primary: str | None, free_port: Callable[[], int]) -> dict[str, Any]:
+          primary: str | None, free_port: Callable[[], int], owner_pid: int | None = None) -> dict[str, Any]:
     """Ports (into each node's spec), certificates, JWKS server, KDC and broker settings.
 
     Returns the state kafka_local keeps (``listeners``, ``primary``, ``jvm_options``, ``jwks_pid``,
@@ -137,7 +137,7 @@ def setup(directory: Path, version: str, specs: list[dict[str, Any]], listeners:
         jwks_url = f"http://127.0.0.1:{port}/jwks.json"
         out["jvm_options"].append(f"-D{ALLOWED_URLS_PROPERTY}={jwks_url}")
     if any("GSSAPI" in lst.mechanisms for lst in listeners):
-        gssapi, jvm, out["kerberos"] = start_kdc(directory)
+        gssapi, jvm, out["kerberos"] = start_kdc(directory, owner_pid)
         out["jvm_options"] += jvm
     out["format"] = scram_format_args(listeners)
     major, minor = (int(x) for x in (version.split(".") + ["0"])[:2])
@@ -290,10 +290,8 @@ def broker_properties(directory: Path, listeners: list[Listener], jwks_url: str 
                 props[mp + "sasl.oauthbearer.expected.audience"] = JWT_AUDIENCE
                 props[mp + "sasl.oauthbearer.expected.issuer"] = JWT_ISSUER
             if mech == "GSSAPI":
-                assert gssapi is not None
-                # Listener-wide: with GSSAPI on a listener, Kafka logs every mechanism of it
-                # in with KerberosLogin, which wants the service name even for PLAIN's entry.
-                props[prefix + "sasl.kerberos.service.name"] = KERBEROS_SERVICE
+                # The broker reads it unprefixed by mechanism.
+                props["sasl.kerberos.service.name"] = KERBEROS_SERVICE
             if lst.reauth_ms:
                 props[mp + "connections.max.reauth.ms"] = str(lst.reauth_ms)
     return props
@@ -327,7 +325,6 @@ def client_settings(directory: Path, listener: dict[str, Any], bootstrap: str,
             out["sasl_plain_password"] = PASSWORD
         elif mech == "GSSAPI":
             out["sasl_kerberos_service_name"] = KERBEROS_SERVICE
-            out["sasl_kerberos_domain_name"] = "localhost"
     return out
 
 
@@ -380,26 +377,37 @@ def load_kdc_local() -> Any:
     return module
 
 
-def start_kdc(directory: Path) -> tuple[dict[str, str], list[str], dict[str, Any]]:
-    """Start the KDC: (broker JAAS settings, JVM options, client facts for client.json/listeners.json).
+def start_kdc(directory: Path, owner_pid: int | None) -> tuple[dict[str, str], list[str], dict[str, Any]]:
+    """Start tools/kdc_local.py's KDC in DIR/kdc: (broker JAAS by mechanism, JVM options, client facts).
 
-    The hook for branch ``gssapi``: its ``broker_properties(info)`` / ``jvm_options(info)`` win
-    when present; otherwise the Krb5LoginModule settings below are used."""
+    The broker's principal is ``kafka/127.0.0.1`` (clients name the host they dial, and the
+    KDC's profile does no reverse DNS). The KDC ends with ``owner_pid`` or with ``stop``
+    (which reads DIR/kdc/krb5kdc.pid)."""
     kdc = load_kdc_local()
-    principal = f"{KERBEROS_SERVICE}/localhost"
+    principal = f"{KERBEROS_SERVICE}/127.0.0.1"
     try:
-        info = kdc.start(directory / "kdc", [principal, USER])
+        # pid 1 never exits: without an owner the KDC lives until `stop`.
+        info = kdc.start(directory / "kdc", [principal, f"{KERBEROS_SERVICE}/localhost", USER],
+                         owner_pid=owner_pid or 1)
     except kdc.KdcUnavailable as e:
-        raise SecurityError(f"GSSAPI unavailable: {e}") from e
-    keytab = info.keytabs[principal]
-    if hasattr(kdc, "broker_properties"):
-        props = dict(kdc.broker_properties(info))
-    else:
-        props = {"sasl.jaas.config": (
-            f'com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true storeKey=true '
-            f'keyTab="{keytab}" principal="{principal}@{info.realm}";')}
-    jvm = list(kdc.jvm_options(info)) if hasattr(kdc, "jvm_options") else [f"-Djava.security.krb5.conf={info.krb5_conf}"]
-    facts = {"realm": info.realm, "krb5_conf": str(info.krb5_conf),
-             "client_keytab": str(info.keytabs[USER]), "principal": f"{USER}@{info.realm}",
-             "kdc_dir": str(info.dir)}
-    return props, jvm, facts
+        raise SecurityError(f"GSSAPI unavailable: {e.reason}") from e
+    props = kdc.broker_properties(info, "x", principal=principal)
+    jaas = {"sasl.jaas.config": props["listener.name.x.gssapi.sasl.jaas.config"]}
+    facts = {"realm": info.realm, "krb5_conf": str(info.krb5_conf), "kdc_dir": str(info.dir),
+             "client_keytab": str(info.keytabs[USER]), "principal": info.principal(USER)}
+    return jaas, list(kdc.jvm_options(info)), facts
+
+
+def stop_kdc(state: dict[str, Any]) -> None:
+    """End the KDC ``setup`` started (a later process than the one that started it may ask)."""
+    kdc_dir = (state.get("kerberos") or {}).get("kdc_dir")
+    if not kdc_dir:
+        return
+    import os
+    import signal
+    try:
+        pid = int(Path(kdc_dir, "krb5kdc.pid").read_text())
+        if b"krb5kdc" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        pass

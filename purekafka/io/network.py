@@ -265,7 +265,8 @@ class SocketNetwork(ConnectionSetup):
         best: int | None = None
         best_load: float | None = None
         for n in self.nodes.values():
-            if n.state is READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
+            if (n.state is READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight
+                    and not n.auth.reauthenticating):
                 load: float = n.conn.in_flight_count
                 if n.node_id < 0:
                     load += 0.5  # prefer real brokers over bootstrap aliases

@@ -145,6 +145,10 @@ class SecureKafka(LocalKafka):
     REAUTH, WRONGHOST): its bootstrap, the kafka-python settings for a mechanism, and
     confluent-kafka's settings for the same. Topics are made over the PLAINTEXT listener."""
 
+    user: str = kafka_local.sec.USER
+    password: str = kafka_local.sec.PASSWORD
+    client_key_password: str = kafka_local.sec.CLIENT_KEY_PASSWORD  # of client.enc.key
+
     def __init__(self, bootstrap: str, directory: Path) -> None:
         super().__init__(bootstrap, directory)
         self.listeners: dict[str, dict[str, Any]] = json.loads((directory / "listeners.json").read_text())
