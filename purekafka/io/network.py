@@ -48,7 +48,10 @@ ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 ``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) through the
 ``io.poller.Poller`` and returns what happened as ``core.events`` values: ``Response(node, request, body)``,
 ``Sent(node, request)`` and ``Disconnect(node, requests)``; the caller hands them to
-the sender.
+the sender. It is ``select`` + ``on_ready(data, mask, now_ms)`` per ready socket +
+``collect(now_ms)`` (timeouts, then the events); an event-loop driver registers the
+sockets through its own ``Poller``, calls those two itself, and asks
+``next_timeout_ms`` when to call ``collect`` next.
 
 * **Requests without a response** (Produce with acks=0) are done when their last
   byte is in the kernel: ``Sent`` says so. Until then they are pending:
