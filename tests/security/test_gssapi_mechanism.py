@@ -166,6 +166,17 @@ def test_a_stale_keytab_fails_fast(kdc: Any, tmp_path: Path) -> None:
     assert "Decrypt integrity check failed" in str(info.value)  # libkrb5's reason, passed on
 
 
+def test_an_unreachable_kdc_fails_fast(tmp_path: Path) -> None:
+    down = start_kdc(tmp_path / "kdc", [CLIENT])
+    down.stop()  # its profile still names the now closed port
+    with client_env(down, ccache=tmp_path / "cc"):
+        mech = GssapiMechanism(_config(), "127.0.0.1")
+        t0 = time.monotonic()
+        with pytest.raises(SaslAuthenticationFailedError, match="Cannot contact any KDC"):
+            mech.start(0.0)
+        assert time.monotonic() - t0 < 5
+
+
 def test_target_names() -> None:
     assert target_name(_config(), "b1") == "kafka@b1"
     assert target_name(_config(sasl_kerberos_service_name="k2"), "b1") == "k2@b1"
