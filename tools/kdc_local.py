@@ -325,13 +325,30 @@ def start(dir: Path, principals: list[str], *, realm: str = REALM, owner_pid: in
     _run([str(tools["kdb5_util"]), "create", "-s", "-W", "-r", realm, "-P", secrets.token_hex(16)], env,
          "kdb5_util create")
     keytabs = add_principals(directory, principals, realm)
+    for attempt in range(3):
+        try:
+            info = _launch(tools["krb5kdc"], realm, port, directory, keytabs, env, timeout)
+        except KdcUnavailable:
+            # Another process may have taken the port between choosing and binding it.
+            if attempt == 2:
+                raise
+            port = _free_port()
+            (directory / "krb5.conf").write_text(_krb5_conf(realm, port))
+            (directory / "kdc.conf").write_text(_kdc_conf(realm, port, directory))
+            continue
+        if owner_pid:
+            _watch(owner_pid, info.pid or 0)
+        return info
+    raise AssertionError("unreachable")
+
+
+def _launch(krb5kdc: str, realm: str, port: int, directory: Path, keytabs: dict[str, Path],
+            env: dict[str, str], timeout: float) -> KdcInfo:
     with open(directory / "krb5kdc.out", "ab") as out:
-        proc = subprocess.Popen([str(tools["krb5kdc"]), "-n", "-r", realm], env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([krb5kdc, "-n", "-r", realm], env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     (directory / "krb5kdc.pid").write_text(str(proc.pid))
     info = KdcInfo(realm, directory / "krb5.conf", keytabs, port, directory, proc)
-    if owner_pid:
-        _watch(owner_pid, proc.pid)
     deadline = time.monotonic() + timeout
     while not _port_open(port):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -6,6 +6,8 @@ mechanism against Java's own server.
 """
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -244,6 +246,24 @@ def test_kdc_unavailable_names_the_packages(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(kdc_local.KdcUnavailable) as info:
         kdc_local.start(tmp_path / "kdc", ["alice"])
     assert "krb5kdc" in info.value.reason and "krb5-kdc" in info.value.reason
+
+
+def test_a_port_taken_before_the_kdc_binds_it_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        taken = squatter.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", taken))  # both: krb5kdc then fails to bind, whichever it tries first
+            ports = iter([taken])
+            real = kdc_local._free_port
+            monkeypatch.setattr(kdc_local, "_free_port", lambda: next(ports, None) or real())
+            info = kdc_local.start(tmp_path / "kdc", [CLIENT], owner_pid=os.getpid())
+    try:
+        assert info.port != taken and info.alive()
+        assert f"127.0.0.1:{info.port}" in info.krb5_conf.read_text()
+        info.kinit(CLIENT, tmp_path / "cc")
+    finally:
+        info.stop()
 
 
 def test_broker_properties_and_jvm_options(kdc: Any) -> None:
