@@ -32,7 +32,7 @@ from purekafka.core.sasl.gssapi import GssapiMechanism
 from purekafka.protocol import metadata, sasl_authenticate
 from tests.support.kafka import SecureKafka, start_secure_cluster, unique_name
 from tests.support.kerberos import environment, gssapi_or_skip, harness_env, kdc_local
-from tests.support.readback import consume
+from tests.support.readback import consume, consume_all
 from tests.support.wire_client import WireClient
 
 pytestmark = pytest.mark.broker
@@ -225,3 +225,26 @@ def test_reauthentication_over_gssapi_keeps_records_flowing(
     assert failures == [], failures[:3]
     assert [r.value for r in consume(_plaintext(state), topic, len(values))] == values
     assert any("re-authenticated" in r.getMessage() for r in caplog.records)
+
+
+def test_a_transaction_over_gssapi(gss_kafka: SecureKafka, state: dict[str, Any], alice: None) -> None:
+    """The coordinator's connections authenticate too: one committed, one aborted transaction."""
+    topic = gss_kafka.create_topic(unique_name("gssapi-txn"), partitions=2)
+    producer = KafkaProducer(**gss_kafka.kafka_python("SASL_SSL", "GSSAPI"),
+                             transactional_id=unique_name("gssapi-txn-id"))
+    try:
+        producer.init_transactions()
+        producer.begin_transaction()
+        for i in range(30):
+            producer.send(topic, key=b"c", value=f"committed-{i}".encode())
+        producer.commit_transaction()
+        producer.begin_transaction()
+        for i in range(5):
+            producer.send(topic, key=b"a", value=f"aborted-{i}".encode())
+        producer.flush(timeout=30)
+        producer.abort_transaction()
+    finally:
+        producer.close(timeout=10)
+    committed = consume_all(_plaintext(state), topic)
+    assert sorted(r.value for r in committed) == sorted(f"committed-{i}".encode() for i in range(30))
+    assert len(consume_all(_plaintext(state), topic, isolation_level="read_uncommitted")) == 35
