@@ -6,6 +6,7 @@ mechanism against Java's own server.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from purekafka import KafkaProducer
 from purekafka.config import ProducerConfig
 from purekafka.core.sasl import make_mechanism
 from purekafka.core.sasl.gssapi import GssapiMechanism, import_gssapi, target_name
@@ -199,6 +201,24 @@ def test_missing_gssapi_package_names_the_extra(monkeypatch: pytest.MonkeyPatch)
         import_gssapi()
     with pytest.raises(KafkaConfigurationError, match=r"pip install purekafka\[gssapi\]"):
         make_mechanism(_config(), "127.0.0.1")
+
+
+def test_missing_gssapi_package_fails_the_constructor_before_any_connection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "gssapi", None)
+    t0 = time.monotonic()
+    with pytest.raises(KafkaConfigurationError, match=r"pip install purekafka\[gssapi\]"):
+        KafkaProducer(bootstrap_servers="127.0.0.1:1", security_protocol="SASL_PLAINTEXT",
+                      sasl_mechanism="GSSAPI", max_block_ms=30000)
+    assert time.monotonic() - t0 < 5
+
+
+def test_gssapi_is_imported_only_when_a_mechanism_is_made() -> None:
+    code = ("import sys, purekafka, purekafka.core.sasl, purekafka.core.sasl.gssapi\n"
+            "from purekafka import KafkaProducer\n"
+            "assert 'gssapi' not in sys.modules, 'gssapi imported at purekafka import'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_repr_names_the_target_only(alice: Any) -> None:
