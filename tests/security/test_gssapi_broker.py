@@ -3,9 +3,8 @@
 The broker is this module's own: kafka_local's secure listeners with GSSAPI added
 (``start_secure_cluster`` + ``--sasl-mechanisms GSSAPI``), so SASL_SSL offers GSSAPI alone and
 SASL_PLAINTEXT offers it beside PLAIN, SCRAM and OAUTHBEARER. kafka_local starts the KDC of
-``tools/kdc_local.py`` with the broker's principal ``kafka/127.0.0.1`` (``kafka/localhost`` exists
-too, for a broker's wrong name) and the client ``alice`` (keytab); clients name the broker
-``kafka@127.0.0.1``, the host they dial.
+``tools/kdc_local.py`` with the broker's principal (``kafka/<host>``: ``broker_host`` reads the
+host from the client settings kafka_local gives) and the client ``alice`` (keytab).
 GSSAPI sessions on SASL_PLAINTEXT last ``REAUTH_MS`` (KIP-368), on SASL_SSL for ever.
 
 Read back: confluent-kafka's wheel is built without GSSAPI (librdkafka says "cyrus-sasl/libsasl2
@@ -75,6 +74,12 @@ def alice(kerberos: dict[str, str], tmp_path: Path) -> Iterator[None]:
         yield
 
 
+def broker_host(kafka: SecureKafka) -> str:
+    """The host part of the broker's principal, as kafka_local's client settings name it."""
+    settings = kafka.kafka_python("SASL_SSL", "GSSAPI")
+    return str(settings.get("sasl_kerberos_domain_name") or settings["bootstrap_servers"].rsplit(":", 1)[0])
+
+
 def _plaintext(state: dict[str, Any]) -> str:
     return ",".join(f"127.0.0.1:{n['port']}" for n in state["nodes"])
 
@@ -134,7 +139,8 @@ def test_the_broker_authenticated_alice_with_the_authorization_id_java_sends(
 def test_the_sans_io_exchange_at_every_sasl_authenticate_version(
         gss_kafka: SecureKafka, alice: None, version: int) -> None:
     host, port = gss_kafka.bootstrap_of("SASL_PLAINTEXT").split(",")[0].rsplit(":", 1)
-    config = ProducerConfig.from_kwargs(security_protocol="SASL_PLAINTEXT", sasl_mechanism="GSSAPI")
+    config = ProducerConfig.from_kwargs(security_protocol="SASL_PLAINTEXT", sasl_mechanism="GSSAPI",
+                                        sasl_kerberos_domain_name=broker_host(gss_kafka))
     with WireClient((host, int(port))) as conn:
         conn.negotiate(3)
         auth = SaslAuthenticator(GssapiMechanism(config, host), handshake_version=1,
@@ -168,19 +174,21 @@ def test_no_kerberos_credentials_fail_fast_and_say_what_to_check(
     env = harness_env(kerberos, tmp_path / "ccache", KRB5_CLIENT_KTNAME=f"FILE:{tmp_path / 'missing.keytab'}")
     with environment(env):
         text = _fails_fast(gss_kafka, "SASL_PLAINTEXT", Errors.SaslAuthenticationFailedError)
-    assert "kafka@127.0.0.1" in text and "kinit" in text
+    assert f"kafka@{broker_host(gss_kafka)}" in text and "kinit" in text
 
 
 def test_an_unknown_service_principal_fails_fast_naming_it(gss_kafka: SecureKafka, alice: None) -> None:
     text = _fails_fast(gss_kafka, "SASL_SSL", Errors.SaslAuthenticationFailedError,
                        sasl_kerberos_service_name="nosuch")
-    assert "nosuch@127.0.0.1" in text and "not found in Kerberos database" in text
+    assert f"nosuch@{broker_host(gss_kafka)}" in text and "not found in Kerberos database" in text
 
 
-def test_a_ticket_for_another_principal_is_refused_by_the_broker(gss_kafka: SecureKafka, alice: None) -> None:
-    # kafka/localhost is in the realm, but it is not the broker's principal.
+def test_a_ticket_for_another_principal_is_refused_by_the_broker(
+        gss_kafka: SecureKafka, kerberos: dict[str, str], alice: None) -> None:
+    # kafka/wrong.example is in the realm, but it is not the broker's principal.
+    kdc_local.add_principals(Path(kerberos["kdc_dir"]), ["kafka/wrong.example"], kerberos["realm"])
     text = _fails_fast(gss_kafka, "SASL_PLAINTEXT", Errors.SaslAuthenticationFailedError,
-                       sasl_kerberos_domain_name="localhost")
+                       sasl_kerberos_domain_name="wrong.example")
     assert "invalid credentials with SASL mechanism GSSAPI" in text  # the broker's reason
     assert "sasl_kerberos_service_name" in text  # and what to check
 
