@@ -59,6 +59,7 @@ test-interop: setup
 bench: setup
 	$(PY) bench/bench_records.py
 	$(PY) bench/bench_producer.py
+	$(PY) bench/bench_security.py
 
 clean:
 	rm -rf $(VENV) .java-build .kafka-local .hypothesis

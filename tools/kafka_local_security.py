@@ -290,8 +290,9 @@ def broker_properties(directory: Path, listeners: list[Listener], jwks_url: str 
                 props[mp + "sasl.oauthbearer.expected.audience"] = JWT_AUDIENCE
                 props[mp + "sasl.oauthbearer.expected.issuer"] = JWT_ISSUER
             if mech == "GSSAPI":
-                # The broker reads it unprefixed by mechanism.
-                props["sasl.kerberos.service.name"] = KERBEROS_SERVICE
+                # Listener-wide: with GSSAPI on a listener, Kafka logs every mechanism of it
+                # in with KerberosLogin, which wants the service name even for PLAIN's entry.
+                props[prefix + "sasl.kerberos.service.name"] = KERBEROS_SERVICE
             if lst.reauth_ms:
                 props[mp + "connections.max.reauth.ms"] = str(lst.reauth_ms)
     return props
@@ -325,6 +326,7 @@ def client_settings(directory: Path, listener: dict[str, Any], bootstrap: str,
             out["sasl_plain_password"] = PASSWORD
         elif mech == "GSSAPI":
             out["sasl_kerberos_service_name"] = KERBEROS_SERVICE
+            out["sasl_kerberos_domain_name"] = "localhost"  # the broker's principal is kafka/localhost
     return out
 
 
@@ -378,21 +380,18 @@ def load_kdc_local() -> Any:
 
 
 def start_kdc(directory: Path, owner_pid: int | None) -> tuple[dict[str, str], list[str], dict[str, Any]]:
-    """Start tools/kdc_local.py's KDC in DIR/kdc: (broker JAAS by mechanism, JVM options, client facts).
+    """Start tools/kdc_local.py's KDC in DIR/kdc: (broker JAAS entry, JVM options, client facts).
 
-    The broker's principal is ``kafka/127.0.0.1`` (clients name the host they dial, and the
-    KDC's profile does no reverse DNS). The KDC ends with ``owner_pid`` or with ``stop``
-    (which reads DIR/kdc/krb5kdc.pid)."""
+    The broker's principal is ``kafka/localhost`` (clients set sasl_kerberos_domain_name to
+    localhost, as client.json does). The KDC ends with ``owner_pid`` (when given) or with
+    ``stop_kdc``."""
     kdc = load_kdc_local()
-    principal = f"{KERBEROS_SERVICE}/127.0.0.1"
+    principal = f"{KERBEROS_SERVICE}/localhost"
     try:
-        # pid 1 never exits: without an owner the KDC lives until `stop`.
-        info = kdc.start(directory / "kdc", [principal, f"{KERBEROS_SERVICE}/localhost", USER],
-                         owner_pid=owner_pid or 1)
+        info = kdc.start(directory / "kdc", [principal, USER], owner_pid=owner_pid)
     except kdc.KdcUnavailable as e:
         raise SecurityError(f"GSSAPI unavailable: {e.reason}") from e
-    props = kdc.broker_properties(info, "x", principal=principal)
-    jaas = {"sasl.jaas.config": props["listener.name.x.gssapi.sasl.jaas.config"]}
+    jaas = {"sasl.jaas.config": kdc.broker_properties(info, principal=principal)["sasl.jaas.config"]}
     facts = {"realm": info.realm, "krb5_conf": str(info.krb5_conf), "kdc_dir": str(info.dir),
              "client_keytab": str(info.keytabs[USER]), "principal": info.principal(USER)}
     return jaas, list(kdc.jvm_options(info)), facts
@@ -401,13 +400,5 @@ def start_kdc(directory: Path, owner_pid: int | None) -> tuple[dict[str, str], l
 def stop_kdc(state: dict[str, Any]) -> None:
     """End the KDC ``setup`` started (a later process than the one that started it may ask)."""
     kdc_dir = (state.get("kerberos") or {}).get("kdc_dir")
-    if not kdc_dir:
-        return
-    import os
-    import signal
-    try:
-        pid = int(Path(kdc_dir, "krb5kdc.pid").read_text())
-        if b"krb5kdc" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
-        pass
+    if kdc_dir:
+        load_kdc_local().stop_dir(Path(kdc_dir))

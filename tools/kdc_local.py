@@ -12,7 +12,12 @@ the principal database and its stash, one keytab per principal under ``dir/keyta
 - ``principal(name)``: the name with ``@REALM``; ``client_env(name, ccache)``: the
   ``KRB5_CONFIG`` / ``KRB5CCNAME`` / ``KRB5_CLIENT_KTNAME`` a client process (or this one)
   sets so that libkrb5 logs ``name`` in from its keytab on first use;
-- ``stop()``: ends the KDC (also done when the owning process exits, however it exits).
+- ``stop()``: ends the KDC; with ``owner_pid`` it also ends when that process exits, however
+  it exits. ``stop_dir(dir)`` ends the KDC a start left running in ``dir`` (pid in
+  ``dir/krb5kdc.pid``), for a harness whose ``start`` runs in a process that exits.
+- ``add_principals(dir, names)`` / ``KdcInfo.add``: more principals in the running realm;
+  ``rekey(dir, name)`` / ``KdcInfo.rekey``: a new key in the database, the keytab left stale;
+  ``check()``: KdcUnavailable unless the MIT tools are installed.
 
 No system file is read or written: every MIT tool runs with ``KRB5_CONFIG`` and
 ``KRB5_KDC_PROFILE`` pointing into ``dir``. ``KdcUnavailable(reason)`` is raised when the
@@ -24,8 +29,12 @@ For a broker (Java) with a SASL GSSAPI listener:
 - ``broker_properties(info, listener_name)``: server.properties entries, namely
   ``sasl.kerberos.service.name=kafka`` and the listener's
   ``listener.name.<listener>.gssapi.sasl.jaas.config`` (Krb5LoginModule with
-  useKeyTab/storeKey on the ``kafka/<host>`` principal's keytab). The caller still lists
-  GSSAPI in ``sasl.enabled.mechanisms``.
+  useKeyTab/storeKey on the first ``kafka/<host>`` principal's keytab); without a listener
+  name the keys are bare (``sasl.jaas.config``), for the caller to prefix. The caller still
+  lists GSSAPI in ``sasl.enabled.mechanisms``; on a listener that also offers other
+  mechanisms the service name must be listener-wide (``listener.name.<l>.sasl.kerberos.service.name``),
+  since Kafka then logs all of them in with KerberosLogin. Clients then name the broker
+  ``kafka@<host>`` with that principal's host (``sasl_kerberos_domain_name``).
 - ``jvm_options(info)``: ``-Djava.security.krb5.conf=...`` (Java ignores ``KRB5_CONFIG``).
 
 Command line: ``kdc_local.py start --dir DIR PRINCIPAL...`` prints the realm, the profile and
@@ -92,10 +101,19 @@ class KdcInfo:
         _run([kinit, "-k", "-t", str(self.keytabs[name]), "-c", f"FILE:{ccache}", self.principal(name)],
              self._env(), "kinit")
 
+    def add(self, names: list[str]) -> dict[str, Path]:
+        """Add principals to the running realm; their keytabs (also put in ``keytabs``)."""
+        added = add_principals(self.dir, names, self.realm)
+        self.keytabs.update(added)
+        return added
+
     def rekey(self, name: str) -> None:
         """Give ``name`` a new random key in the database, leaving its keytab stale."""
-        _run([str(shutil.which("kadmin.local", path=_SEARCH_PATH)), "-r", self.realm, "-q",
-              f"cpw -randkey {self.principal(name)}"], self._env(), "kadmin.local cpw")
+        rekey(self.dir, name, self.realm)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -218,16 +236,56 @@ def _kdc_conf(realm: str, port: int, directory: Path) -> str:
 """
 
 
-def _stop_leftover(directory: Path) -> None:
-    """End a KDC an earlier start left running in ``directory``."""
-    pid_file = directory / "krb5kdc.pid"
+def stop_dir(directory: Path) -> None:
+    """End the KDC a start left running in ``directory``, if any."""
+    pid_file = Path(directory) / "krb5kdc.pid"
     try:
         pid = int(pid_file.read_text())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return
     if b"krb5kdc" in cmdline:
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    pid_file.unlink(missing_ok=True)
+
+
+def check() -> None:
+    """KdcUnavailable unless the MIT tools are installed."""
+    _tools()
+
+
+def _tools() -> dict[str, str]:
+    tools = {t: shutil.which(t, path=_SEARCH_PATH) for t in _TOOLS}
+    missing = [t for t, p in tools.items() if p is None]
+    if missing:
+        raise KdcUnavailable(f"MIT Kerberos tools not found ({', '.join(missing)}): {_INSTALL_HINT}")
+    return {t: str(p) for t, p in tools.items()}
+
+
+def add_principals(directory: Path, names: list[str], realm: str = REALM) -> dict[str, Path]:
+    """Add ``names`` (random keys) to the realm in ``directory``; name -> its new keytab."""
+    kadmin = _tools()["kadmin.local"]
+    env = _tool_env(Path(directory))
+    keytabs: dict[str, Path] = {}
+    for name in names:
+        full = name if "@" in name else f"{name}@{realm}"
+        keytab = Path(directory) / "keytabs" / f"{_file_name(name)}.keytab"
+        for command in (f"addprinc -randkey {full}", f"ktadd -k {keytab} -norandkey {full}"):
+            _run([kadmin, "-r", realm, "-q", command], env, f"kadmin.local {command!r}")
+        if not keytab.exists():
+            raise KdcUnavailable(f"kadmin.local wrote no keytab for {name}")
+        keytabs[name] = keytab
+    return keytabs
+
+
+def rekey(directory: Path, name: str, realm: str = REALM) -> None:
+    """A new random key for ``name`` in the database of ``directory``; its keytab goes stale."""
+    full = name if "@" in name else f"{name}@{realm}"
+    _run([_tools()["kadmin.local"], "-r", realm, "-q", f"cpw -randkey {full}"], _tool_env(Path(directory)),
+         "kadmin.local cpw")
 
 
 def _watch(owner_pid: int, kdc_pid: int) -> None:
@@ -250,15 +308,12 @@ def start(dir: Path, principals: list[str], *, realm: str = REALM, owner_pid: in
           timeout: float = 20.0) -> KdcInfo:
     """Create a realm in ``dir`` with ``principals`` (random keys, one keytab each) and run its KDC.
 
-    ``dir`` is emptied first. The KDC ends with ``stop()`` or when ``owner_pid`` (this process
-    by default) exits. Raises KdcUnavailable when the MIT tools are missing or the KDC fails."""
-    tools = {t: shutil.which(t, path=_SEARCH_PATH) for t in _TOOLS}
-    missing = [t for t, p in tools.items() if p is None]
-    if missing:
-        raise KdcUnavailable(f"MIT Kerberos tools not found ({', '.join(missing)}): {_INSTALL_HINT}")
+    ``dir`` is emptied first. The KDC ends with ``stop()``, ``stop_dir(dir)``, or when ``owner_pid`` (if
+    given) exits. Raises KdcUnavailable when the MIT tools are missing or the KDC fails."""
+    tools = _tools()
     directory = Path(dir).resolve()
     if directory.exists():
-        _stop_leftover(directory)
+        stop_dir(directory)
         shutil.rmtree(directory)
     (directory / "keytabs").mkdir(parents=True)
     port = _free_port()
@@ -269,24 +324,31 @@ def start(dir: Path, principals: list[str], *, realm: str = REALM, owner_pid: in
     # The master key only guards this throwaway database; it lives in the stash file (-s).
     _run([str(tools["kdb5_util"]), "create", "-s", "-W", "-r", realm, "-P", secrets.token_hex(16)], env,
          "kdb5_util create")
-    keytabs: dict[str, Path] = {}
-    commands: list[str] = []
-    for name in principals:
-        full = name if "@" in name else f"{name}@{realm}"
-        keytab = directory / "keytabs" / f"{_file_name(name)}.keytab"
-        commands += [f"addprinc -randkey {full}", f"ktadd -k {keytab} -norandkey {full}"]
-        keytabs[name] = keytab
-    for command in commands:
-        _run([str(tools["kadmin.local"]), "-r", realm, "-q", command], env, f"kadmin.local {command!r}")
-    missing_tabs = [n for n, p in keytabs.items() if not p.exists()]
-    if missing_tabs:
-        raise KdcUnavailable(f"kadmin.local wrote no keytab for {', '.join(missing_tabs)}")
+    keytabs = add_principals(directory, principals, realm)
+    for attempt in range(3):
+        try:
+            info = _launch(tools["krb5kdc"], realm, port, directory, keytabs, env, timeout)
+        except KdcUnavailable:
+            # Another process may have taken the port between choosing and binding it.
+            if attempt == 2:
+                raise
+            port = _free_port()
+            (directory / "krb5.conf").write_text(_krb5_conf(realm, port))
+            (directory / "kdc.conf").write_text(_kdc_conf(realm, port, directory))
+            continue
+        if owner_pid:
+            _watch(owner_pid, info.pid or 0)
+        return info
+    raise AssertionError("unreachable")
+
+
+def _launch(krb5kdc: str, realm: str, port: int, directory: Path, keytabs: dict[str, Path],
+            env: dict[str, str], timeout: float) -> KdcInfo:
     with open(directory / "krb5kdc.out", "ab") as out:
-        proc = subprocess.Popen([str(tools["krb5kdc"]), "-n", "-r", realm], env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([krb5kdc, "-n", "-r", realm], env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     (directory / "krb5kdc.pid").write_text(str(proc.pid))
     info = KdcInfo(realm, directory / "krb5.conf", keytabs, port, directory, proc)
-    _watch(owner_pid or os.getpid(), proc.pid)
     deadline = time.monotonic() + timeout
     while not _port_open(port):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -308,16 +370,17 @@ def broker_principal(info: KdcInfo, service: str = SERVICE) -> str:
     raise KdcUnavailable(f"no {service}/<host> principal was created; pass one to start()")
 
 
-def broker_properties(info: KdcInfo, listener_name: str, *, principal: str | None = None,
+def broker_properties(info: KdcInfo, listener_name: str | None = None, *, principal: str | None = None,
                       service: str = SERVICE) -> dict[str, str]:
-    """server.properties entries for a GSSAPI listener named ``listener_name`` (e.g. SASL_PLAINTEXT)."""
+    """server.properties entries for a GSSAPI listener named ``listener_name`` (e.g. SASL_PLAINTEXT);
+    without one, ``sasl.jaas.config`` is bare, for the caller to put under its listener's prefix."""
     name = principal or broker_principal(info, service)
+    # serviceName in the JAAS entry too: Kafka reads it there when the listener-prefixed
+    # sasl.kerberos.service.name is not one it looks up.
     jaas = ('com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true storeKey=true '
-            f'keyTab="{info.keytabs[name]}" principal="{info.principal(name)}";')
-    return {
-        "sasl.kerberos.service.name": service,
-        f"listener.name.{listener_name.lower()}.gssapi.sasl.jaas.config": jaas,
-    }
+            f'keyTab="{info.keytabs[name]}" principal="{info.principal(name)}" serviceName="{service}";')
+    prefix = f"listener.name.{listener_name.lower()}.gssapi." if listener_name else ""
+    return {"sasl.kerberos.service.name": service, f"{prefix}sasl.jaas.config": jaas}
 
 
 def jvm_options(info: KdcInfo) -> list[str]:
@@ -333,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("principals", nargs="*", default=[f"{SERVICE}/127.0.0.1", f"{SERVICE}/localhost", "alice"])
     args = parser.parse_args(argv)
     try:
-        info = start(Path(args.dir), list(args.principals))
+        info = start(Path(args.dir), list(args.principals), owner_pid=os.getpid())
     except KdcUnavailable as e:
         print(f"kdc_local: {e.reason}", file=sys.stderr)
         return 1

@@ -6,6 +6,9 @@ mechanism against Java's own server.
 """
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from purekafka import KafkaProducer
 from purekafka.config import ProducerConfig
 from purekafka.core.sasl import make_mechanism
 from purekafka.core.sasl.gssapi import GssapiMechanism, import_gssapi, target_name
@@ -164,6 +168,17 @@ def test_a_stale_keytab_fails_fast(kdc: Any, tmp_path: Path) -> None:
     assert "Decrypt integrity check failed" in str(info.value)  # libkrb5's reason, passed on
 
 
+def test_an_unreachable_kdc_fails_fast(tmp_path: Path) -> None:
+    down = start_kdc(tmp_path / "kdc", [CLIENT])
+    down.stop()  # its profile still names the now closed port
+    with client_env(down, ccache=tmp_path / "cc"):
+        mech = GssapiMechanism(_config(), "127.0.0.1")
+        t0 = time.monotonic()
+        with pytest.raises(SaslAuthenticationFailedError, match="Cannot contact any KDC"):
+            mech.start(0.0)
+        assert time.monotonic() - t0 < 5
+
+
 def test_target_names() -> None:
     assert target_name(_config(), "b1") == "kafka@b1"
     assert target_name(_config(sasl_kerberos_service_name="k2"), "b1") == "k2@b1"
@@ -201,6 +216,24 @@ def test_missing_gssapi_package_names_the_extra(monkeypatch: pytest.MonkeyPatch)
         make_mechanism(_config(), "127.0.0.1")
 
 
+def test_missing_gssapi_package_fails_the_constructor_before_any_connection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "gssapi", None)
+    t0 = time.monotonic()
+    with pytest.raises(KafkaConfigurationError, match=r"pip install purekafka\[gssapi\]"):
+        KafkaProducer(bootstrap_servers="127.0.0.1:1", security_protocol="SASL_PLAINTEXT",
+                      sasl_mechanism="GSSAPI", max_block_ms=30000)
+    assert time.monotonic() - t0 < 5
+
+
+def test_gssapi_is_imported_only_when_a_mechanism_is_made() -> None:
+    code = ("import sys, purekafka, purekafka.core.sasl, purekafka.core.sasl.gssapi\n"
+            "from purekafka import KafkaProducer\n"
+            "assert 'gssapi' not in sys.modules, 'gssapi imported at purekafka import'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_repr_names_the_target_only(alice: Any) -> None:
     mech = GssapiMechanism(_config(), "127.0.0.1")
     mech.start(0.0)
@@ -213,6 +246,24 @@ def test_kdc_unavailable_names_the_packages(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(kdc_local.KdcUnavailable) as info:
         kdc_local.start(tmp_path / "kdc", ["alice"])
     assert "krb5kdc" in info.value.reason and "krb5-kdc" in info.value.reason
+
+
+def test_a_port_taken_before_the_kdc_binds_it_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        taken = squatter.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", taken))  # both: krb5kdc then fails to bind, whichever it tries first
+            ports = iter([taken])
+            real = kdc_local._free_port
+            monkeypatch.setattr(kdc_local, "_free_port", lambda: next(ports, None) or real())
+            info = kdc_local.start(tmp_path / "kdc", [CLIENT], owner_pid=os.getpid())
+    try:
+        assert info.port != taken and info.alive()
+        assert f"127.0.0.1:{info.port}" in info.krb5_conf.read_text()
+        info.kinit(CLIENT, tmp_path / "cc")
+    finally:
+        info.stop()
 
 
 def test_broker_properties_and_jvm_options(kdc: Any) -> None:

@@ -6,11 +6,12 @@ from the refusal itself, not from a timeout. No message may carry the secret it 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
-from purekafka import errors
+from purekafka import KafkaProducer, errors
 from tests.support import oauth_tokens
 from tests.support.kafka import SecureKafka, kafka_local, unique_name
 from tests.support.secure_runs import FAST_S, first_failure
@@ -111,3 +112,29 @@ def test_mutual_tls_refuses_a_client_without_certificate(secure_kafka: SecureKaf
                             errors.NoBrokersAvailable)), repr(exc)
     _fast(exc, elapsed)
     assert re.search(r"certificate", _text(exc), re.I), _text(exc)
+
+
+def test_no_retry_storm_after_an_authentication_failure(secure_kafka: SecureKafka) -> None:
+    # api_version given: no bootstrap in the constructor, so the failure surfaces in send()'s
+    # future, and the producer lives on afterwards. A reconnect loop without backoff would
+    # open hundreds of connections in the 3 s watched here (each one a SASL exchange).
+    settings = secure_kafka.kafka_python("SASL_SSL", "SCRAM-SHA-512", sasl_plain_password=WRONG)
+    producer = KafkaProducer(**settings, api_version=(2, 8, 0), max_block_ms=60000)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(errors.SaslAuthenticationFailedError):
+            producer.send(unique_name("storm"), b"x").get(timeout=60)
+        _fast(errors.SaslAuthenticationFailedError(), time.monotonic() - t0)
+        before = _connections(producer)
+        time.sleep(3)
+        made = _connections(producer) - before
+        assert made <= 10, f"{made:.0f} connections in 3 s after an authentication failure"
+    finally:
+        producer.close(timeout=5)
+
+
+def _connections(producer: KafkaProducer) -> float:
+    for values in (producer.metrics() or {}).values():
+        if "connection-creation-total" in values:
+            return float(values["connection-creation-total"])
+    raise AssertionError("no connection-creation-total metric")

@@ -39,7 +39,7 @@ kdc_local: Any = _load_kdc_local()
 def start_kdc(directory: Path, principals: list[str]) -> Any:
     """A running KdcInfo, or the test skipped with KdcUnavailable's reason (printed by -ra)."""
     try:
-        return kdc_local.start(directory, principals)
+        return kdc_local.start(directory, principals, owner_pid=os.getpid())
     except kdc_local.KdcUnavailable as exc:
         pytest.skip(f"no Kerberos KDC here: {exc.reason}")
 
@@ -56,6 +56,24 @@ def client_env(kdc: Any, principal: str = CLIENT, ccache: Path | None = None,
     an override of None removes that variable."""
     env: dict[str, str | None] = dict(kdc.client_env(principal, ccache))
     env.update(overrides)
+    with environment(env) as applied:
+        yield applied
+
+
+def harness_env(kerberos: dict[str, str], ccache: Path, **overrides: str | None) -> dict[str, str | None]:
+    """The client environment for the KDC ``kafka_local.py`` started (its state's ``kerberos``)."""
+    env: dict[str, str | None] = {
+        "KRB5_CONFIG": kerberos["krb5_conf"],
+        "KRB5CCNAME": f"FILE:{ccache}",
+        "KRB5_CLIENT_KTNAME": f"FILE:{kerberos['client_keytab']}",
+    }
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str | None]) -> Iterator[dict[str, str]]:
+    """``os.environ`` with ``env`` applied (None removes) during the block, restored after."""
     saved = {k: os.environ.get(k) for k in env}
     try:
         for k, v in env.items():

@@ -196,4 +196,7 @@ def _hint(mechanism: str) -> str:
         return " (check sasl_plain_username and sasl_plain_password)"
     if mechanism == "OAUTHBEARER":
         return " (check the token sasl_oauth_token_provider returns)"
+    if mechanism == "GSSAPI":
+        return (" (check that sasl_kerberos_service_name and sasl_kerberos_domain_name name the "
+                "broker's own principal, and the client's Kerberos credentials)")
     return ""

@@ -33,10 +33,9 @@ from purekafka.core.sasl.mechanism import AuthenticationFailedError
 
 __all__ = ["GssapiMechanism", "import_gssapi", "target_name"]
 
-# RFC 4752 3.1 (RFC 2222 7.2.1): the security-layer bit-mask of the offer and the choice.
+# RFC 4752 3.1 (RFC 2222 7.2.1): bit 1 of the offer's and the choice's security-layer mask
+# (2 is integrity, 4 confidentiality: layers Kafka never runs).
 NO_SECURITY_LAYER = 0x01
-INTEGRITY_LAYER = 0x02
-CONFIDENTIALITY_LAYER = 0x04
 
 _CONTEXT, _LAYER, _FINAL, _DONE, _FAILED = "CONTEXT", "LAYER", "FINAL", "DONE", "FAILED"
 _HINT = ("check the client's Kerberos credentials (kinit, or a keytab in KRB5_CLIENT_KTNAME), "
