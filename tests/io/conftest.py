@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.io.tls_certs import Pki, make_pki
+from tests.support.tls_certs import Pki, make_pki
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from purekafka.protocol import api_versions as av
 from purekafka.protocol import metadata, sasl_authenticate, sasl_handshake
 from tests.io.test_socket_network import NODE, Peer
 from tests.io.test_tls import server_context, settings_for
-from tests.io.tls_certs import Pki
+from tests.support.tls_certs import Pki
 
 VERSIONS = {av.API_KEY: (0, 4), metadata.API_KEY: (0, 12), sasl_handshake.API_KEY: (0, 1),
             sasl_authenticate.API_KEY: (0, 2)}

@@ -18,7 +18,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
-from tests.io.tls_certs import Pki
+from tests.support.tls_certs import Pki
 from tests.support.kafka import SecureKafka, unique_name
 from tests.support.readback import consume
 

@@ -2,7 +2,7 @@
 
 The server is Python's own ``ssl`` server socket on one end of a socketpair, run in a
 thread; the client is a ``TlsTransport`` pumped over the other end, non-blocking, as the
-selector loop does. Certificates are made per session with openssl (tests/io/tls_certs.py).
+selector loop does. Certificates are made per session with openssl (tests/support/tls_certs.py).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from purekafka.errors import KafkaConfigurationError, KafkaConnectionError, SslAuthenticationError
 from purekafka.io.tls import TlsTransport, make_ssl_context
-from tests.io.tls_certs import KEY_PASSWORD, Pki
+from tests.support.tls_certs import KEY_PASSWORD, Pki
 
 
 def settings_for(**kw: Any) -> SimpleNamespace:
