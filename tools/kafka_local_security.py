@@ -100,6 +100,8 @@ def test_listeners(gssapi: bool = False) -> list[Listener]:
         Listener("REAUTH", "SASL_SSL", ["SCRAM-SHA-512", "OAUTHBEARER", "PLAIN"], oauth="jwks", reauth_ms=REAUTH_MS),
         # The broker's certificate names 127.0.0.1 and localhost, so this one fails hostname checks.
         Listener("WRONGHOST", "SSL", host="127.0.0.2"),
+        # PLAIN alone, with a session lifetime: tests/protocol/test_sasl_broker.py's wire checks.
+        Listener("PLAIN_ONLY", "SASL_PLAINTEXT", ["PLAIN"], reauth_ms=60000),
     ]
 
 

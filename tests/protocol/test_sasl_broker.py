@@ -1,13 +1,10 @@
 """SaslHandshake and SaslAuthenticate against a real broker with a SASL_PLAINTEXT listener (PLAIN).
 
-The module's own single-node cluster: ``kafka_local.py start --security SASL_PLAINTEXT
---sasl-mechanisms PLAIN``, so that PLAIN is the only mechanism enabled, and with a session
-lifetime. Only ``purekafka.protocol`` speaks to the broker; errors are asserted by Kafka's
-error name.
+The listener is PLAIN_ONLY of the session's secure broker (``kafka_local.py --test-listeners``):
+PLAIN is the only mechanism it enables, and it states a session lifetime. Only
+``purekafka.protocol`` speaks to the broker; errors are asserted by Kafka's error name.
 """
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,7 +12,7 @@ from purekafka import errors
 from purekafka.protocol import api_versions, metadata, sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
 from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
-from tests.support.kafka import start_cluster
+from tests.support.kafka import SecureKafka
 from tests.support.txn_broker_client import Conn
 
 pytestmark = pytest.mark.broker
@@ -24,17 +21,13 @@ REAUTH_MS = 60000
 
 
 @pytest.fixture(scope="module")
-def sasl_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def sasl_port(secure_kafka: SecureKafka) -> int:
+    info = secure_kafka.listeners["PLAIN_ONLY"]
     # Makes the broker state a session lifetime in SaslAuthenticate v1+ responses (KIP-368).
-    cluster = start_cluster(tmp_path_factory.mktemp("kafka-sasl") / "cluster", extra=[
-        "--security", "SASL_PLAINTEXT", "--sasl-mechanisms", "PLAIN",
-        "--broker-config", f"connections.max.reauth.ms={REAUTH_MS}"])
-    try:
-        host, port = cluster.bootstrap.rsplit(":", 1)
-        assert host == "127.0.0.1"
-        yield int(port)
-    finally:
-        cluster.stop()
+    assert (info["mechanisms"], info["reauth_ms"]) == (["PLAIN"], REAUTH_MS)
+    host, port = info["bootstrap"].rsplit(":", 1)
+    assert host == "127.0.0.1"
+    return int(port)
 
 
 def _handshake(conn: Conn, mechanism: str, version: int = 1) -> sasl_handshake.SaslHandshakeResponse:

@@ -142,7 +142,7 @@ class SecureKafka(LocalKafka):
     """A cluster with the secure listeners of ``kafka_local.py --test-listeners``.
 
     Per listener (SSL, MTLS, SASL_PLAINTEXT, SASL_SSL, SASL_PLAINTEXT_JWKS, SASL_SSL_JWKS,
-    REAUTH, WRONGHOST): its bootstrap, the kafka-python settings for a mechanism, and
+    REAUTH, WRONGHOST, PLAIN_ONLY): its bootstrap, the kafka-python settings for a mechanism, and
     confluent-kafka's settings for the same. Topics are made over the PLAINTEXT listener."""
 
     user: str = kafka_local.sec.USER
