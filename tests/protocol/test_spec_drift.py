@@ -258,3 +258,12 @@ def test_header_versions_follow_the_specs() -> None:
             continue
         flex = spec["request"]["flexible_versions"]
         assert headers.FIRST_FLEXIBLE_VERSION.get(spec["api_key"]) == (flex[0] if flex else None), spec["name"]
+
+
+def test_committed_specs_are_what_specgen_writes(java) -> None:
+    """protocol_specs/ is generated (never hand-edited): regenerating from both jars changes nothing."""
+    from tools import specgen
+
+    new = [p for p in java.classpath.split(":") if re.search(r"/kafka-clients-[0-9.]+\.jar$", p)][0]
+    old = [str(p) for p in kafka_local.resolve(OLD_KAFKA) if p.name == f"kafka-clients-{OLD_KAFKA}.jar"][0]
+    assert specgen.main(["--check", "--jar", new, "--old-jar", old, "--out", str(specs.SPEC_DIR)]) == 0
