@@ -549,8 +549,9 @@ def _check_sasl(cfg: ProducerConfig) -> None:
             raise KafkaConfigurationError(
                 f"{s('sasl_mechanism')}={mechanism!r} needs {' and '.join(missing)}")
         if cfg.security_protocol == "SASL_PLAINTEXT":
-            log.warning("sasl_mechanism=%r over SASL_PLAINTEXT: the %s travel in the clear",
-                        mechanism, "password" if mechanism == "PLAIN" else "SCRAM messages")
+            log.warning("sasl_mechanism=%r over SASL_PLAINTEXT: %s in the clear",
+                        mechanism, "the password travels" if mechanism == "PLAIN"
+                        else "the SCRAM messages travel")
     if mechanism == "OAUTHBEARER":
         provider = cfg.sasl_oauth_token_provider
         if provider is None:
