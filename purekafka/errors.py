@@ -120,6 +120,14 @@ class KafkaConnectionError(InvalidMetadataError):
     """A connection to a broker failed or was lost."""
 
 
+class SslAuthenticationError(KafkaConnectionError):
+    """The TLS handshake with a broker failed (untrusted certificate, hostname mismatch,
+    refused client certificate): Java's SslAuthenticationException. Not retriable: the
+    settings or the certificates must change."""
+
+    retriable = False
+
+
 class KafkaProtocolError(KafkaError):
     """The broker sent something the protocol does not allow."""
 
@@ -671,7 +679,7 @@ __all__ = [
     "MetadataEmptyBrokerList", "UnknownBrokerIdError", "UnrecognizedBrokerVersion",
     "QuotaViolationError", "KafkaTimeoutError", "ProducerClosedForcefullyError", "NoBrokersAvailable",
     "NodeNotReadyError", "TooManyInFlightRequests", "StaleMetadata", "SerializationError",
-    "TransactionAbortedError", "BrokerResponseError", "AuthorizationError",
+    "TransactionAbortedError", "BrokerResponseError", "AuthorizationError", "SslAuthenticationError",
     "IncompatibleBrokerVersion", "CorruptRecordException", "NotLeaderOrFollowerError",
     "UnknownServerError", "ErrorCode", "for_code", "for_name", "error_name", "broker_error_codes",
     "CommitFailedError", "NoOffsetForPartitionError", "LogTruncationError", "kafka_errors",

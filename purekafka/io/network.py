@@ -1,4 +1,4 @@
-"""Sockets for the producer: one connection per broker, driven by ``selectors``.
+"""Sockets for the producer: one connection per broker, readiness through an ``io.poller.Poller``.
 
 ``SocketNetwork`` implements the core's ``purekafka.core.sender.Network`` protocol
 on real sockets. Each broker gets one non-blocking TCP connection, whose framing and
@@ -32,8 +32,8 @@ off (``client_dns_lookup=use_all_dns_ips``, the only behaviour for non-bootstrap
 Node ids: brokers keep Kafka's node ids (>= 0); bootstrap addresses, whose
 ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 
-``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) and returns
-what happened as ``core.events`` values: ``Response(node, request, body)``,
+``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) through the
+``io.poller.Poller`` and returns what happened as ``core.events`` values: ``Response(node, request, body)``,
 ``Sent(node, request)`` and ``Disconnect(node, requests)``; the caller hands them to
 the sender.
 
@@ -53,7 +53,6 @@ from __future__ import annotations
 import errno
 import logging
 import random
-import selectors
 import socket
 import time
 from collections import deque
@@ -66,6 +65,7 @@ from purekafka.core.events import Disconnect, InFlight, NetworkEvent, Response, 
 from purekafka.core.metrics import ProducerMetrics
 from purekafka.core.versions import negotiate
 from purekafka.errors import DecodeError, KafkaError
+from purekafka.io.poller import READ, WRITE, Poller, SelectorPoller
 from purekafka.protocol import api_versions as _av
 from purekafka.protocol.apis import API_BY_KEY
 from purekafka.protocol.headers import encode_request_frame, response_header_version
@@ -187,6 +187,7 @@ class SocketNetwork:
         socket_options: list[tuple[int, int, int]] | None = None,
         max_versions: dict[int, int] | None = None,
         receive_message_max_bytes: int = DEFAULT_MAX_RESPONSE_SIZE,
+        poller: Poller | None = None,
     ) -> None:
         self.bootstrap = list(bootstrap)
         self.cluster = cluster
@@ -202,11 +203,11 @@ class SocketNetwork:
         self.max_versions = dict(max_versions or {})
         self.receive_message_max_bytes = receive_message_max_bytes
         self.nodes: dict[int, _Node] = {}
-        self.selector = selectors.DefaultSelector()
+        self.poller: Poller = poller if poller is not None else SelectorPoller()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self.poller.register(self._wake_r, READ, None)
         self._events: list[NetworkEvent] = []
         self._recv_buf = bytearray(_RECV_SIZE)
         self._rand = random.Random()
@@ -296,8 +297,8 @@ class SocketNetwork:
             n.last_activity_ms = now_ms
             n.av_version = max(_av.MIN_VERSION, min(_av.MAX_VERSION,
                                                     self.max_versions.get(_av.API_KEY, _av.MAX_VERSION)))
-            self.selector.register(sock, selectors.EVENT_WRITE, n)
-            n.registered = selectors.EVENT_WRITE
+            self.poller.register(sock, WRITE, n)
+            n.registered = WRITE
             return
         self._backoff(n, now_ms)
         self._events.append(Disconnect(n.node_id, []))
@@ -376,35 +377,48 @@ class SocketNetwork:
             pass
 
     def poll(self, timeout_ms: float) -> list[NetworkEvent]:
-        """Wait up to ``timeout_ms`` for socket activity; return what happened."""
+        """Wait up to ``timeout_ms`` for socket activity; return what happened
+        (``select`` + ``on_ready`` for each ready socket + ``collect``)."""
         now_ms = time.monotonic() * 1000.0
-        timeout_ms = min(timeout_ms, self._housekeeping_delay(now_ms))
+        timeout_ms = min(timeout_ms, self.next_timeout_ms(now_ms))
+        timeout = None if timeout_ms == float("inf") else max(0.0, timeout_ms / 1000.0)
+        ready = self.poller.select(timeout)
+        now_ms = time.monotonic() * 1000.0
+        for data, mask in ready:
+            self.on_ready(data, mask, now_ms)
+        return self.collect(now_ms)
+
+    def next_timeout_ms(self, now_ms: float) -> float:
+        """How long an event loop may wait before calling ``collect`` (inf: until a socket
+        is ready or ``wakeup``)."""
         if self._events:
             # Already news (a request written in full by send(), a failed connect, a
             # connection closed as broken between polls): a look at the sockets, but no
             # sleep, or the news waits for other traffic.
-            timeout_ms = 0.0
-        timeout = None if timeout_ms == float("inf") else max(0.0, timeout_ms / 1000.0)
-        try:
-            ready = self.selector.select(timeout)
-        except InterruptedError:
-            ready = []
-        now_ms = time.monotonic() * 1000.0
-        for key, mask in ready:
-            n = key.data
-            if n is None:
-                try:
-                    while self._wake_r.recv(4096):
-                        pass
-                except (BlockingIOError, InterruptedError, OSError):
+            return 0.0
+        return self._housekeeping_delay(now_ms)
+
+    def on_ready(self, data: Any, mask: int, now_ms: float) -> None:
+        """Handle one registered socket's readiness: ``data`` as registered with the
+        poller, ``mask`` the ``READ``/``WRITE`` bits that are ready."""
+        if data is None:
+            try:
+                while self._wake_r.recv(4096):
                     pass
-                continue
-            if n.sock is None or key.fileobj is not n.sock:
-                continue
-            if mask & selectors.EVENT_WRITE:
-                self._on_writable(n, now_ms)
-            if mask & selectors.EVENT_READ and n.sock is not None:
-                self._on_readable(n, now_ms)
+            except (BlockingIOError, InterruptedError, OSError):
+                pass
+            return
+        n: _Node = data
+        if n.sock is None:
+            return  # closed earlier in the same batch
+        if mask & WRITE:
+            self._on_writable(n, now_ms)
+        if mask & READ and n.sock is not None:
+            self._on_readable(n, now_ms)
+
+    def collect(self, now_ms: float) -> list[NetworkEvent]:
+        """Time-based housekeeping (timeouts, idle connections); every event since the
+        last call."""
         self._housekeeping(now_ms)
         events, self._events = self._events, []
         return events
@@ -474,9 +488,9 @@ class SocketNetwork:
         self._want_write(n, bool(out))
 
     def _want_write(self, n: _Node, on: bool) -> None:
-        mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if on else 0)
+        mask = READ | (WRITE if on else 0)
         if n.sock is not None and n.registered != mask:
-            self.selector.modify(n.sock, mask, n)
+            self.poller.modify(n.sock, mask, n)
             n.registered = mask
 
     def _on_writable(self, n: _Node, now_ms: float) -> None:
@@ -611,10 +625,7 @@ class SocketNetwork:
     def _drop_socket(self, n: _Node) -> None:
         """Unregister and close ``n``'s socket, if it has one."""
         if n.sock is not None:
-            try:
-                self.selector.unregister(n.sock)
-            except (KeyError, ValueError):
-                pass
+            self.poller.unregister(n.sock)
             n.sock.close()
             n.sock = None
         n.registered = 0
@@ -649,7 +660,7 @@ class SocketNetwork:
             self._events.append(Disconnect(n.node_id, reqs))
 
     def close(self) -> None:
-        """Close every socket, the selector and the wakeup pair."""
+        """Close every socket, the poller and the wakeup pair."""
         if self.closed:
             return
         self.closed = True
@@ -658,11 +669,8 @@ class SocketNetwork:
             if n.state is not DISCONNECTED:
                 self._close(n, now_ms, None)
         self._events = []
-        try:
-            self.selector.unregister(self._wake_r)
-        except (KeyError, ValueError):
-            pass
-        self.selector.close()
+        self.poller.unregister(self._wake_r)
+        self.poller.close()
         self._wake_r.close()
         self._wake_w.close()
 
