@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from dataclasses import dataclass
 
 from purekafka.aio.structs import deliver
@@ -11,6 +12,7 @@ from purekafka.config import ProducerConfig
 from purekafka.core.accumulator import Accumulator
 from purekafka.core.cluster import Cluster
 from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.io.aio_driver import AioDriver, LoopPoller
@@ -41,6 +43,7 @@ class Core:
     ignore_keys: bool
     key_ser: SerializeFn | None
     value_ser: SerializeFn | None
+    metrics: ProducerMetrics | None
 
 
 def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventLoop) -> Core:
@@ -97,6 +100,25 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
         acc.queue_sizes if cfg.partitioner_adaptive_partitioning_enable else None)
     driver = AioDriver(sender, network, poller, acc, deliver,
                        name=f"purekafka-aio-{client_id}")
+    metrics = _metrics(cfg, client_id, acc, cluster, network) if cfg.metrics_enabled else None
+    sender.metrics = network.metrics = metrics
     return Core(cluster, acc, network, sender, txn, driver,
                 make_partitioner(cfg.partitioner, cluster), builtin,
-                cfg.partitioner_ignore_keys, cfg.key_serializer, cfg.value_serializer)
+                cfg.partitioner_ignore_keys, cfg.key_serializer, cfg.value_serializer, metrics)
+
+
+def clock_ms() -> float:
+    return time.monotonic() * 1000.0
+
+
+def _metrics(cfg: ProducerConfig, client_id: str, acc: Accumulator, cluster: Cluster,
+             network: SocketNetwork) -> ProducerMetrics:
+    """Java's producer metrics, as ``KafkaProducer.metrics()`` has them (no reporters:
+    aiokafka has none, and the registry is read with ``metrics()``)."""
+    now = clock_ms()
+    m = ProducerMetrics(MetricConfig(cfg.metrics_num_samples, cfg.metrics_sample_window_ms),
+                        now, clock_ms, [], {"client-id": client_id})
+    m.add_gauges(acc, cluster, network.in_flight_requests,
+                 lambda: sum(1 for n in list(network.nodes) if network.is_connected(n)),
+                 lambda: 0.0, now)
+    return m

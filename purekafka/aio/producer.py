@@ -23,7 +23,7 @@ from typing import Any
 
 from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
-from purekafka.aio.assembly import Core, build_core
+from purekafka.aio.assembly import Core, build_core, clock_ms
 from purekafka.aio.batch import BATCH_OVERHEAD, RECORD_OVERHEAD, BatchBuilder
 from purekafka.aio.settings import producer_config
 from purekafka.aio.structs import BatchFuture, RecordMetadata, SendFuture
@@ -359,6 +359,14 @@ class AIOKafkaProducer(TransactionsMixin):
         """The partition ids of ``topic`` (waits for its metadata)."""
         core = self._running_core()
         return set((await self._topic_info(core, topic)).partitions)
+
+    def metrics(self, raw: bool = False) -> dict[Any, Any] | None:
+        """Java's producer metrics, as ``KafkaProducer.metrics()`` (a purekafka extension;
+        None before ``start()`` or with ``metrics_enabled=False``)."""
+        m = None if self._core is None else self._core.metrics
+        if m is None:
+            return None
+        return dict(m.metrics) if raw else m.grouped(clock_ms())
 
     def transaction(self) -> TransactionContext:
         """``async with producer.transaction():`` begins, then commits, or aborts on error."""
