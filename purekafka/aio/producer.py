@@ -44,6 +44,8 @@ class _TopicInfo:
 
 
 _client_ids = iter(range(1, 1 << 62))
+# Whether io.network speaks TLS/SASL yet: the threaded producer refuses the same settings.
+_SECURE_NETWORK = False
 
 
 class AIOKafkaProducer(TransactionsMixin):
@@ -57,6 +59,10 @@ class AIOKafkaProducer(TransactionsMixin):
     def __init__(self, **configs: Any) -> None:
         self.config = producer_config(configs)
         cfg = self.config
+        if cfg.security_protocol != "PLAINTEXT" and not _SECURE_NETWORK:
+            raise Errors.KafkaConfigurationError(
+                f"security_protocol={cfg.security_protocol!r} is not supported yet: purekafka "
+                "speaks PLAINTEXT only for now (TLS and SASL are planned)")
         self.client_id = cfg.client_id or f"aiokafka-producer-{next(_client_ids)}"
         self._raw_key_ser = configs.get("key_serializer")
         self._raw_value_ser = configs.get("value_serializer")
