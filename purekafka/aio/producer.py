@@ -44,6 +44,7 @@ class _TopicInfo:
 
 
 _client_ids = iter(range(1, 1 << 62))
+_NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
 # Whether io.network speaks TLS/SASL yet: the threaded producer refuses the same settings.
 _SECURE_NETWORK = False
 
@@ -75,6 +76,9 @@ class AIOKafkaProducer(TransactionsMixin):
         self._yield_next = False
         self._max_block_s = cfg.max_block_ms / 1000.0
         self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
+        self._linger_ms = cfg.linger_ms
+        self._serializes = cfg.key_serializer is not None or cfg.value_serializer is not None
+        self._live: Core | None = None  # the core while started and not stopped
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "started" if self._started else "new"
@@ -91,12 +95,14 @@ class AIOKafkaProducer(TransactionsMixin):
         self._loop = asyncio.get_running_loop()
         core = self._core = build_core(self.config, self.client_id, self._loop)
         self._started = True
+        self._live = core
         core.driver.start()
         deadline = time.monotonic() + self.config.bootstrap_timeout_ms / 1000.0
         cluster = core.cluster
         while cluster.last_success_ms is None or not cluster.brokers:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not core.driver.running:
+                self._live = None
                 await self._shutdown(0.0)
                 raise Errors.KafkaConnectionError(f"Unable to bootstrap from {self._servers}")
             core.driver.wakeup()
@@ -111,9 +117,12 @@ class AIOKafkaProducer(TransactionsMixin):
         if self._closed:
             return
         self._closed = True
+        self._live = None
         if self._core is None:
             return
         await self._shutdown(timeout)
+        if self._core.metrics is not None:
+            self._core.metrics.close()
 
     async def _shutdown(self, timeout: float | None) -> None:
         core = self._core
@@ -167,14 +176,18 @@ class AIOKafkaProducer(TransactionsMixin):
         Waits (up to ``request_timeout_ms``, or ``max_block_ms`` if given) for the
         topic's metadata and for buffer memory, then raises ``KafkaTimeoutError``.
         """
-        core = self._running_core()
+        # The hot path stays in this frame: every call costs each record a frame.
+        core = self._live
+        if core is None or not core.driver.running:
+            core = self._running_core()  # raises why not
         if self._yield_next:
             # The last append handed a batch to the driver: let it run before queuing
             # more (here, before anything is queued, so a cancellation loses nothing).
             self._yield_next = False
             await asyncio.sleep(0)
-        if not isinstance(topic, str) or not topic:
-            raise TypeError(f"topic must be a non-empty str, not {topic!r}")
+        if type(topic) is not str or not topic:
+            if not isinstance(topic, str) or not topic:
+                raise TypeError(f"topic must be a non-empty str, not {topic!r}")
         if value is None and key is None:
             raise ValueError("Need at least one: key or value")
         info = self._topics.get(topic)
@@ -187,7 +200,9 @@ class AIOKafkaProducer(TransactionsMixin):
             headers = list(headers)
             _args.check_headers(headers)
         else:
-            headers = []
+            # Serializers may add headers to the list they get; without any, one shared
+            # list, never mutated, saves an allocation per record.
+            headers = [] if self._serializes else _NO_HEADERS
         key_bytes, value_bytes = key, value
         if core.key_ser is not None:
             key_bytes = core.key_ser(topic, headers, key)
@@ -220,7 +235,8 @@ class AIOKafkaProducer(TransactionsMixin):
         else:
             partition = default_partition(key_bytes, len(info.partitions))
         assert self._loop is not None
-        fut = SendFuture(self._loop, timestamp_ms)
+        fut = SendFuture(loop=self._loop)
+        fut.timestamp_ms = timestamp_ms
         tp = (topic, partition)
         acc = core.acc
         now_ms = time.monotonic() * 1000.0
@@ -234,7 +250,7 @@ class AIOKafkaProducer(TransactionsMixin):
         if sticky is not None:
             sticky.on_append(est, info.partitions, info.available, result)
         if result.new_batch:
-            due = now_ms if result.previous_full else now_ms + self.config.linger_ms
+            due = now_ms if result.previous_full else now_ms + self._linger_ms
             if due < core.driver.poll_deadline:
                 core.driver.wakeup()
             if result.previous_full:
