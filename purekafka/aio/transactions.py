@@ -40,7 +40,9 @@ class TransactionsMixin:
 
     async def _await_txn(self, start: Callable[[], TxnResult], flush: bool = False) -> None:
         core = self._running_core()
-        wait_s = self.config.transaction_timeout_ms / 1000.0 + self.config.request_timeout_ms / 1000.0
+        # aiokafka waits without a bound; ours is the longer of max_block_ms and the
+        # transaction timeout (past which the coordinator aborts the transaction anyway).
+        wait_s = max(self.config.max_block_ms, self.config.transaction_timeout_ms) / 1000.0
         deadline = time.monotonic() + wait_s
         result = start()
         if flush:

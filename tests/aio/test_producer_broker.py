@@ -166,3 +166,25 @@ def test_a_second_producer_with_the_same_transactional_id_fences_the_first(kafka
 
     run(main)
     assert [r.value for r in consume_all(kafka.bootstrap, topic, isolation_level="read_committed")] == [b"new"]
+
+
+def test_an_aiokafka_style_partitioner_and_serializers(kafka, topic_factory) -> None:
+    # aiokafka calls partitioner(key_bytes, all_partitions, available) and one-argument
+    # serializers; so does purekafka.aio.
+    topic = topic_factory(partitions=3)
+    seen: list[tuple] = []
+
+    def last_partition(key_bytes, all_partitions, available):
+        seen.append((key_bytes, list(all_partitions)))
+        return all_partitions[-1]
+
+    async def main() -> list:
+        async with AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, partitioner=last_partition,
+                                    key_serializer=str.encode, value_serializer=str.encode) as p:
+            return [await p.send_and_wait(topic, f"v{i}", key=f"k{i}") for i in range(5)]
+
+    metas = run(main)
+    assert [m.partition for m in metas] == [2] * 5
+    assert seen == [(b"k%d" % i, [0, 1, 2]) for i in range(5)]
+    assert [(r.key, r.value) for r in consume(kafka.bootstrap, topic, 5)] == [
+        (b"k%d" % i, b"v%d" % i) for i in range(5)]
