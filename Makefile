@@ -6,17 +6,21 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: system-tools setup demo typecheck test test-long test-unit test-interop bench clean
 
-$(STAMP): pyproject.toml
+# After system-tools: the test extra's gssapi package builds against libkrb5-dev.
+$(STAMP): pyproject.toml | system-tools
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
 # Command-line tools the tests use besides Python: Java and Maven for the broker and the
-# cross-checks, tcpdump/tshark/xxd/hexdump for the decode tool's capture tests. Installed
-# with apt when missing (CI runs as root on a fresh machine).
-SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven \
-	tcpdump:tcpdump tshark:tshark dumpcap:tshark editcap:tshark xxd:xxd hexdump:bsdextrautils
+# cross-checks, openssl for the secure listeners' certificates, tcpdump/tshark/xxd/hexdump
+# for the decode tool's capture tests. Installed with apt when missing (CI runs as root on a
+# fresh machine). MIT Kerberos (KDC, kadmin.local, kinit, krb5-config for building gssapi)
+# for the GSSAPI tests' throwaway KDC.
+SYSTEM_TOOLS := java:openjdk-17-jdk-headless javac:openjdk-17-jdk-headless mvn:maven openssl:openssl \
+	tcpdump:tcpdump tshark:tshark dumpcap:tshark editcap:tshark xxd:xxd hexdump:bsdextrautils \
+	krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user krb5-config:libkrb5-dev cc:gcc
 
 system-tools:
 	@pkgs=""; for pair in $(SYSTEM_TOOLS); do \

@@ -58,6 +58,8 @@ from .config_rules import (
     _linger,
     _opt_str,
     _partitioner,
+    parse_jaas,
+    pem_store,
     _retries,
     _sequence,
     _serializer,
@@ -74,13 +76,16 @@ log = logging.getLogger("purekafka.config")
 
 MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SASL_MECHANISMS = ("PLAIN", "GSSAPI", "OAUTHBEARER", "SCRAM-SHA-256", "SCRAM-SHA-512")
+SASL_MECHANISMS = ("PLAIN", "GSSAPI", "OAUTHBEARER", "SCRAM-SHA-256", "SCRAM-SHA-512",
+                   "AWS_MSK_IAM")
 DNS_LOOKUPS = ("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only")
 # (lowest, highest, default) per codec, as in Java's compression.<codec>.level.
 COMPRESSION_LEVELS: dict[str, tuple[int, int, int]] = {
     "gzip": (1, 9, -1), "lz4": (1, 17, 9), "zstd": (-131072, 22, 3),
 }
 _SECRETS = frozenset({"ssl_password", "sasl_plain_password"})
+# User objects that may hold secrets in their attributes: shown by type only.
+_OPAQUE = frozenset({"sasl_oauth_token_provider", "sasl_aws_credentials_provider"})
 # The oldest broker release purekafka can write to: RecordBatch v2 (Produce v3) is 0.11's.
 OLDEST_API_VERSION = (0, 11)
 
@@ -152,6 +157,9 @@ class ProducerConfig:
     sasl_kerberos_service_name: str = "kafka"
     sasl_kerberos_domain_name: str | None = None
     sasl_oauth_token_provider: Any = None
+    # AWS_MSK_IAM (purekafka's; kafka-python 3 asks botocore): see purekafka.core.sasl.msk.
+    sasl_aws_region: str | None = None
+    sasl_aws_credentials_provider: Any = None
     # What the user passed, keyed as they spelled it (for messages and describe()).
     originals: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # The kafka-python names the user set; None: those differing from the default.
@@ -167,7 +175,7 @@ class ProducerConfig:
         """Build from a mapping whose keys are kafka-python or Java names."""
         values: dict[str, Any] = {}
         spelled: dict[str, str] = {}
-        for key, value in configs.items():
+        for key, value in _java_security(configs):
             if key in _INERT and any(_same(value, v) for v in _INERT[key]):
                 continue  # kafka-python's "not used" value of a setting we have no use for
             name = _canonical_name(key)
@@ -203,6 +211,12 @@ class ProducerConfig:
         if problems:  # every bad setting at once, not one per attempt
             raise KafkaConfigurationError("; ".join(problems))
         _check_together(self, explicit)
+
+    def __repr__(self) -> str:
+        # Secrets masked, user objects (token and credentials providers) by type only.
+        shown = ", ".join(f"{f.name}={_show(f.name, getattr(self, f.name))}"
+                          for f in _FIELDS if f.name not in ("originals", "explicit"))
+        return f"ProducerConfig({shown})"
 
     def _shown(self, name: str) -> str:
         """The setting's name as the user spelled it, unquoted as kafka-python writes it."""
@@ -271,6 +285,8 @@ def _same_setting(name: str, a: Any, b: Any) -> bool:
 def _show(name: str, value: Any) -> str:
     if name in _SECRETS and value is not None:
         return "'********'"
+    if name in _OPAQUE and value is not None:
+        return f"<{type(value).__name__}>"
     return repr(value)
 
 
@@ -306,9 +322,8 @@ _UNSUPPORTED: dict[str, str] = {
     "selector": "purekafka chooses its own selector",
     "proxy_url": "proxies are not supported",
     "socks5_proxy": "proxies are not supported",
-    "sasl.jaas.config": "give sasl_mechanism, sasl_plain_username and sasl_plain_password",
-    "ssl.truststore.location": "Java keystores are not read; give ssl_cafile (PEM)",
-    "ssl.keystore.location": "Java keystores are not read; give ssl_certfile/ssl_keyfile (PEM)",
+    "ssl.truststore.password": "PEM trust stores have no password; give ssl_cafile",
+    "ssl.keystore.password": "give the key's password as ssl_password (ssl.key.password)",
     "interceptor.classes": "Java interceptors cannot run in Python",
     "metrics.recording.level": "purekafka records no per-level metrics",
 }
@@ -323,6 +338,44 @@ _INERT: dict[str, tuple[Any, ...]] = {
 }
 
 _ACCEPTED = sorted(_FIELD_NAMES | set(_JAVA_NAMES))
+# Java security settings whose values are translated (see _java_security).
+_JAVA_SECURITY = ("sasl.jaas.config", "ssl.truststore.location", "ssl.truststore.type",
+                  "ssl.keystore.location", "ssl.keystore.type")
+
+
+def _java_security(configs: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The settings, with Java's sasl.jaas.config and PEM trust/key store settings turned into
+    kafka-python's (sasl_plain_username/password, ssl_cafile, ssl_certfile + ssl_keyfile)."""
+    items = [(k, v) for k, v in configs.items() if k not in _JAVA_SECURITY]
+    if "sasl.jaas.config" in configs:
+        try:
+            mechanisms, options = parse_jaas(configs["sasl.jaas.config"])
+        except (TypeError, ValueError) as exc:
+            verb = "could not be parsed" if "could not be parsed" in str(exc) else "is not supported"
+            reason = str(exc).removeprefix("could not be parsed: ")
+            raise KafkaConfigurationError(f"'sasl.jaas.config' {verb}: {reason}") from None
+        mechanism = configs.get("sasl.mechanism", configs.get("sasl_mechanism"))
+        if isinstance(mechanism, str) and mechanism.strip().upper() not in mechanisms:
+            raise KafkaConfigurationError(
+                f"'sasl.jaas.config' holds a login module for {' or '.join(mechanisms)}, but "
+                f"sasl.mechanism is {mechanism!r}")
+        items += [("sasl_plain_username", options["username"]),
+                  ("sasl_plain_password", options["password"])]
+    for kind, target in (("trust", "ssl_cafile"), ("key", "ssl_certfile")):
+        location = f"ssl.{kind}store.location"
+        if location not in configs:
+            if f"ssl.{kind}store.type" in configs:
+                raise KafkaConfigurationError(
+                    f"'ssl.{kind}store.type' is used only with {location!r}")
+            continue
+        try:
+            path = pem_store(kind, configs[location], configs.get(f"ssl.{kind}store.type"))
+        except ValueError as exc:
+            raise KafkaConfigurationError(f"{location!r} is not supported: {exc}") from None
+        items.append((target, path))
+        if kind == "key":  # a PEM key store holds the certificate chain and the key
+            items.append(("ssl_keyfile", path))
+    return items
 
 
 def _canonical_name(key: Any) -> str:
@@ -415,6 +468,8 @@ _RULES: dict[str, Rule] = {
     "sasl_kerberos_service_name": _str,
     "sasl_kerberos_domain_name": _opt_str,
     "sasl_oauth_token_provider": _any,
+    "sasl_aws_region": _opt_str,
+    "sasl_aws_credentials_provider": _any,
 }
 assert set(_RULES) == _FIELD_NAMES, set(_RULES) ^ _FIELD_NAMES
 
@@ -473,22 +528,47 @@ def _check_together(cfg: ProducerConfig, explicit: frozenset[str]) -> None:
         # kafka-python ignores them: a shared settings block may carry both protocols' parts.
         log.info("%s: not used with security_protocol=%r", ", ".join(unused),
                  cfg.security_protocol)
-    if not sasl:
-        return
-    if cfg.sasl_mechanism is None:
-        raise fail(f"{s('security_protocol')}={cfg.security_protocol!r} needs "
-                   f"{s('sasl_mechanism')} (one of {', '.join(SASL_MECHANISMS)})")
-    if cfg.sasl_mechanism == "PLAIN" or cfg.sasl_mechanism.startswith("SCRAM"):
+    if sasl:
+        _check_sasl(cfg)
+
+
+def _check_sasl(cfg: ProducerConfig) -> None:
+    """What each SASL mechanism needs (kafka-python's checks, made at construction)."""
+    s = cfg._shown
+    mechanism = cfg.sasl_mechanism
+    if mechanism is None:
+        # kafka-python has no default mechanism (Java's is GSSAPI): it must be named.
+        raise KafkaConfigurationError(
+            f"{s('security_protocol')}={cfg.security_protocol!r} needs {s('sasl_mechanism')} "
+            f"(one of {', '.join(SASL_MECHANISMS)})")
+    if mechanism == "PLAIN" or mechanism.startswith("SCRAM"):
         missing = [s(n) for n in ("sasl_plain_username", "sasl_plain_password")
                    if getattr(cfg, n) is None]
         if missing:
-            raise fail(f"{s('sasl_mechanism')}={cfg.sasl_mechanism!r} needs {' and '.join(missing)}")
-    if cfg.sasl_mechanism == "OAUTHBEARER" and cfg.sasl_oauth_token_provider is None:
-        raise fail(f"{s('sasl_mechanism')}='OAUTHBEARER' needs {s('sasl_oauth_token_provider')}")
+            raise KafkaConfigurationError(
+                f"{s('sasl_mechanism')}={mechanism!r} needs {' and '.join(missing)}")
+        if cfg.security_protocol == "SASL_PLAINTEXT":
+            log.warning("sasl_mechanism=%r over SASL_PLAINTEXT: the %s travel in the clear",
+                        mechanism, "password" if mechanism == "PLAIN" else "SCRAM messages")
+    if mechanism == "OAUTHBEARER":
+        provider = cfg.sasl_oauth_token_provider
+        if provider is None:
+            raise KafkaConfigurationError(
+                f"{s('sasl_mechanism')}='OAUTHBEARER' needs {s('sasl_oauth_token_provider')}")
+        if not callable(getattr(provider, "token", None)) and not callable(provider):
+            raise KafkaConfigurationError(
+                f"{s('sasl_oauth_token_provider')}: expected an object with a token() method "
+                f"(kafka-python's AbstractTokenProvider) or a callable returning the token, "
+                f"got a {type(provider).__name__}")
+    if mechanism == "AWS_MSK_IAM" and cfg.security_protocol != "SASL_SSL":
+        raise KafkaConfigurationError(
+            f"{s('sasl_mechanism')}='AWS_MSK_IAM' needs {s('security_protocol')}='SASL_SSL' "
+            f"(MSK's IAM listeners are TLS), not {cfg.security_protocol!r}")
 
 
 _SASL_SETTINGS = ("sasl_mechanism", "sasl_plain_username", "sasl_plain_password",
-                  "sasl_kerberos_name", "sasl_kerberos_domain_name", "sasl_oauth_token_provider")
+                  "sasl_kerberos_name", "sasl_kerberos_domain_name", "sasl_oauth_token_provider",
+                  "sasl_aws_region", "sasl_aws_credentials_provider")
 _SSL_SETTINGS = ("ssl_context", "ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_crlfile",
                  "ssl_password", "ssl_ciphers")
 

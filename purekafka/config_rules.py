@@ -216,3 +216,97 @@ def _check_hostname(value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("https", ""):
         return value.strip() != ""
     return _bool(value)
+
+
+# --- Java's security settings ----------------------------------------------------------
+
+_JAAS_MODULES = {
+    "org.apache.kafka.common.security.plain.PlainLoginModule": ("PLAIN",),
+    "org.apache.kafka.common.security.scram.ScramLoginModule": ("SCRAM-SHA-256", "SCRAM-SHA-512"),
+}
+_JAAS_FLAGS = ("required", "requisite", "sufficient", "optional")
+
+
+def _jaas_tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) tokens: 'word', 'str' (a quoted string, escapes resolved), '=' and ';'."""
+    tokens: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c in "=;":
+            tokens.append((c, c))
+            i += 1
+        elif c == '"':
+            out, i = [], i + 1
+            while i < len(text) and text[i] != '"':
+                if text[i] == "\\" and i + 1 < len(text):
+                    i += 1
+                out.append(text[i])
+                i += 1
+            if i >= len(text):
+                raise ValueError("a quoted value is not closed")
+            tokens.append(("str", "".join(out)))
+            i += 1
+        else:
+            start = i
+            while i < len(text) and not text[i].isspace() and text[i] not in '=;"':
+                i += 1
+            tokens.append(("word", text[start:i]))
+    return tokens
+
+
+def parse_jaas(value: Any) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Java's ``sasl.jaas.config`` for PlainLoginModule or ScramLoginModule: the mechanisms the
+    module serves and its options. ValueError (never quoting the value, which holds a
+    password) if it is anything else."""
+    if not isinstance(value, str):
+        raise TypeError("expected the JAAS configuration string")
+    try:
+        tokens = _jaas_tokens(value)
+    except ValueError as exc:
+        raise ValueError(f"could not be parsed: {exc}") from None
+    if not tokens or tokens[0][0] != "word" or tokens[0][1] not in _JAAS_MODULES:
+        raise ValueError(
+            "purekafka reads only org.apache.kafka.common.security.plain.PlainLoginModule and "
+            "...scram.ScramLoginModule entries from it (username=\"...\" password=\"...\";); "
+            "for other login modules give sasl_mechanism and its kafka-python settings")
+    module = tokens[0][1]
+    if len(tokens) < 2 or tokens[1][0] != "word" or tokens[1][1].lower() not in _JAAS_FLAGS:
+        raise ValueError(f"could not be parsed: {module.rsplit('.', 1)[-1]} must be followed "
+                         f"by one of {', '.join(_JAAS_FLAGS)}")
+    options: dict[str, str] = {}
+    rest = tokens[2:]
+    while rest and rest[0][0] != ";":
+        if len(rest) < 3 or rest[0][0] != "word" or rest[1][0] != "=" or rest[2][0] not in (
+                "word", "str"):
+            raise ValueError("could not be parsed: expected key=\"value\" options ending in ';'")
+        options[rest[0][1]] = rest[2][1]
+        rest = rest[3:]
+    if not rest or len(rest) > 1:
+        raise ValueError("could not be parsed: expected exactly one login module ending in ';'")
+    unknown = sorted(set(options) - {"username", "password", "tokenauth"})
+    if unknown:
+        raise ValueError(f"could not be parsed: unknown option(s) {', '.join(unknown)} "
+                         "(only username and password are read)")
+    if options.get("tokenauth", "false").lower() == "true":
+        raise ValueError("delegation tokens (tokenauth=true) are not supported")
+    missing = [k for k in ("username", "password") if k not in options]
+    if missing:
+        raise ValueError(f"could not be parsed: {' and '.join(missing)} missing")
+    return _JAAS_MODULES[module], {k: options[k] for k in ("username", "password")}
+
+
+def pem_store(kind: str, location: Any, store_type: Any) -> str:
+    """A Java ``ssl.<kind>store.location`` that is a PEM file; ValueError for a keystore."""
+    if not isinstance(location, str) or not location.strip():
+        raise ValueError("expected a file path")
+    given = store_type.strip().upper() if isinstance(store_type, str) else None
+    pem_name = location.lower().endswith((".pem", ".crt", ".cer"))
+    if given == "PEM" or (given is None and pem_name):
+        return location.strip()
+    raise ValueError(
+        f"Java key stores ({given or 'JKS'}) are not read: give a PEM file "
+        f"(ssl.{kind}store.type=PEM, or a .pem/.crt file name) or "
+        f"{'ssl_cafile' if kind == 'trust' else 'ssl_certfile and ssl_keyfile'}")

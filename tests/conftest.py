@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.support.java_runner import JavaRunner
 from tests.support.kafka import ROOT, LocalKafka, kafka_local, line_args, start_cluster, unique_name
+from tests.support.kafka import secure_kafka  # noqa: F401  (the session's secure broker, tests/security)
 
 # A suite started as a background job (`make test &`, nohup) inherits SIGINT ignored, and so
 # would every child it starts: the tests that stop a tool with Ctrl-C would then wait for

@@ -7,12 +7,16 @@ resolved once from Maven Central with ``mvn`` into ``~/.cache/purekafka/kafka-<v
 controller with its own pair of free loopback ports. All state (configs, data, logs, pids)
 lives in one directory, so separate invocations find the same cluster.
 
-This file deliberately speaks the few Kafka requests it needs (ApiVersions, Metadata,
-CreateTopics) with ``struct`` instead of importing purekafka: the harness that judges the
-client must not depend on the client under test.
+The few Kafka requests it needs (Metadata, CreateTopics) live in kafka_local_wire.py, written
+with ``struct`` instead of importing purekafka: the harness that judges the client must not
+depend on the client under test. Certificates, users and secure listeners: kafka_local_security.py.
 
 Subcommands: start, stop, status, kill, restart, create-topic, classpath, fetch.
-The last line ``start`` prints is exactly ``bootstrap.servers=127.0.0.1:P1,...``.
+The last line ``start`` prints is exactly ``bootstrap.servers=127.0.0.1:P1,...``: with
+``--security {SSL,SASL_PLAINTEXT,SASL_SSL}`` the addresses of that listener, and DIR/ca.pem,
+client.pem, client.key and client.json (kafka-python settings) are written; ``--test-listeners``
+adds every listener the security tests use (DIR/listeners.json). The harness's own requests
+always go to the PLAINTEXT listener, which brokers also use between themselves.
 """
 from __future__ import annotations
 
@@ -31,9 +35,27 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+
+def _load_sibling(name: str) -> Any:
+    # tools/ is not a package, and tests load this file by path: find the sibling by path too.
+    import importlib.util
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sec: Any = _load_sibling("kafka_local_security")
+wire: Any = _load_sibling("kafka_local_wire")
+HarnessError = wire.HarnessError
+Metadata, metadata, create_topic = wire.Metadata, wire.metadata, wire.create_topic
 
 # The one place the broker version is pinned: the newest 4.x that resolves here.
 DEFAULT_VERSION = "4.4.0"
@@ -46,10 +68,6 @@ CACHE_ROOT = Path(os.environ.get("PUREKAFKA_CACHE", Path.home() / ".cache" / "pu
 DEFAULT_DIR = ".kafka-local"
 HEAP = os.environ.get("PUREKAFKA_KAFKA_HEAP", "512m")
 READY_TOPIC = "__purekafka_ready"
-
-
-class HarnessError(Exception):
-    """A failure with a one-line explanation of what to do about it."""
 
 
 # --------------------------------------------------------------------------- resolution
@@ -110,113 +128,6 @@ def _major(version: str) -> int:
 
 def classpath(version: str) -> str:
     return os.pathsep.join(str(p) for p in resolve(version))
-
-
-# --------------------------------------------------------------------------- wire (minimal)
-
-def _str(s: str | None) -> bytes:
-    if s is None:
-        return struct.pack(">h", -1)
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
-class _Buf:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str) -> Any:
-        v = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return v[0] if len(v) == 1 else v
-
-    def string(self) -> str | None:
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
-
-
-def _request(addr: tuple[str, int], api_key: int, version: int, body: bytes, timeout: float = 5.0) -> _Buf:
-    header = struct.pack(">hhi", api_key, version, 1) + _str("kafka-local")
-    frame = header + body
-    with socket.create_connection(addr, timeout=timeout) as s:
-        s.sendall(struct.pack(">i", len(frame)) + frame)
-        size = struct.unpack(">i", _recv_exact(s, 4))[0]
-        buf = _Buf(_recv_exact(s, size))
-    buf.take(">i")  # correlation id
-    return buf
-
-
-def _recv_exact(s: socket.socket, n: int) -> bytes:
-    out = bytearray()
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("broker closed the connection")
-        out += chunk
-    return bytes(out)
-
-
-@dataclass
-class Metadata:
-    brokers: dict[int, tuple[str, int]]
-    controller: int
-    # topic -> partition -> leader (-1 when there is none)
-    leaders: dict[str, dict[int, int]]
-
-
-def metadata(addr: tuple[str, int], topics: list[str] | None = None) -> Metadata:
-    """Metadata v4 (non-flexible, served by every Kafka from 1.0 to 4.x)."""
-    if topics is None:
-        body = struct.pack(">i", -1)
-    else:
-        body = struct.pack(">i", len(topics)) + b"".join(_str(t) for t in topics)
-    buf = _request(addr, 3, 4, body + b"\x00")
-    buf.take(">i")  # throttle
-    brokers = {}
-    for _ in range(buf.take(">i")):
-        node = buf.take(">i")
-        host = buf.string() or ""
-        port = buf.take(">i")
-        buf.string()
-        brokers[node] = (host, port)
-    buf.string()  # cluster id
-    controller = buf.take(">i")
-    leaders: dict[str, dict[int, int]] = {}
-    for _ in range(buf.take(">i")):
-        buf.take(">h")
-        name = buf.string() or ""
-        buf.take(">b")
-        parts = leaders.setdefault(name, {})
-        for _ in range(buf.take(">i")):
-            buf.take(">h")
-            index, leader = buf.take(">ii")
-            for _ in range(2):  # replicas, isr
-                count = buf.take(">i")
-                buf.pos += 4 * count
-            parts[index] = leader
-    return Metadata(brokers, controller, leaders)
-
-
-def create_topic(addr: tuple[str, int], name: str, partitions: int, replication: int,
-                 configs: dict[str, str] | None = None, timeout_ms: int = 30000) -> None:
-    """CreateTopics v2; an existing topic is not an error."""
-    cfg = configs or {}
-    body = struct.pack(">i", 1) + _str(name) + struct.pack(">ih", partitions, replication)
-    body += struct.pack(">i", 0)  # no manual assignment
-    body += struct.pack(">i", len(cfg)) + b"".join(_str(k) + _str(v) for k, v in cfg.items())
-    body += struct.pack(">i?", timeout_ms, False)
-    buf = _request(addr, 19, 2, body, timeout=timeout_ms / 1000 + 5)
-    buf.take(">i")
-    for _ in range(buf.take(">i")):
-        topic = buf.string()
-        code = buf.take(">h")
-        message = buf.string()
-        if code not in (0, 36):  # 36: TOPIC_ALREADY_EXISTS
-            raise HarnessError(f"creating topic {topic!r} failed with error code {code}: {message}")
 
 
 # --------------------------------------------------------------------------- cluster state
@@ -314,11 +225,15 @@ class Cluster:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def bootstrap(self, state: dict[str, Any]) -> str:
+        primary = state.get("primary")
+        if primary:
+            return str(state["listeners"][primary]["bootstrap"])
         return ",".join(f"127.0.0.1:{n['port']}" for n in state["nodes"])
 
     # ---------------------------------------------------------------- start
     def start(self, nodes: int, version: str, broker_config: dict[str, str], features: dict[str, str],
-              timeout: float, owner_pid: int | None) -> str:
+              timeout: float, owner_pid: int | None, listeners: list[Any] | None = None,
+              primary: str | None = None) -> str:
         if self.state_file.exists():
             state = json.loads(self.state_file.read_text())
             if any(_alive(n["pid"]) for n in state["nodes"] if n.get("pid")):
@@ -334,6 +249,10 @@ class Cluster:
                                        for i in range(1, nodes + 1)]
         voters = ",".join(f"{s['id']}@127.0.0.1:{s['controller_port']}" for s in specs)
         rf = min(3, nodes)
+        try:
+            secure = sec.setup(self.dir, version, specs, listeners or [], primary, _free_port, owner_pid)
+        except sec.SecurityError as e:
+            raise HarnessError(str(e)) from e
         for s in specs:
             node_dir = self.dir / f"node-{s['id']}"
             (node_dir / "data").mkdir(parents=True)
@@ -341,11 +260,16 @@ class Cluster:
                 "process.roles": "broker,controller",
                 "node.id": str(s["id"]),
                 "controller.quorum.voters": voters,
-                "listeners": f"PLAINTEXT://127.0.0.1:{s['port']},CONTROLLER://127.0.0.1:{s['controller_port']}",
-                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{s['port']}",
-                # SSL and SASL listeners are added to this map by the security work.
+                "listeners": f"PLAINTEXT://127.0.0.1:{s['port']},CONTROLLER://127.0.0.1:{s['controller_port']}"
+                             + "".join(f",{n}://{i['host']}:{s['listeners'][n]}" for n, i in secure["listeners"].items()),
+                "advertised.listeners": f"PLAINTEXT://127.0.0.1:{s['port']}"
+                                        + "".join(f",{n}://{i['host']}:{s['listeners'][n]}"
+                                                  for n, i in secure["listeners"].items()),
+                # Custom listener names (MTLS, REAUTH, ...) map to the protocol they speak.
                 "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,"
-                                                  "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                                                  "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+                                                  + "".join(f",{n}:{i['protocol']}" for n, i in secure["listeners"].items()
+                                                            if n not in ("SSL", "SASL_PLAINTEXT", "SASL_SSL")),
                 "controller.listener.names": "CONTROLLER",
                 "inter.broker.listener.name": "PLAINTEXT",
                 "log.dirs": str(node_dir / "data"),
@@ -365,18 +289,20 @@ class Cluster:
             if _major(version) >= 4:  # share groups (KIP-932); older brokers warn about unknown keys
                 props["share.coordinator.state.topic.replication.factor"] = str(rf)
                 props["share.coordinator.state.topic.min.isr"] = str(min(2, rf))
+            props.update(secure["props"])
             props.update(broker_config)
             cfg = node_dir / "server.properties"
             cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
             (node_dir / "log4j2.properties").write_text(_LOG4J.replace("@DIR@", str(node_dir)))
             s["dir"] = str(node_dir)
-        procs = [subprocess.Popen(self._format_cmd(cp, Path(s["dir"]), cluster_id, features),
+        procs = [subprocess.Popen(self._format_cmd(cp, Path(s["dir"]), cluster_id, features) + secure["format"],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for s in specs]
         for s, p in zip(specs, procs):
             out, _ = p.communicate()
             if p.returncode != 0:
                 raise HarnessError(f"formatting storage for node {s['id']} failed: {out.strip().splitlines()[-3:]}")
-        state = {"version": version, "cluster_id": cluster_id, "nodes": specs, "classpath": cp}
+        state = {"version": version, "cluster_id": cluster_id, "nodes": specs, "classpath": cp,
+                 **{k: v for k, v in secure.items() if k not in ("props", "format")}}
         self.save(state)
         try:
             for s in specs:
@@ -388,6 +314,7 @@ class Cluster:
             raise
         if owner_pid:
             self._watch(owner_pid)
+        sec.write_client_files(self.dir, state)
         return self.bootstrap(state)
 
     def _format_cmd(self, cp: str, node_dir: Path, cluster_id: str, features: dict[str, str]) -> list[str]:
@@ -413,6 +340,7 @@ class Cluster:
                "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
                f"-Dlog4j2.configurationFile={node_dir / 'log4j2.properties'}",
                f"-Dpurekafka.node.dir={node_dir}",  # lets stop() recognise its own JVMs
+               *state.get("jvm_options", []),
                "-cp", state["classpath"], "kafka.Kafka", str(node_dir / "server.properties")]
         with open(node_dir / "server.out", "ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -462,7 +390,14 @@ class Cluster:
 
     def _check_alive(self, node: dict[str, Any]) -> None:
         if not _alive(node["pid"]):
-            raise HarnessError(f"node {node['id']} exited during startup; log tail: {self._tail(node)}")
+            raise HarnessError(f"node {node['id']} exited during startup: {self._cause(node) or self._tail(node)}")
+
+    def _cause(self, node: dict[str, Any]) -> str:
+        """The root cause a dying broker logged (a bad setting, usually), not its shutdown chatter."""
+        log = Path(node["dir"], "server.log")
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        causes = [ln for ln in lines if ln.startswith("Caused by:")]
+        return causes[-1] if causes else ""
 
     def _tail(self, node: dict[str, Any], lines: int = 8) -> str:
         parts = []
@@ -509,6 +444,9 @@ class Cluster:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        if state.get("jwks_pid") and _alive(state["jwks_pid"]):
+            os.kill(state["jwks_pid"], signal.SIGTERM)
+        sec.stop_kdc(state)
         for n in state["nodes"]:
             n["pid"] = None
         self.save(state)
@@ -624,6 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--feature", action="append", metavar="K=V", help="feature level at format, e.g. transaction.version=1")
     p.add_argument("--timeout", type=float, default=120.0)
     p.add_argument("--owner-pid", type=int, help="stop the cluster when this process exits")
+    p.add_argument("--security", choices=sec.PROTOCOLS, help="the client listener's protocol (bootstrap line)")
+    p.add_argument("--sasl-mechanisms", default="", help=f"comma-separated, from {','.join(sec.SASL_MECHANISMS)}")
+    p.add_argument("--ssl-client-auth", choices=["required", "none"], default="none")
+    p.add_argument("--test-listeners", action="store_true", help="add every listener tests/security uses")
     with_dir(sub.add_parser("stop", help="stop every node"))
     with_dir(sub.add_parser("status", help="one line per node: id, port, pid, up/down"))
     p = with_dir(sub.add_parser("kill", help="SIGKILL one node"))
@@ -658,8 +600,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.nodes < 1:
                 raise HarnessError("--nodes must be at least 1")
             try:
+                listeners = sec.listeners_from_args(args.security, args.sasl_mechanisms,
+                                                    args.ssl_client_auth == "required", args.test_listeners)
+            except sec.SecurityError as e:
+                raise HarnessError(str(e)) from e
+            try:
                 boot = cluster.start(args.nodes, args.version, _kv(args.broker_config, "--broker-config"),
-                                     _kv(args.feature, "--feature"), args.timeout, args.owner_pid)
+                                     _kv(args.feature, "--feature"), args.timeout, args.owner_pid, listeners, args.security)
             except KeyboardInterrupt:
                 print("interrupted: cluster stopped", file=sys.stderr)
                 return 130

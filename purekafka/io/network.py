@@ -5,9 +5,22 @@ on real sockets. Each broker gets one non-blocking TCP connection, whose framing
 in-flight queue live in a sans-I/O ``core.connection.Connection``. Life of a
 connection::
 
-    DISCONNECTED --connect()--> CONNECTING --writable--> NEGOTIATING --ApiVersions--> READY
-         ^                                                                            |
-         +------------- error, request timeout, idle, close() -------------------------+
+    DISCONNECTED --connect()--> CONNECTING --writable--> [HANDSHAKING] --> NEGOTIATING
+         ^                                   (TLS, io.tls)                     | ApiVersions
+         |                                                                     v
+         +--- error, timeout, idle, close() --- READY <-- SASL done -- [AUTHENTICATING]
+
+* **TLS** (``ssl_context``): the handshake runs over ``io.tls.TlsTransport``; after it,
+  every frame is encrypted as it is queued, so the write queue holds ciphertext in the
+  order TLS made it. A failed certificate check is ``SslAuthenticationError``.
+* **SASL** (``sasl``, a factory of ``core.sasl`` authenticators): after ApiVersions, at the
+  SaslHandshake/SaslAuthenticate versions it negotiated. A session lifetime from the broker
+  schedules re-authentication (KIP-368, ``io.auth``) on the READY connection: no new
+  request goes out while it runs (``is_ready`` is false), answers to earlier ones are
+  still delivered in order, and a failed re-authentication closes the connection.
+* **Authentication failures** (SASL or TLS verification) close the connection with the
+  node's growing backoff, never a tight retry, and are kept in ``auth_error`` (until a
+  connection authenticates) for the producer to report.
 
 * **Negotiation.** The first request is ApiVersions at our highest version. A
   broker that does not know that version answers UNSUPPORTED_VERSION with its own
@@ -35,7 +48,10 @@ ids are unknown until Metadata arrives, are -1, -2, ... in configured order.
 ``poll(timeout_ms)`` waits for socket activity (or ``wakeup()``) through the
 ``io.poller.Poller`` and returns what happened as ``core.events`` values: ``Response(node, request, body)``,
 ``Sent(node, request)`` and ``Disconnect(node, requests)``; the caller hands them to
-the sender.
+the sender. It is ``select`` + ``on_ready(data, mask, now_ms)`` per ready socket +
+``collect(now_ms)`` (timeouts, then the events); an event-loop driver registers the
+sockets through its own ``Poller``, calls those two itself, and asks
+``next_timeout_ms`` when to call ``collect`` next.
 
 * **Requests without a response** (Produce with acks=0) are done when their last
   byte is in the kernel: ``Sent`` says so. Until then they are pending:
@@ -54,120 +70,34 @@ import errno
 import logging
 import random
 import socket
+import ssl
 import time
 from collections import deque
-from enum import Enum
 from typing import Any
 
 from purekafka.core.cluster import Cluster
 from purekafka.core.connection import DEFAULT_MAX_RESPONSE_SIZE, Connection, ConnectionProtocolError
 from purekafka.core.events import Disconnect, InFlight, NetworkEvent, Response, Sent
 from purekafka.core.metrics import ProducerMetrics
-from purekafka.core.versions import negotiate
-from purekafka.errors import DecodeError, KafkaError
+from purekafka.errors import KafkaConnectionError, KafkaError
+from purekafka.io.auth import AuthenticatorFactory
+from purekafka.io.node import ConnectionState, Node, Out, body_offset, canonical_bootstrap
 from purekafka.io.poller import READ, WRITE, Poller, SelectorPoller
+from purekafka.io.setup import API_VERSIONS, SASL, ConnectionSetup
+from purekafka.io.tls import TlsTransport
 from purekafka.protocol import api_versions as _av
-from purekafka.protocol.apis import API_BY_KEY
-from purekafka.protocol.headers import encode_request_frame, response_header_version
+from purekafka.protocol.headers import encode_request_frame
 
 __all__ = ["SocketNetwork", "canonical_bootstrap"]
 
 log = logging.getLogger("purekafka.io")
 
-def canonical_bootstrap(addresses: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """``client_dns_lookup=resolve_canonical_bootstrap_servers_only``: each bootstrap host
-    becomes one entry per canonical name the resolver reports for it (as kafka-python
-    does; Kerberos setups need each broker's own name). A host that does not resolve is
-    kept as it is, so bootstrap still tries it."""
-    out: list[tuple[str, int]] = []
-    for host, port in addresses:
-        try:
-            infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
-        except (OSError, ValueError) as e:
-            log.warning("canonical resolution of %s:%s failed (%s); keeping it as given", host, port, e)
-            out.append((host, port))
-            continue
-        names = dict.fromkeys(info[3] or host for info in infos)
-        out.extend((name, port) for name in names)
-    return out
-
-
-class ConnectionState(Enum):
-    """Where a node's connection is (the diagram above)."""
-
-    DISCONNECTED = "disconnected"
-    CONNECTING = "connecting"
-    NEGOTIATING = "negotiating"
-    READY = "ready"
-
-
-DISCONNECTED, CONNECTING, NEGOTIATING, READY = ConnectionState
+DISCONNECTED, CONNECTING, HANDSHAKING, NEGOTIATING, AUTHENTICATING, READY = ConnectionState
+_SETTING_UP = (CONNECTING, HANDSHAKING, NEGOTIATING, AUTHENTICATING)
 _RECV_SIZE = 256 * 1024
 
 
-def _software_version() -> str:
-    # Read from the installed distribution: importing the package root from here
-    # would point the imports upwards.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("purekafka")
-    except PackageNotFoundError:
-        return "0.0.0"
-
-
-_SOFTWARE_VERSION = _software_version()
-
-
-def _body_offset(api_key: int, version: int, frame: memoryview) -> int:
-    if response_header_version(api_key, version) == 0:
-        return 4
-    # Flexible response header: correlation id, then tagged fields (almost always none).
-    if len(frame) <= 4:
-        raise DecodeError("response ends before its header's tagged fields",
-                          offset=len(frame), field="_tagged_fields")
-    if frame[4] == 0:
-        return 5
-    from purekafka.protocol.headers import decode_response_header
-
-    return decode_response_header(bytes(frame), 1)[1]
-
-
-class _Out:
-    """Bytes of one request still to write; ``request`` is set when no response will come."""
-
-    __slots__ = ("data", "request")
-
-    def __init__(self, data: memoryview, request: InFlight | None) -> None:
-        self.data = data
-        self.request = request
-
-
-class _Node:
-    __slots__ = (
-        "node_id", "host", "port", "sock", "state", "conn", "out", "versions",
-        "failures", "next_attempt_ms", "last_activity_ms", "av_version", "registered", "addrs",
-    )
-
-    def __init__(self, node_id: int) -> None:
-        self.node_id = node_id
-        self.host = ""
-        self.port = 0
-        self.sock: socket.socket | None = None
-        self.state: ConnectionState = DISCONNECTED
-        self.conn: Connection | None = None
-        self.out: deque[_Out] = deque()
-        self.versions: dict[int, int] = {}
-        self.failures = 0
-        self.next_attempt_ms = 0.0
-        self.last_activity_ms = 0.0
-        self.av_version = _av.MAX_VERSION
-        self.registered = 0
-        # Resolved addresses not tried yet in the current connection attempt.
-        self.addrs: list[Any] = []
-
-
-class SocketNetwork:
+class SocketNetwork(ConnectionSetup):
     """Non-blocking connections to every broker the producer talks to: the core's
     ``Network`` protocol on sockets."""
 
@@ -188,7 +118,11 @@ class SocketNetwork:
         max_versions: dict[int, int] | None = None,
         receive_message_max_bytes: int = DEFAULT_MAX_RESPONSE_SIZE,
         poller: Poller | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        sasl: AuthenticatorFactory | None = None,
     ) -> None:
+        """``ssl_context``: speak TLS (``io.tls.make_ssl_context``); ``sasl``: authenticate
+        each connection with an authenticator from this factory."""
         self.bootstrap = list(bootstrap)
         self.cluster = cluster
         self.client_id = client_id
@@ -202,7 +136,7 @@ class SocketNetwork:
         self.socket_options = list(socket_options or [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self.max_versions = dict(max_versions or {})
         self.receive_message_max_bytes = receive_message_max_bytes
-        self.nodes: dict[int, _Node] = {}
+        self.nodes: dict[int, Node] = {}
         self.poller: Poller = poller if poller is not None else SelectorPoller()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -217,18 +151,22 @@ class SocketNetwork:
         # Finalized feature levels (e.g. "transaction.version") from the last ApiVersions.
         self.finalized_features: dict[str, int] = {}
         self.metrics: ProducerMetrics | None = None  # connection counts, when metrics are on
+        self.ssl_context = ssl_context
+        self.sasl = sasl
+        # The last authentication failure (SASL, TLS verification); None once one succeeds.
+        self.auth_error: KafkaError | None = None
 
     # -- the core.sender.Network protocol ------------------------------------------
-    def _node(self, node_id: int) -> _Node:
+    def _node(self, node_id: int) -> Node:
         n = self.nodes.get(node_id)
         if n is None:
-            n = self.nodes[node_id] = _Node(node_id)
+            n = self.nodes[node_id] = Node(node_id)
         return n
 
     def is_ready(self, node_id: int, now_ms: float) -> bool:
         n = self.nodes.get(node_id)
         return (n is not None and n.state is READY and n.conn is not None and not n.out
-                and n.conn.in_flight_count < self.max_in_flight)
+                and n.conn.in_flight_count < self.max_in_flight and not n.auth.reauthenticating)
 
     def in_flight_requests(self) -> int:
         """Requests sent on every connection and not yet answered (requests-in-flight)."""
@@ -256,7 +194,7 @@ class SocketNetwork:
             return
         self._connect_next(n, now_ms)
 
-    def _connect_next(self, n: _Node, now_ms: float) -> None:
+    def _connect_next(self, n: Node, now_ms: float) -> None:
         """Start connecting to the next of ``n``'s resolved addresses; when every one has
         failed, back off and report the node disconnected (kafka-python and Java try them
         all, so an unreachable IPv6 address does not hide a reachable IPv4 one)."""
@@ -291,7 +229,7 @@ class SocketNetwork:
             n.sock = sock
             n.state = CONNECTING
             n.conn = Connection(n.node_id, self.client_id, self.request_timeout_ms,
-                                encode_request_frame, _body_offset,
+                                encode_request_frame, body_offset,
                                 max_response_size=self.receive_message_max_bytes)
             n.out = deque()
             n.last_activity_ms = now_ms
@@ -303,7 +241,7 @@ class SocketNetwork:
         self._backoff(n, now_ms)
         self._events.append(Disconnect(n.node_id, []))
 
-    def _connect_failed(self, n: _Node, now_ms: float, reason: str) -> None:
+    def _connect_failed(self, n: Node, now_ms: float, reason: str) -> None:
         """A connect in progress failed: try the node's next address, or close as failed."""
         if not n.addrs:
             self._close(n, now_ms, reason, failed_connect=True)
@@ -330,7 +268,8 @@ class SocketNetwork:
         best: int | None = None
         best_load: float | None = None
         for n in self.nodes.values():
-            if n.state is READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight:
+            if (n.state is READY and n.conn is not None and n.conn.in_flight_count < self.max_in_flight
+                    and not n.auth.reauthenticating):
                 load: float = n.conn.in_flight_count
                 if n.node_id < 0:
                     load += 0.5  # prefer real brokers over bootstrap aliases
@@ -340,7 +279,7 @@ class SocketNetwork:
             return best
         # Something already connecting: wait for it rather than open another.
         for n in self.nodes.values():
-            if n.state in (CONNECTING, NEGOTIATING):
+            if n.state in _SETTING_UP:
                 return n.node_id
         candidates = [nid for nid in self._known_brokers()] + [-(i + 1) for i in range(len(self.bootstrap))]
         self._rand.shuffle(candidates)
@@ -362,11 +301,27 @@ class SocketNetwork:
         assert n.conn is not None and n.state in (READY, NEGOTIATING)
         req, frame = n.conn.send_request(api_key, version, body, now_ms, expect_response, context)
         n.last_activity_ms = now_ms
-        n.out.append(_Out(memoryview(frame), None if expect_response else req))
+        self._queue(n, frame, None if expect_response else req)
         if len(n.out) == 1:
             # Write at once when nothing was queued: saves a selector round trip.
             self._write(n, now_ms)
         return req
+
+    @staticmethod
+    def _queue(n: Node, frame: bytes, request: InFlight | None) -> None:
+        """Queue a frame, encrypted now on a TLS connection (ciphertext stays in TLS order)."""
+        if n.tls is not None:
+            n.tls.write(frame)
+            frame = n.tls.outgoing()
+        n.out.append(Out(memoryview(frame), request))
+
+    def _queue_tls_output(self, n: Node) -> None:
+        """Queue what TLS produced by itself (handshake records, alerts, key updates)."""
+        assert n.tls is not None
+        data = n.tls.outgoing()
+        if data:
+            n.out.append(Out(memoryview(data), None))
+            self._want_write(n, True)
 
     # -- polling -----------------------------------------------------------------------
     def wakeup(self) -> None:
@@ -408,7 +363,7 @@ class SocketNetwork:
             except (BlockingIOError, InterruptedError, OSError):
                 pass
             return
-        n: _Node = data
+        n: Node = data
         if n.sock is None:
             return  # closed earlier in the same batch
         if mask & WRITE:
@@ -433,9 +388,12 @@ class SocketNetwork:
             if unwritten is not None:
                 w = max(0.0, unwritten + self.request_timeout_ms - now_ms)
                 t = w if t is None else min(t, w)
+            if n.auth.reauth_at_ms is not None and n.auth.authenticator is None:
+                r = max(0.0, n.auth.reauth_at_ms - now_ms)
+                t = r if t is None else min(t, r)
             if t is not None:
                 delay = min(delay, t)
-            elif n.state is CONNECTING:
+            elif n.state is CONNECTING or n.state is HANDSHAKING:
                 delay = min(delay, max(0.0, n.last_activity_ms + self.request_timeout_ms - now_ms))
             else:
                 delay = min(delay, max(0.0, n.last_activity_ms + self.connections_max_idle_ms - now_ms))
@@ -452,20 +410,25 @@ class SocketNetwork:
                 self._close(n, now_ms, f"request not written within {self.request_timeout_ms:.0f} ms")
             elif n.state is CONNECTING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
                 self._connect_failed(n, now_ms, "connect timed out")
+            elif n.state is HANDSHAKING and now_ms - n.last_activity_ms >= self.request_timeout_ms:
+                self._close(n, now_ms, "TLS handshake timed out", failed_connect=True)
+            elif n.state is READY and n.auth.reauth_due(now_ms):
+                log.debug("node %s: re-authenticating (KIP-368)", n.node_id)
+                self._start_auth(n, now_ms, reauth=True)
             elif (n.conn.in_flight_count == 0 and not n.out
                   and now_ms - n.last_activity_ms >= self.connections_max_idle_ms):
                 log.debug("closing idle connection to node %s", n.node_id)
                 self._close(n, now_ms, None)
 
     @staticmethod
-    def _oldest_unwritten_ms(n: _Node) -> float | None:
+    def _oldest_unwritten_ms(n: Node) -> float | None:
         """When the oldest no-response request still being written was queued."""
         for out in n.out:
             if out.request is not None:
                 return out.request.sent_ms
         return None
 
-    def _write(self, n: _Node, now_ms: float) -> None:
+    def _write(self, n: Node, now_ms: float) -> None:
         """Write queued requests until the socket is full; report no-response ones done."""
         sock = n.sock
         assert sock is not None
@@ -487,13 +450,13 @@ class SocketNetwork:
                 self._events.append(Sent(n.node_id, head.request))
         self._want_write(n, bool(out))
 
-    def _want_write(self, n: _Node, on: bool) -> None:
+    def _want_write(self, n: Node, on: bool) -> None:
         mask = READ | (WRITE if on else 0)
         if n.sock is not None and n.registered != mask:
             self.poller.modify(n.sock, mask, n)
             n.registered = mask
 
-    def _on_writable(self, n: _Node, now_ms: float) -> None:
+    def _on_writable(self, n: Node, now_ms: float) -> None:
         sock = n.sock
         assert sock is not None
         if n.state is CONNECTING:
@@ -501,16 +464,21 @@ class SocketNetwork:
             if err:
                 self._connect_failed(n, now_ms, f"connect failed: {errno.errorcode.get(err, err)}")
                 return
-            n.state = NEGOTIATING
             n.last_activity_ms = now_ms
             if self.metrics is not None:
                 self.metrics.on_connection_created(now_ms)
             self._want_write(n, False)
-            self._send_api_versions(n, now_ms)
+            if self.ssl_context is None:
+                n.state = NEGOTIATING
+                self._send_api_versions(n, now_ms)
+                return
+            n.state = HANDSHAKING
+            n.tls = TlsTransport(self.ssl_context, n.host, n.port)
+            self._advance_tls(n, now_ms)
             return
         self._write(n, now_ms)
 
-    def _on_readable(self, n: _Node, now_ms: float) -> None:
+    def _on_readable(self, n: Node, now_ms: float) -> None:
         sock = n.sock
         conn = n.conn
         assert sock is not None and conn is not None
@@ -524,64 +492,48 @@ class SocketNetwork:
                 self._close(n, now_ms, f"recv failed: {e}")
                 return
             if got == 0:
-                self._close(n, now_ms, "connection closed by broker")
+                self._close(n, now_ms, "connection closed by broker" + _protocol_hint(n, None))
                 return
             n.last_activity_ms = now_ms
+            data: bytes | memoryview = memoryview(buf)[:got]
+            if n.tls is not None:
+                try:
+                    data = n.tls.feed(data)
+                except KafkaConnectionError as e:
+                    self._tls_failed(n, now_ms, e)
+                    return
+                if n.state is HANDSHAKING:
+                    if not self._advance_tls(n, now_ms):
+                        return
+                    data = n.tls.feed(b"")  # anything that came with the handshake's end
+                self._queue_tls_output(n)
+                if n.tls.closed:
+                    self._close(n, now_ms, "connection closed by broker (TLS close_notify)")
+                    return
             try:
-                responses = conn.receive_data(memoryview(buf)[:got])
+                responses = conn.receive_data(data)
             except ConnectionProtocolError as e:
                 # The answers before the damage are good; the rest go with the connection.
                 if self._deliver(n, e.responses, now_ms):
-                    self._close_broken(n, now_ms, str(e), [])
+                    self._close_broken(n, now_ms, str(e) + _protocol_hint(n, data), [])
                 return
             if not self._deliver(n, responses, now_ms):
                 return
             if got < len(buf):
                 break
 
-    def _deliver(self, n: _Node, responses: list[Response], now_ms: float) -> bool:
+    def _deliver(self, n: Node, responses: list[Response], now_ms: float) -> bool:
         """Queue responses for the caller (ApiVersions is ours); False if that closed ``n``."""
         events = self._events
         for resp in responses:
-            if resp.request.context is _API_VERSIONS:
+            if resp.request.context is API_VERSIONS:
                 if not self._on_api_versions(n, resp.request, resp.body, now_ms):
+                    return False
+            elif resp.request.context is SASL:
+                if not self._on_auth(n, resp.request, resp.body, now_ms):
                     return False
             else:
                 events.append(resp)
-        return True
-
-    # -- ApiVersions -----------------------------------------------------------------
-    def _send_api_versions(self, n: _Node, now_ms: float) -> None:
-        req = _av.ApiVersionsRequest(client_software_name="purekafka",
-                                     client_software_version=_SOFTWARE_VERSION)
-        body = _av.encode_request(req, n.av_version)
-        assert n.conn is not None
-        _, frame = n.conn.send_request(_av.API_KEY, n.av_version, body, now_ms, True, _API_VERSIONS)
-        n.out.append(_Out(memoryview(frame), None))
-        # Written on writability, not here: this may run inside _on_readable, which
-        # must not see its socket closed under it by a failed write.
-        self._want_write(n, True)
-
-    def _on_api_versions(self, n: _Node, req: InFlight, body: memoryview, now_ms: float) -> bool:
-        try:
-            out = negotiate(bytes(body), req.api_version, API_BY_KEY, self.max_versions)
-        except KafkaError as e:
-            self._close(n, now_ms, f"bad ApiVersions response: {e}")
-            return False
-        if out.retry_version is not None:
-            n.av_version = out.retry_version
-            self._send_api_versions(n, now_ms)
-            return True
-        if out.error_code:
-            self._close(n, now_ms, f"ApiVersions failed with error code {out.error_code}")
-            return False
-        n.versions = out.versions
-        if out.finalized_features:
-            self.finalized_features = out.finalized_features
-        n.state = READY
-        n.failures = 0
-        self.ever_connected = True
-        log.debug("node %s ready (%s:%s), versions %s", n.node_id, n.host, n.port, n.versions)
         return True
 
     # -- teardown -----------------------------------------------------------------------
@@ -598,7 +550,7 @@ class SocketNetwork:
         """Remember a broker's address learnt outside Metadata (a coordinator)."""
         self.extra_addresses[node_id] = (host, port)
 
-    def _backoff(self, n: _Node, now_ms: float) -> None:
+    def _backoff(self, n: Node, now_ms: float) -> None:
         n.failures += 1
         base = self.reconnect_backoff_ms * (2 ** min(n.failures - 1, 30))
         base = min(base, self.reconnect_backoff_max_ms)
@@ -611,7 +563,7 @@ class SocketNetwork:
         n = self._node(node_id)
         self._close_broken(n, time.monotonic() * 1000.0, reason, lost)
 
-    def _close_broken(self, n: _Node, now_ms: float, reason: str, lost: list[InFlight]) -> None:
+    def _close_broken(self, n: Node, now_ms: float, reason: str, lost: list[InFlight]) -> None:
         # One place for "cannot parse this response" -> "this connection is broken". A
         # warning, not info: a broker or a network path that mangles bytes needs a human.
         log.warning("node %s (%s:%s): closing the connection, its responses cannot be parsed: %s",
@@ -622,7 +574,7 @@ class SocketNetwork:
             return
         self._close(n, now_ms, reason, lost=lost, logged=True)
 
-    def _drop_socket(self, n: _Node) -> None:
+    def _drop_socket(self, n: Node) -> None:
         """Unregister and close ``n``'s socket, if it has one."""
         if n.sock is not None:
             self.poller.unregister(n.sock)
@@ -630,12 +582,12 @@ class SocketNetwork:
             n.sock = None
         n.registered = 0
 
-    def _close(self, n: _Node, now_ms: float, reason: str | None, failed_connect: bool = False,
+    def _close(self, n: Node, now_ms: float, reason: str | None, failed_connect: bool = False,
                lost: list[InFlight] | None = None, logged: bool = False) -> None:
         self._drop_socket(n)
         was = n.state
         n.state = DISCONNECTED
-        if self.metrics is not None and (was is NEGOTIATING or was is READY):
+        if self.metrics is not None and was is not CONNECTING and was is not DISCONNECTED:
             self.metrics.on_connection_closed(now_ms)
         # Requests not fully written whose answer nobody waits for go back to the
         # sender too: the broker never got them whole.
@@ -645,9 +597,11 @@ class SocketNetwork:
         # ``lost`` were answered (damaged) before the rest, so they go first, in send order;
         # the unwritten ones (no answer expected) were sent after everything in flight.
         reqs = list(lost or []) + [r for r in (n.conn.drain_in_flight() if n.conn is not None else [])
-                                   if r.context is not _API_VERSIONS]
+                                   if r.context is not API_VERSIONS and r.context is not SASL]
         reqs.extend(unwritten)
         n.conn = None
+        n.tls = None
+        n.auth.reset()
         if reason is not None:
             if was is not READY or failed_connect:
                 self._backoff(n, now_ms)
@@ -678,4 +632,18 @@ class SocketNetwork:
         return any(n.out for n in self.nodes.values())
 
 
-_API_VERSIONS = object()
+_body_offset = body_offset  # the name tests/core/test_connection.py imports
+
+
+def _protocol_hint(n: Node, data: bytes | memoryview | None) -> str:
+    """Why a connection fails while being set up, when the likely cause is a
+    security_protocol that does not match the listener."""
+    if n.state is HANDSHAKING:
+        return (f" during the TLS handshake: does the listener at {n.host}:{n.port} speak TLS? "
+                "(security_protocol SSL/SASL_SSL need a TLS listener)")
+    # A TLS record (handshake 0x16 or alert 0x15, version 3.x) where a Kafka frame belongs.
+    if (n.tls is None and n.state is NEGOTIATING and data is not None and len(data) >= 2
+            and data[0] in (0x15, 0x16) and data[1] == 0x03):
+        return (f"; the listener at {n.host}:{n.port} speaks TLS: set security_protocol "
+                "to SSL or SASL_SSL")
+    return ""

@@ -70,6 +70,12 @@ class IOThread(threading.Thread):
     def wakeup(self) -> None:
         self.network.wakeup()
 
+    @property
+    def auth_error(self) -> KafkaError | None:
+        """The last authentication failure (SASL or TLS verification), until a connection
+        authenticates again."""
+        return self.network.auth_error
+
     def begin_close(self) -> None:
         with self.cond:
             self.acc.closing = True
@@ -84,13 +90,14 @@ class IOThread(threading.Thread):
         with self.cond:
             while cluster.last_success_ms is None or not cluster.brokers:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self.running:
+                if remaining <= 0 or not self.running or self.network.auth_error is not None:
                     break
                 self.network.wakeup()
                 self.cond.wait(min(remaining, 0.1))
             else:
                 return
-        error = KafkaTimeoutError(f"Unable to bootstrap from {servers}")
+        # Wrong credentials or an untrusted broker fail now, not after the bootstrap timeout.
+        error: KafkaError = self.network.auth_error or KafkaTimeoutError(f"Unable to bootstrap from {servers}")
         self.force_close(error)
         self.join()
         raise error
@@ -146,6 +153,8 @@ class IOThread(threading.Thread):
                     self.poll_deadline = now  # awake: no wakeup needed until the next poll
                     for event in results:
                         self._dispatch(event, now)
+                    if network.auth_error is not None:
+                        self._fail_unauthenticated(network.auth_error, now)
                     events = sender.pop_events()
                     cond.notify_all()
                 if events:
@@ -187,6 +196,13 @@ class IOThread(threading.Thread):
             self.sender.on_disconnect(event.node, event.requests, now)
         else:
             raise TypeError(f"not a network event: {event!r}")
+
+    def _fail_unauthenticated(self, exc: KafkaError, now: float) -> None:
+        """Authentication failed and no connection is up: records waiting for one fail now
+        with that error (flush() returns, futures fail) instead of at delivery_timeout_ms;
+        retrying is the node's reconnect backoff's business."""
+        if not any(self.network.is_connected(n) for n in list(self.network.nodes)):
+            self.sender.abort_queued(exc, now)
 
     def _fail_everything(self, exc: BaseException, now: float) -> None:
         """Fail queued and in-flight batches (forced close or crash)."""

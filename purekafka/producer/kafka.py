@@ -50,6 +50,7 @@ from purekafka.partitioner import (
     new_batch_hook,
 )
 from purekafka.producer import arguments as _args
+from purekafka.producer.security import security_options
 from purekafka.record import CompressionType, RecordBatchBuilder
 
 __all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
@@ -94,10 +95,6 @@ class KafkaProducer:
 
     def __init__(self, **configs: Any) -> None:
         cfg = ProducerConfig.from_mapping(configs)
-        if cfg.security_protocol != "PLAINTEXT":
-            raise Errors.KafkaConfigurationError(
-                f"security_protocol={cfg.security_protocol!r} is not supported yet: purekafka "
-                "speaks PLAINTEXT only for now (TLS and SASL are planned)")
         client_id = cfg.client_id or _default_client_id()
         # kafka-python's read-only dict view; attributes still read the typed ProducerConfig.
         self.config = ConfigView(cfg, client_id)
@@ -140,7 +137,8 @@ class KafkaProducer:
             connections_max_idle_ms=cfg.connections_max_idle_ms,
             send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
             socket_options=list(cfg.socket_options), max_versions=caps,
-            receive_message_max_bytes=cfg.receive_message_max_bytes)
+            receive_message_max_bytes=cfg.receive_message_max_bytes,
+            **security_options(cfg, bootstrap[0][0] if bootstrap else "localhost"))
         idem = None
         if cfg.enable_idempotence:
             idem = IdempotenceState(cfg.transactional_id is not None,
@@ -225,9 +223,9 @@ class KafkaProducer:
         if info is None or info.version != self._cluster.version:
             try:
                 info = self._topic_info(topic)
-            except Errors.BrokerResponseError as e:
-                # As kafka-python: a topic error (authorization, invalid name) fails
-                # the future; only a metadata timeout raises from send().
+            except (Errors.BrokerResponseError, Errors.SslAuthenticationError) as e:
+                # As kafka-python: a topic error (authorization, invalid name) or an
+                # authentication failure fails the future; only a metadata timeout raises.
                 return self._failed(FutureRecordMetadata(
                     topic, -1 if partition is None else partition, timestamp_ms, ksize, vsize, hsize), e)
         partition, sticky, hook = self._partition_for(info, topic, partition, key, value,
@@ -392,6 +390,8 @@ class KafkaProducer:
                 code = cluster.topic_errors.get(topic)
                 if code is not None:
                     raise Errors.for_code(code)(f"topic {topic!r}")
+                if self._io.auth_error is not None:
+                    raise self._io.auth_error  # no broker lets us in: waiting will not help
                 if self._io.crashed is not None or not self._io.running:
                     raise Errors.KafkaError("producer I/O thread is not running")
                 remaining = deadline - time.monotonic()

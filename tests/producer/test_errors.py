@@ -30,9 +30,14 @@ def test_unknown_setting_is_refused_with_a_hint() -> None:
         KafkaProducer(bootstrap_servers=_dead_address(), lingr_ms=5)
 
 
-def test_security_other_than_plaintext_is_refused_clearly() -> None:
-    with pytest.raises(Errors.KafkaConfigurationError, match="PLAINTEXT"):
-        KafkaProducer(bootstrap_servers=_dead_address(), security_protocol="SSL")
+def test_security_settings_that_cannot_work_are_refused_clearly() -> None:
+    # TLS and SASL are supported now (tests/io); what cannot work still fails in the
+    # constructor, naming the setting, before any connection is tried.
+    with pytest.raises(Errors.KafkaConfigurationError, match="ssl_cafile"):
+        KafkaProducer(bootstrap_servers=_dead_address(), security_protocol="SSL",
+                      ssl_cafile="/nonexistent/ca.pem")
+    with pytest.raises(Errors.KafkaConfigurationError, match="sasl_mechanism"):
+        KafkaProducer(bootstrap_servers=_dead_address(), security_protocol="SASL_PLAINTEXT")
 
 
 def test_broker_down_at_start_times_out_after_max_block_ms() -> None:

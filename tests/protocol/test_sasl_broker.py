@@ -1,55 +1,38 @@
 """SaslHandshake and SaslAuthenticate against a real broker with a SASL_PLAINTEXT listener (PLAIN).
 
-tools/kafka_local.py does not open SASL listeners yet, so this module starts
-its own single-node cluster through kafka_local's ``Cluster``, choosing the
-ports itself so that it can add a SASL_PLAINTEXT listener to ``listeners``.
-Only ``purekafka.protocol`` speaks to the broker; errors are asserted by
-Kafka's error name.
+The module's own single-node cluster: ``kafka_local.py start --security SASL_PLAINTEXT
+--sasl-mechanisms PLAIN``, so that PLAIN is the only mechanism enabled, and with a session
+lifetime. Only ``purekafka.protocol`` speaks to the broker; errors are asserted by Kafka's
+error name.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.kafka import kafka_local
 from purekafka import errors
 from purekafka.protocol import api_versions, metadata, sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
 from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
+from tests.support.kafka import start_cluster
 from tests.support.txn_broker_client import Conn
 
 pytestmark = pytest.mark.broker
 
 REAUTH_MS = 60000
-JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
-        'username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
 
 
 @pytest.fixture(scope="module")
 def sasl_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    plain, controller, sasl = (kafka_local._free_port() for _ in range(3))
-    config = {
-        "listeners": f"PLAINTEXT://127.0.0.1:{plain},CONTROLLER://127.0.0.1:{controller},"
-                     f"SASL_PLAINTEXT://127.0.0.1:{sasl}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{plain},SASL_PLAINTEXT://127.0.0.1:{sasl}",
-        "sasl.enabled.mechanisms": "PLAIN",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
-        # Makes the broker state a session lifetime in SaslAuthenticate v1+ responses (KIP-368).
-        "connections.max.reauth.ms": str(REAUTH_MS),
-    }
-    cluster = kafka_local.Cluster(Path(tmp_path_factory.mktemp("kafka-sasl")) / "cluster")
-    chosen = iter([plain, controller])
-    original = kafka_local._free_port
-    kafka_local._free_port = lambda: next(chosen)  # the node's PLAINTEXT and controller ports
+    # Makes the broker state a session lifetime in SaslAuthenticate v1+ responses (KIP-368).
+    cluster = start_cluster(tmp_path_factory.mktemp("kafka-sasl") / "cluster", extra=[
+        "--security", "SASL_PLAINTEXT", "--sasl-mechanisms", "PLAIN",
+        "--broker-config", f"connections.max.reauth.ms={REAUTH_MS}"])
     try:
-        cluster.start(1, kafka_local.DEFAULT_VERSION, config, {}, 180.0, os.getpid())
-    finally:
-        kafka_local._free_port = original
-    try:
-        yield sasl
+        host, port = cluster.bootstrap.rsplit(":", 1)
+        assert host == "127.0.0.1"
+        yield int(port)
     finally:
         cluster.stop()
 

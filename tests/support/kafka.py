@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,9 @@ import time
 import uuid
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_LOCAL = ROOT / "tools" / "kafka_local.py"
@@ -129,3 +132,85 @@ def line_args() -> list[str]:
         if feature.strip():
             args += ["--feature", feature.strip()]
     return args
+
+
+# The start options of the one session broker that carries every secure listener.
+SECURE_ARGS = ["--security", "SASL_SSL", "--test-listeners"]
+
+
+class SecureKafka(LocalKafka):
+    """A cluster with the secure listeners of ``kafka_local.py --test-listeners``.
+
+    Per listener (SSL, MTLS, SASL_PLAINTEXT, SASL_SSL, SASL_PLAINTEXT_JWKS, SASL_SSL_JWKS,
+    REAUTH, WRONGHOST): its bootstrap, the kafka-python settings for a mechanism, and
+    confluent-kafka's settings for the same. Topics are made over the PLAINTEXT listener."""
+
+    user: str = kafka_local.sec.USER
+    password: str = kafka_local.sec.PASSWORD
+    client_key_password: str = kafka_local.sec.CLIENT_KEY_PASSWORD  # of client.enc.key
+
+    def __init__(self, bootstrap: str, directory: Path) -> None:
+        super().__init__(bootstrap, directory)
+        self.listeners: dict[str, dict[str, Any]] = json.loads((directory / "listeners.json").read_text())
+
+    def _listener(self, name: str) -> dict[str, Any]:
+        if name not in self.listeners:
+            raise KeyError(f"no listener {name!r}: the cluster has {sorted(self.listeners)}")
+        return self.listeners[name]
+
+    def bootstrap_of(self, listener: str) -> str:
+        return str(self._listener(listener)["bootstrap"])
+
+    def path(self, name: str) -> Path:
+        """A file the harness wrote: ca.pem, client.pem, client.key, client.enc.key, oauth.key."""
+        assert self.dir is not None
+        return self.dir / name
+
+    def oauth_key(self) -> Any:
+        """The RSA key whose public half the JWKS endpoint serves."""
+        from tests.support import oauth_tokens
+        return oauth_tokens.load_key(self.path("oauth.key"))
+
+    def token_provider(self, listener: str, lifetime_s: float = 3600.0, key: Any = None,
+                       age_s: float = 0.0) -> Any:
+        """A fresh-token provider the listener accepts (``key`` overrides the signing key)."""
+        from tests.support import oauth_tokens
+        if key is None and self._listener(listener)["oauth"] == "jwks":
+            key = self.oauth_key()
+        return oauth_tokens.TokenProvider(key, lifetime_s, age_s=age_s)
+
+    def kafka_python(self, listener: str, mechanism: str | None = None, **overrides: Any) -> dict[str, Any]:
+        """KafkaProducer keyword arguments for ``listener``; OAUTHBEARER gets a token provider."""
+        assert self.dir is not None
+        info = self._listener(listener)
+        out: dict[str, Any] = kafka_local.sec.client_settings(self.dir, info, info["bootstrap"], mechanism)
+        if out.get("sasl_mechanism") == "OAUTHBEARER":
+            out["sasl_oauth_token_provider"] = self.token_provider(listener)
+        out.update(overrides)
+        return out
+
+    def confluent(self, listener: str, mechanism: str | None = None) -> dict[str, Any]:
+        """confluent-kafka (librdkafka) settings for the same listener and mechanism."""
+        assert self.dir is not None
+        info = self._listener(listener)
+        out: dict[str, Any] = kafka_local.sec.confluent_settings(self.dir, info, info["bootstrap"], mechanism)
+        if out.get("sasl.mechanisms") == "OAUTHBEARER" and info["oauth"] == "jwks":
+            from tests.support import oauth_tokens
+            out["oauth_cb"] = oauth_tokens.confluent_oauth_cb(self.oauth_key())
+        return out
+
+
+def start_secure_cluster(directory: Path, extra: list[str] | None = None) -> SecureKafka:
+    """One node with every secure listener (see ``SECURE_ARGS``); stops when this process exits."""
+    plain = start_cluster(directory, nodes=1, extra=[*SECURE_ARGS, *(extra or [])])
+    return SecureKafka(plain.bootstrap, directory)
+
+
+@pytest.fixture(scope="session")
+def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKafka]:
+    """The session's secure broker (tests/conftest.py registers this fixture)."""
+    cluster = start_secure_cluster(tmp_path_factory.mktemp("kafka-secure") / "cluster")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

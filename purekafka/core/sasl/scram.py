@@ -25,13 +25,16 @@ from typing import Callable
 from purekafka.core.sasl.mechanism import AuthenticationFailedError
 from purekafka.errors import BrokerResponseError
 
-__all__ = ["HASHES", "MIN_ITERATIONS", "ScramMechanism", "salted_password", "saslname"]
+__all__ = ["HASHES", "MAX_ITERATIONS", "MIN_ITERATIONS", "ScramMechanism", "salted_password", "saslname"]
 
 log = logging.getLogger("purekafka.sasl")
 
 HASHES = {"SCRAM-SHA-1": "sha1", "SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512"}
 # Java's ScramMechanism.minIterations() for both SHA-256 and SHA-512.
 MIN_ITERATIONS = 4096
+# Java's ScramMechanism.maxIterations(): no broker stores more, and a hostile server asking for
+# billions would stall the I/O thread in PBKDF2 (Java's client does not check; we do).
+MAX_ITERATIONS = 16384
 _GS2_HEADER = "n,,"
 _NONCE_BYTES = 24  # 32 base64 characters, none of them ','
 
@@ -65,7 +68,8 @@ class ScramMechanism:
     def __init__(self, name: str, username: str, password: str, *,
                  random_bytes: Callable[[int], bytes] = os.urandom,
                  client_nonce: str | None = None,
-                 min_iterations: int = MIN_ITERATIONS) -> None:
+                 min_iterations: int = MIN_ITERATIONS,
+                 max_iterations: int = MAX_ITERATIONS) -> None:
         if name not in HASHES:
             raise ValueError(f"unknown SCRAM mechanism {name!r}; one of {', '.join(HASHES)}")
         self.name = name
@@ -79,6 +83,7 @@ class ScramMechanism:
             raise ValueError("a SCRAM nonce is printable ASCII without ','")
         self._client_nonce = nonce
         self._min_iterations = min_iterations
+        self._max_iterations = max_iterations
         self._state = "initial"
         self._client_first_bare = ""
         self._server_signature = b""
@@ -145,7 +150,12 @@ class ScramMechanism:
             raise self._fail("server-first salt is not base64") from None
         if not count.isdigit():
             raise self._fail(f"server-first iteration count {count[:20]!r} is not a number")
+        if len(count) > 10:
+            raise self._fail(f"server-first iteration count {count[:20]}... is too large")
         iterations = int(count)
+        if iterations > self._max_iterations:
+            raise self._fail(f"server-first iteration count {iterations} is above the "
+                             f"maximum {self._max_iterations} a Kafka broker stores")
         if iterations < self._min_iterations:
             raise self._fail(f"server-first iteration count {iterations} is below the "
                              f"minimum {self._min_iterations}")
