@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from purekafka.aio.structs import deliver
 from purekafka.config import ProducerConfig
@@ -46,8 +47,10 @@ class Core:
     metrics: ProducerMetrics | None
 
 
-def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventLoop) -> Core:
-    """Every core object for ``cfg``, and a driver on ``loop`` (not yet started)."""
+def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventLoop,
+               security: dict[str, Any]) -> Core:
+    """Every core object for ``cfg``, and a driver on ``loop`` (not yet started);
+    ``security``: ``SocketNetwork``'s TLS and SASL options (``producer.security``)."""
     bootstrap = cfg.bootstrap_addresses()
     if cfg.client_dns_lookup == "resolve_canonical_bootstrap_servers_only":
         bootstrap = canonical_bootstrap(bootstrap)
@@ -76,7 +79,7 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
         connections_max_idle_ms=cfg.connections_max_idle_ms,
         send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
         socket_options=list(cfg.socket_options),
-        receive_message_max_bytes=cfg.receive_message_max_bytes, poller=poller)
+        receive_message_max_bytes=cfg.receive_message_max_bytes, poller=poller, **security)
     idem = None
     if cfg.enable_idempotence:
         idem = IdempotenceState(cfg.transactional_id is not None,

@@ -31,6 +31,7 @@ from purekafka.aio.transactions import TransactionContext, TransactionsMixin
 from purekafka.core.txn_states import State
 from purekafka.partitioner import StickyPartitionState, default_partition
 from purekafka.producer import arguments as _args
+from purekafka.producer.security import security_options
 
 __all__ = ["AIOKafkaProducer"]
 
@@ -45,8 +46,6 @@ class _TopicInfo:
 
 _client_ids = iter(range(1, 1 << 62))
 _NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
-# Whether io.network speaks TLS/SASL yet: the threaded producer refuses the same settings.
-_SECURE_NETWORK = False
 
 
 class AIOKafkaProducer(TransactionsMixin):
@@ -60,10 +59,10 @@ class AIOKafkaProducer(TransactionsMixin):
     def __init__(self, **configs: Any) -> None:
         self.config = producer_config(configs)
         cfg = self.config
-        if cfg.security_protocol != "PLAINTEXT" and not _SECURE_NETWORK:
-            raise Errors.KafkaConfigurationError(
-                f"security_protocol={cfg.security_protocol!r} is not supported yet: purekafka "
-                "speaks PLAINTEXT only for now (TLS and SASL are planned)")
+        bootstrap = cfg.bootstrap_addresses()
+        # TLS context and SASL settings checked now, as KafkaProducer does (a missing
+        # setting is a KafkaConfigurationError here, not on the first connection).
+        self._security = security_options(cfg, bootstrap[0][0] if bootstrap else "localhost")
         self.client_id = cfg.client_id or f"aiokafka-producer-{next(_client_ids)}"
         self._raw_key_ser = configs.get("key_serializer")
         self._raw_value_ser = configs.get("value_serializer")
@@ -93,7 +92,7 @@ class AIOKafkaProducer(TransactionsMixin):
         if self._closed:
             raise AioErrors.ProducerClosed("the producer was stopped; create a new one")
         self._loop = asyncio.get_running_loop()
-        core = self._core = build_core(self.config, self.client_id, self._loop)
+        core = self._core = build_core(self.config, self.client_id, self._loop, self._security)
         self._started = True
         self._live = core
         core.driver.start()
@@ -101,10 +100,12 @@ class AIOKafkaProducer(TransactionsMixin):
         cluster = core.cluster
         while cluster.last_success_ms is None or not cluster.brokers:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not core.driver.running:
+            auth_error = core.network.auth_error
+            if remaining <= 0 or not core.driver.running or auth_error is not None:
                 self._live = None
                 await self._shutdown(0.0)
-                raise Errors.KafkaConnectionError(f"Unable to bootstrap from {self._servers}")
+                # Wrong credentials or an untrusted broker fail now, not after the timeout.
+                raise auth_error or Errors.KafkaConnectionError(f"Unable to bootstrap from {self._servers}")
             core.driver.wakeup()
             await core.driver.changed(min(remaining, 0.1))
         if core.txn is not None:
@@ -341,6 +342,8 @@ class AIOKafkaProducer(TransactionsMixin):
             code = cluster.topic_errors.get(topic)
             if code is not None:
                 raise Errors.for_code(code)(f"topic {topic!r}")
+            if core.network.auth_error is not None:
+                raise core.network.auth_error  # no broker lets us in: waiting will not help
             if not core.driver.running:
                 raise Errors.KafkaError("producer I/O task is not running")
             remaining = deadline - time.monotonic()

@@ -268,6 +268,8 @@ class AioDriver:
                 if results:
                     for event in results:
                         self._dispatch(event, now)
+                    if network.auth_error is not None:
+                        self._fail_unauthenticated(network.auth_error, now)
                     events = sender.pop_events()
                     if events:
                         deliver(events)
@@ -286,6 +288,12 @@ class AioDriver:
             self.running = False
             network.close()
             self._notify()
+
+    def _fail_unauthenticated(self, exc: KafkaError, now: float) -> None:
+        """As ``IOThread``'s: with no connection up, records waiting for one fail now with
+        the authentication error instead of at delivery_timeout_ms."""
+        if not any(self.network.is_connected(n) for n in list(self.network.nodes)):
+            self.sender.abort_queued(exc, now)
 
     def _fail_everything(self, exc: BaseException) -> None:
         try:
