@@ -8,7 +8,8 @@ record must be there exactly once, at the offset the producer reported, in send 
 per partition; every future must be resolved, and a failed one must hold a clear error.
 
 The leader-kill run and the outage run also run on the asyncio front end (``front``,
-``purekafka.aio``, half the records for the first), with the same figures required.
+``purekafka.aio``, half the records for the first), with the same figures required, in
+``make test-long`` (or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``): minutes each.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import time
 
 import pytest
 
-from tests.support.aio_front import join_thread, send_during_async
+from tests.support.aio_front import FAILURE_RUN_FRONTS, join_thread, send_during_async
 from tests.support.eo_failure import Chaos, Ledger, check, idempotent_figures, send_during
 from purekafka import KafkaProducer
 from purekafka.aio import AIOKafkaProducer
@@ -107,7 +108,7 @@ async def _run_async(conf: dict, topic: str, proxy, cluster, steps, ledger: Ledg
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("front", ["sync", "async"])
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
 def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_cluster, front) -> None:
     steps = [
         ("sleep", 3), ("drop_mid", PRODUCE), ("wait_faults", 10),
@@ -139,7 +140,7 @@ OUTAGE_STEPS = [
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("front", ["sync", "async"])
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
 def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafka_cluster, front) -> None:
     """Two of three nodes die at once: partitions lose their leader or their min ISR (and the
     controller quorum is gone), for longer than delivery_timeout_ms. Batches then expire with

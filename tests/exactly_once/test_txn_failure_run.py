@@ -12,7 +12,8 @@ not learn must be there entirely or not at all.
 
 It runs on both front ends (``front``): the threaded ``KafkaProducer``, and
 ``purekafka.aio.AIOKafkaProducer`` on an event loop of its own, called through
-``tests/support/aio_front.ThreadedAio`` so that the one body below drives both.
+``tests/support/aio_front.ThreadedAio`` so that the one body below drives both (the
+asyncio run in ``make test-long``, or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import time
 
 import pytest
 
-from tests.support.aio_front import ThreadedAio
+from tests.support.aio_front import FAILURE_RUN_FRONTS, ThreadedAio
 from tests.support.eo_failure import Ledger, TxnChaos, check, txn_state_partition
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
@@ -47,7 +48,7 @@ def _is_fatal(exc: BaseException) -> bool:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("front", ["sync", "async"])
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
 def test_transactional_producer_through_leader_kills_and_dropped_connections(kafka_cluster, front) -> None:
     cluster = kafka_cluster
     topic = cluster.create_topic(f"eo-txn-{time.monotonic_ns()}", partitions=PARTITIONS,

@@ -12,6 +12,7 @@ exactly-once ledger (``eo_failure.Ledger``) reads.
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, NamedTuple, TypeVar
 
@@ -19,6 +20,11 @@ from purekafka import KafkaProducer
 from purekafka.aio import AIOKafkaProducer
 
 FRONT_ENDS = ["sync", "async"]
+# The failure runs take minutes each (the chaos script's restarts): their asyncio twins run
+# in `make test-long` (PUREKAFKA_HYPOTHESIS=long), or with PUREKAFKA_AIO_FAILURE_RUNS=1.
+FAILURE_RUN_FRONTS = ["sync"] + (
+    ["async"] if os.environ.get("PUREKAFKA_HYPOTHESIS") == "long"
+    or os.environ.get("PUREKAFKA_AIO_FAILURE_RUNS") == "1" else [])
 T = TypeVar("T")
 
 
