@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -78,6 +79,20 @@ class AIOKafkaProducer(TransactionsMixin):
         self._linger_ms = cfg.linger_ms
         self._serializes = cfg.key_serializer is not None or cfg.value_serializer is not None
         self._live: Core | None = None  # the core while started and not stopped
+
+    def __del__(self) -> None:
+        # Dropped without stop(): as aiokafka, warn; unlike it, still deliver what is queued
+        # (the driver task finishes it and ends, instead of idling on the loop forever).
+        core = self._live
+        if core is None or self._closed:
+            return
+        try:
+            warnings.warn(f"Unclosed AIOKafkaProducer {self!r}", ResourceWarning, source=self)
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(core.driver.begin_close)
+        except Exception:  # noqa: BLE001 - the interpreter may be tearing down
+            pass
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "started" if self._started else "new"

@@ -188,3 +188,26 @@ def test_an_aiokafka_style_partitioner_and_serializers(kafka, topic_factory) -> 
     assert seen == [(b"k%d" % i, [0, 1, 2]) for i in range(5)]
     assert [(r.key, r.value) for r in consume(kafka.bootstrap, topic, 5)] == [
         (b"k%d" % i, b"v%d" % i) for i in range(5)]
+
+
+def test_a_dropped_producer_warns_and_still_delivers(kafka, topic_factory) -> None:
+    import gc
+    import warnings
+
+    topic = topic_factory(partitions=1)
+
+    async def main() -> list:
+        p = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=20)
+        await p.start()
+        futures = [await p.send(topic, b"%d" % i) for i in range(10)]
+        task = p._core.driver.task
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del p
+            gc.collect()
+        assert any(issubclass(w.category, ResourceWarning) for w in caught)
+        await asyncio.wait_for(task, 10)  # the driver finished the queued records and ended
+        return [f.result().offset for f in futures]
+
+    assert run(main) == list(range(10))
+    assert len(consume(kafka.bootstrap, topic, 10)) == 10
