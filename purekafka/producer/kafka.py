@@ -447,6 +447,8 @@ class KafkaProducer:
         deadline = time.monotonic() + wait_ms / 1000.0
         with self._cond:
             while not self._network.ever_connected and time.monotonic() < deadline:
+                if self._io.auth_error is not None:
+                    raise self._io.auth_error  # wrong credentials: waiting will not help
                 self._io.wakeup()
                 self._cond.wait(0.05)
         remaining_ms = max(0.0, (deadline - time.monotonic()) * 1000.0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -26,7 +25,7 @@ from purekafka.protocol import api_versions as av
 from purekafka.protocol import metadata, sasl_authenticate, sasl_handshake
 from tests.io.test_socket_network import NODE, Peer
 from tests.io.test_tls import server_context, settings_for
-from tests.io.tls_certs import Pki, make_pki
+from tests.io.tls_certs import Pki
 
 VERSIONS = {av.API_KEY: (0, 4), metadata.API_KEY: (0, 12), sasl_handshake.API_KEY: (0, 1),
             sasl_authenticate.API_KEY: (0, 2)}
@@ -279,11 +278,6 @@ class TlsPeer(Peer):
         frame = encode_response_header(correlation_id, response_header_version(api_key, version)) + body
         self.obj.write(len(frame).to_bytes(4, "big") + frame)
         self._flush()
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(Path(tmp_path_factory.mktemp("pki")))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
+from tests.io.tls_certs import Pki
 from tests.support.kafka import SecureKafka, unique_name
 from tests.support.readback import consume
 
@@ -179,10 +180,8 @@ def test_an_unsupported_mechanism_names_the_enabled_ones(secure_kafka: SecureKaf
     assert time.monotonic() - t0 < 10
 
 
-def test_an_untrusted_ca_fails_fast_and_says_what_to_fix(secure_kafka: SecureKafka, tmp_path: Any) -> None:
-    from tests.io.tls_certs import make_pki
-
-    other = make_pki(tmp_path / "pki").other_ca
+def test_an_untrusted_ca_fails_fast_and_says_what_to_fix(secure_kafka: SecureKafka, pki: Pki) -> None:
+    other = pki.other_ca  # a CA that did not sign the broker's certificate
     t0 = time.monotonic()
     with pytest.raises(Errors.SslAuthenticationError) as info:
         KafkaProducer(**secure_kafka.kafka_python("SSL", ssl_cafile=str(other)))
@@ -230,3 +229,17 @@ def test_a_protocol_mismatch_says_so(secure_kafka: SecureKafka, caplog: pytest.L
         KafkaProducer(bootstrap_servers=secure_kafka.bootstrap_of(listener), security_protocol=protocol,
                       ssl_cafile=str(secure_kafka.path("ca.pem")), bootstrap_timeout_ms=2000)
     assert hint in caplog.text
+
+
+def test_init_transactions_with_a_wrong_password_fails_fast(secure_kafka: SecureKafka) -> None:
+    settings = secure_kafka.kafka_python("SASL_SSL", "SCRAM-SHA-512", sasl_plain_password="wrong-" + PASSWORD,
+                                         api_version=(3, 9), transactional_id=unique_name("txn"),
+                                         max_block_ms=60_000)
+    producer = KafkaProducer(**settings)
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(Errors.SaslAuthenticationFailedError):
+            producer.init_transactions()
+        assert time.monotonic() - t0 < 10
+    finally:
+        producer.close(5)

@@ -20,12 +20,7 @@ from hypothesis import strategies as st
 
 from purekafka.errors import KafkaConfigurationError, KafkaConnectionError, SslAuthenticationError
 from purekafka.io.tls import TlsTransport, make_ssl_context
-from tests.io.tls_certs import KEY_PASSWORD, Pki, make_pki
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
+from tests.io.tls_certs import KEY_PASSWORD, Pki
 
 
 def settings_for(**kw: Any) -> SimpleNamespace:
