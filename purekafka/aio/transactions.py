@@ -68,6 +68,8 @@ class TransactionsMixin:
         # As KafkaProducer.init_transactions: the broker's transaction.version (ApiVersions) first.
         deadline = time.monotonic() + self.config.request_timeout_ms / 1000.0
         while not core.network.ever_connected and time.monotonic() < deadline:
+            if core.network.auth_error is not None:
+                raise core.network.auth_error  # wrong credentials: waiting will not help
             core.driver.wakeup()
             await core.driver.changed(0.05)
         await self._await_txn(lambda: txn.initialize(time.monotonic() * 1000.0))
