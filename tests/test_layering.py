@@ -33,6 +33,7 @@ LAYERS = {
     "purekafka.futures": 5,
     "purekafka.future": 5,  # kafka-python's general Future; registers FutureRecordMetadata
     "purekafka.producer": 5,
+    "purekafka.aio": 5,  # the asyncio front end: beside the producer facade
     "purekafka.console": 6,
     "purekafka.decode": 6,
     "purekafka.cli": 7,

@@ -6,9 +6,14 @@ dropped through the fault proxy: mid-request, right after a request reached the 
 and all at once. confluent-kafka then reads the topic back, and every acknowledged
 record must be there exactly once, at the offset the producer reported, in send order
 per partition; every future must be resolved, and a failed one must hold a clear error.
+
+The leader-kill run and the outage run also run on the asyncio front end (``front``,
+``purekafka.aio``, half the records for the first), with the same figures required, in
+``make test-long`` (or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``): minutes each.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import tempfile
@@ -16,8 +21,10 @@ import time
 
 import pytest
 
+from tests.support.aio_front import FAILURE_RUN_FRONTS, join_thread, send_during_async
 from tests.support.eo_failure import Chaos, Ledger, check, idempotent_figures, send_during
 from purekafka import KafkaProducer
+from purekafka.aio import AIOKafkaProducer
 from purekafka.errors import KafkaError
 from tests.support.readback import consume, consume_all
 from tests.support.tcp_proxy import PRODUCE, FaultProxy
@@ -44,7 +51,7 @@ def _assert_failures_clear(ledger: Ledger) -> None:
             assert isinstance(exc, KafkaError) and str(exc), f"unclear failure {exc!r}"
 
 
-def run_failure(cluster, steps, total: int, rate: float, **producer_conf) -> tuple:
+def run_failure(cluster, steps, total: int, rate: float, front: str = "sync", **producer_conf) -> tuple:
     topic = cluster.create_topic(f"eo-idem-{time.monotonic_ns()}", partitions=PARTITIONS,
                                  replication_factor=3, config={"min.insync.replicas": "2"})
     ledger = Ledger(keys=1000)
@@ -54,17 +61,20 @@ def run_failure(cluster, steps, total: int, rate: float, **producer_conf) -> tup
                     retry_backoff_ms=100, reconnect_backoff_ms=50, delivery_timeout_ms=180_000,
                     max_block_ms=120_000)
         conf.update(producer_conf)
-        producer = KafkaProducer(**conf)
-        try:
-            producer.partitions_for(topic)
-            chaos = Chaos(cluster, topic, proxy, steps).start()
-            t0 = time.monotonic()
-            send_during(producer, topic, ledger, total, chaos, rate=rate)
-            chaos.join(600)
-            producer.flush(300)
-            elapsed = time.monotonic() - t0
-        finally:
-            producer.close(30)
+        if front == "sync":
+            producer = KafkaProducer(**conf)
+            try:
+                producer.partitions_for(topic)
+                chaos = Chaos(cluster, topic, proxy, steps).start()
+                t0 = time.monotonic()
+                send_during(producer, topic, ledger, total, chaos, rate=rate)
+                chaos.join(600)
+                producer.flush(300)
+                elapsed = time.monotonic() - t0
+            finally:
+                producer.close(30)
+        else:
+            chaos, elapsed = asyncio.run(_run_async(conf, topic, proxy, cluster, steps, ledger, total, rate))
         stats = proxy.stats
     print("\n" + "\n".join(chaos.log))
     print(f"proxy: {stats}")
@@ -79,8 +89,27 @@ def run_failure(cluster, steps, total: int, rate: float, **producer_conf) -> tup
     return fig, chaos, stats, ledger
 
 
+async def _run_async(conf: dict, topic: str, proxy, cluster, steps, ledger: Ledger, total: int,
+                     rate: float) -> tuple:
+    """The same run with ``purekafka.aio`` (idempotence said outright: aiokafka's default is off)."""
+    producer = AIOKafkaProducer(enable_idempotence=True, **conf)
+    await producer.start()
+    try:
+        await producer.partitions_for(topic)
+        chaos = Chaos(cluster, topic, proxy, steps).start()
+        t0 = time.monotonic()
+        await send_during_async(producer, topic, ledger, total, chaos, rate=rate)
+        await join_thread(chaos, 600)
+        await producer.flush(300)
+        elapsed = time.monotonic() - t0
+    finally:
+        await producer.stop(30)
+    return chaos, elapsed
+
+
 @pytest.mark.timeout(900)
-def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_cluster) -> None:
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
+def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_cluster, front) -> None:
     steps = [
         ("sleep", 3), ("drop_mid", PRODUCE), ("wait_faults", 10),
         ("sleep", 2), ("kill_leader", 0), ("sleep", 4), ("restart", None),
@@ -89,18 +118,19 @@ def test_idempotent_producer_through_leader_kills_and_dropped_connections(kafka_
         ("drop_after", PRODUCE), ("drop_mid", PRODUCE), ("wait_faults", 10),
         ("sleep", 1), ("drop_all", None), ("sleep", 2),
     ]
-    fig, chaos, stats, ledger = run_failure(kafka_cluster, steps, TOTAL, rate=4000)
+    total = TOTAL if front == "sync" else TOTAL // 2
+    fig, chaos, stats, ledger = run_failure(kafka_cluster, steps, total, rate=4000, front=front)
     msg = f"{fig.line()} examples={fig.examples}"
     assert len(chaos.killed) >= 2, chaos.log
     assert stats.mid_request_drops >= 2 and stats.after_request_drops >= 2, stats
-    assert fig.sent == TOTAL, msg
+    assert fig.sent == total, msg
     assert fig.unresolved == 0, msg
     _assert_failures_clear(ledger)
     assert fig.duplicates == 0 and fig.missing == 0 and fig.reordered == 0, msg
     assert fig.offset_mismatch == 0 and fig.foreign == 0, msg
     # With acks=all, RF 3 and min ISR 2, one node down at a time never makes a record
     # undeliverable within delivery_timeout_ms: none may fail.
-    assert fig.failed == 0 and fig.acknowledged == TOTAL, msg
+    assert fig.failed == 0 and fig.acknowledged == total, msg
 
 
 OUTAGE_STEPS = [
@@ -110,13 +140,14 @@ OUTAGE_STEPS = [
 
 
 @pytest.mark.timeout(900)
-def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafka_cluster) -> None:
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
+def test_idempotent_producer_through_an_outage_longer_than_delivery_timeout(kafka_cluster, front) -> None:
     """Two of three nodes die at once: partitions lose their leader or their min ISR (and the
     controller quorum is gone), for longer than delivery_timeout_ms. Batches then expire with
     their outcome unknown; the producer must fail them with a clear error, bump its epoch
     (KIP-360) and carry on, and still never write an acknowledged record twice or out of order."""
     total = TOTAL // 4
-    fig, chaos, stats, ledger = run_failure(kafka_cluster, OUTAGE_STEPS, total, rate=800,
+    fig, chaos, stats, ledger = run_failure(kafka_cluster, OUTAGE_STEPS, total, rate=800, front=front,
                                             request_timeout_ms=4000, delivery_timeout_ms=12_000)
     msg = f"{fig.line()} examples={fig.examples}"
     assert len(chaos.killed) == 2, chaos.log

@@ -9,6 +9,11 @@ would. confluent-kafka then reads the topic with read_committed: every committed
 transaction must be there complete, exactly once, in send order per partition; no record
 of an aborted transaction may be there; a transaction whose outcome the producer could
 not learn must be there entirely or not at all.
+
+It runs on both front ends (``front``): the threaded ``KafkaProducer``, and
+``purekafka.aio.AIOKafkaProducer`` on an event loop of its own, called through
+``tests/support/aio_front.ThreadedAio`` so that the one body below drives both (the
+asyncio run in ``make test-long``, or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import time
 
 import pytest
 
+from tests.support.aio_front import FAILURE_RUN_FRONTS, ThreadedAio
 from tests.support.eo_failure import Ledger, TxnChaos, check, txn_state_partition
 from purekafka import KafkaProducer
 from purekafka import errors as Errors
@@ -42,7 +48,8 @@ def _is_fatal(exc: BaseException) -> bool:
 
 
 @pytest.mark.timeout(600)
-def test_transactional_producer_through_leader_kills_and_dropped_connections(kafka_cluster) -> None:
+@pytest.mark.parametrize("front", FAILURE_RUN_FRONTS)
+def test_transactional_producer_through_leader_kills_and_dropped_connections(kafka_cluster, front) -> None:
     cluster = kafka_cluster
     topic = cluster.create_topic(f"eo-txn-{time.monotonic_ns()}", partitions=PARTITIONS,
                                  replication_factor=3, config={"min.insync.replicas": "2"})
@@ -66,7 +73,8 @@ def test_transactional_producer_through_leader_kills_and_dropped_connections(kaf
     addresses = list(cluster.metadata().brokers.values())
 
     def new_producer(bootstrap: str) -> KafkaProducer:
-        p = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=tid, linger_ms=10,
+        make = KafkaProducer if front == "sync" else ThreadedAio
+        p = make(bootstrap_servers=bootstrap, transactional_id=tid, linger_ms=10,
                           request_timeout_ms=10_000, retry_backoff_ms=100, reconnect_backoff_ms=50,
                           delivery_timeout_ms=120_000, max_block_ms=60_000, transaction_timeout_ms=60_000)
         p.init_transactions()

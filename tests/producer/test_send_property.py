@@ -1,6 +1,10 @@
 """Property tests against the real broker: what KafkaProducer sends is what an independent
 consumer (confluent-kafka) reads, at the offsets and partitions the rules demand.
 
+The properties that do not depend on the threaded API run over both front ends
+(``front``: the threaded ``KafkaProducer`` and the asyncio ``purekafka.aio`` producer,
+through ``tests/support/aio_front.py``), from the same strategies and assertions.
+
 Expected partitions for keyed records come from kafka-python's murmur2 (an
 implementation independent of ours); explicit partitions must be honoured.
 """
@@ -12,6 +16,7 @@ from hypothesis import strategies as st
 from kafka.partitioner.default import murmur2 as kp_murmur2
 
 from purekafka import KafkaProducer
+from tests.support.aio_front import FRONT_ENDS, produce, uvloop_available
 from tests.support.readback import consume, end_offsets, wait_until_writable
 from tests.support.strategies import ID_HEADER, RecordSpec, finish_specs, record_specs
 
@@ -54,17 +59,17 @@ def _expected_partition(rec: dict, sent_partition: int) -> int | None:
     return None  # sticky: any partition
 
 
+@pytest.mark.parametrize("front", FRONT_ENDS)
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=st.lists(record, min_size=1, max_size=40), conf=producer_settings)
-def test_sent_records_are_read_back_exactly(kafka, topic_factory, records, conf) -> None:
+def test_sent_records_are_read_back_exactly(kafka, topic_factory, front, records, conf) -> None:
     topic = topic_factory(partitions=PARTITIONS)
-    extra = {} if conf["acks"] == "all" else {"enable_idempotence": False}
-    with KafkaProducer(bootstrap_servers=kafka.bootstrap, **conf, **extra) as producer:
-        futures = [producer.send(topic, value=r["value"], key=r["key"], headers=r["headers"],
-                                 partition=r["partition"], timestamp_ms=r["timestamp_ms"])
-                   for r in records]
-        producer.flush(60)
-        metas = [f.get(timeout=60) for f in futures]
+    # Said outright: the front ends' defaults differ (aiokafka's is no idempotence).
+    extra = {"enable_idempotence": conf["acks"] == "all"}
+    metas = produce(front, kafka.bootstrap,
+                    [dict(topic=topic, value=r["value"], key=r["key"], headers=r["headers"],
+                          partition=r["partition"], timestamp_ms=r["timestamp_ms"]) for r in records],
+                    **conf, **extra).metas
 
     # Every future resolved; partitions follow the rules.
     for rec, meta in zip(records, metas):
@@ -75,8 +80,9 @@ def test_sent_records_are_read_back_exactly(kafka, topic_factory, records, conf)
         assert 0 <= meta.partition < PARTITIONS
         if rec["timestamp_ms"] is not None:
             assert meta.timestamp == rec["timestamp_ms"]
-        assert meta.serialized_key_size == (-1 if rec["key"] is None else len(rec["key"]))
-        assert meta.serialized_value_size == (-1 if rec["value"] is None else len(rec["value"]))
+        if front == "sync":  # kafka-python's fields; aiokafka's RecordMetadata has no sizes
+            assert meta.serialized_key_size == (-1 if rec["key"] is None else len(rec["key"]))
+            assert meta.serialized_value_size == (-1 if rec["value"] is None else len(rec["value"]))
 
     # Offsets per partition are contiguous from 0 and follow send order.
     by_partition: dict[int, list[int]] = {}
@@ -136,6 +142,7 @@ def _expected(spec: RecordSpec) -> int | None:
     return None
 
 
+@pytest.mark.parametrize("front", FRONT_ENDS)
 @pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize("acks", ACKS)
 @settings(max_examples=WIDE_EXAMPLES, deadline=None,
@@ -145,7 +152,7 @@ def _expected(spec: RecordSpec) -> int | None:
 @example(specs=_MANY_ROUNDS, conf={"batch_size": 16384, "linger_ms": 0, "send_buffer_bytes": None})
 @example(specs=_AT_LIMIT, conf={"batch_size": 512, "linger_ms": 0, "send_buffer_bytes": 4096})
 def test_records_of_every_size_are_read_back_for_every_acks_and_codec(
-        kafka, topic_factory, acks, codec, specs, conf) -> None:
+        kafka, topic_factory, acks, codec, front, specs, conf) -> None:
     # The broker's own limit (1 MiB + 12 by default) is raised: a record at our
     # limit, compressed when its bytes do not compress, grows a little past it,
     # and with acks=0 the broker's refusal could not be seen. What the broker
@@ -157,19 +164,17 @@ def test_records_of_every_size_are_read_back_for_every_acks_and_codec(
     # subject). This test is about sizes, batches, codecs and partial writes.
     wait_until_writable(kafka.bootstrap, topic)
     extra = {k: v for k, v in conf.items() if v is not None}
-    p = KafkaProducer(bootstrap_servers=kafka.bootstrap, acks=acks, compression_type=codec,
-                      enable_idempotence=acks == "all", max_request_size=MAX_REQUEST_SIZE, **extra)
     # Built first: sends as fast as a real caller's pile up batches between the
     # I/O thread's turns (building values in the loop once hid the acks=0 hang).
     values = [s.value() for s in specs]
-    try:
-        futures = [p.send(topic, key=s.key, value=v, headers=list(s.headers), partition=s.partition)
-                   for s, v in zip(specs, values)]
-        p.flush(60)
-        metas = [f.get(0) for f in futures]  # all done after flush; a failure raises here
-        retried = p.metrics()["producer-metrics"]["record-retry-total"]
-    finally:
-        p.close(10)  # bounded: a producer that hangs must fail the test, not stall the suite
+    # All done after flush, or a failure raises; the close is bounded: a producer that
+    # hangs must fail the test, not stall the suite.
+    produced = produce(front, kafka.bootstrap,
+                       [dict(topic=topic, key=s.key, value=v, headers=list(s.headers),
+                             partition=s.partition) for s, v in zip(specs, values)],
+                       flush_timeout=60, close_timeout=10, acks=acks, compression_type=codec,
+                       enable_idempotence=acks == "all", max_request_size=MAX_REQUEST_SIZE, **extra)
+    metas, retried = produced.metas, produced.retried
 
     for spec, meta in zip(specs, metas):
         want = _expected(spec)
@@ -198,26 +203,27 @@ def test_records_of_every_size_are_read_back_for_every_acks_and_codec(
         assert all(ids == sorted(ids) for ids in seen.values()), (seen, retried)
 
 
-def test_acks_zero_completes_with_offset_minus_one(kafka, topic_factory) -> None:
+@pytest.mark.parametrize("front", FRONT_ENDS)
+def test_acks_zero_completes_with_offset_minus_one(kafka, topic_factory, front) -> None:
     topic = topic_factory(partitions=1)
     wait_until_writable(kafka.bootstrap, topic)
-    with KafkaProducer(bootstrap_servers=kafka.bootstrap, acks=0, enable_idempotence=False) as p:
-        futures = [p.send(topic, value=b"v%d" % i) for i in range(50)]
-        p.flush(30)
-        metas = [f.get(10) for f in futures]
+    metas = produce(front, kafka.bootstrap, [dict(topic=topic, value=b"v%d" % i) for i in range(50)],
+                    flush_timeout=30, acks=0, enable_idempotence=False).metas
     assert all(m.offset == -1 for m in metas)
     got = consume(kafka.bootstrap, topic, 50, timeout=30)
     assert [c.value for c in got] == [b"v%d" % i for i in range(50)]
 
 
-def test_many_records_across_partitions_keep_per_key_order(kafka, topic_factory) -> None:
+LOOPS = FRONT_ENDS + (["uvloop"] if uvloop_available() else [])
+
+
+@pytest.mark.parametrize("front", LOOPS)
+def test_many_records_across_partitions_keep_per_key_order(kafka, topic_factory, front) -> None:
     topic = topic_factory(partitions=PARTITIONS)
     n = 20_000
-    with KafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=5, batch_size=8192,
-                       compression_type="lz4") as p:
-        futures = [p.send(topic, key=b"k%d" % (i % 7), value=b"%d" % i) for i in range(n)]
-        p.flush(60)
-        metas = [f.get(10) for f in futures]
+    metas = produce(front, kafka.bootstrap,
+                    [dict(topic=topic, key=b"k%d" % (i % 7), value=b"%d" % i) for i in range(n)],
+                    linger_ms=5, batch_size=8192, compression_type="lz4", enable_idempotence=True).metas
     got = consume(kafka.bootstrap, topic, n, timeout=60)
     assert len(got) == n
     per_key: dict[bytes, list[int]] = {}
@@ -294,16 +300,15 @@ def test_concurrent_senders_from_many_threads(kafka, topic_factory) -> None:
     assert all(v == list(range(2000)) for v in per_thread.values())  # one key per thread: order kept
 
 
+@pytest.mark.parametrize("front", FRONT_ENDS)
 @pytest.mark.parametrize("adaptive", [True, False])
-def test_null_keys_stick_then_spread_over_partitions(kafka, topic_factory, adaptive) -> None:
+def test_null_keys_stick_then_spread_over_partitions(kafka, topic_factory, adaptive, front) -> None:
     # KIP-794: null-key records stay on one partition for about batch_size bytes,
     # then move on, so over many batches every partition gets a fair share.
     topic = topic_factory(partitions=PARTITIONS)
-    with KafkaProducer(bootstrap_servers=kafka.bootstrap, batch_size=1024, linger_ms=1,
-                       partitioner_adaptive_partitioning_enable=adaptive) as p:
-        futures = [p.send(topic, value=b"x" * 100) for _ in range(6000)]
-        p.flush(60)
-        parts = [f.get(0).partition for f in futures]
+    parts = [m.partition for m in produce(
+        front, kafka.bootstrap, [dict(topic=topic, value=b"x" * 100) for _ in range(6000)],
+        batch_size=1024, linger_ms=1, partitioner_adaptive_partitioning_enable=adaptive).metas]
     counts = [parts.count(q) for q in range(PARTITIONS)]
     assert min(counts) > len(parts) / PARTITIONS / 3, counts
     runs = sum(1 for a, b in zip(parts, parts[1:]) if a != b) + 1

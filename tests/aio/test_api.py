@@ -1,0 +1,130 @@
+"""purekafka.aio against aiokafka's own API, without a broker: constructor names and
+defaults, method names, error names, and the settings mapping onto ProducerConfig."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import aiokafka
+import aiokafka.errors
+import pytest
+
+from purekafka.aio import AIOKafkaProducer
+from purekafka.aio import errors as aio_errors
+from purekafka.aio.settings import AIOKAFKA_DEFAULTS, producer_config
+from purekafka.errors import KafkaConfigurationError, KafkaConnectionError
+
+
+def _aiokafka_params() -> dict[str, inspect.Parameter]:
+    params = dict(inspect.signature(aiokafka.AIOKafkaProducer.__init__).parameters)
+    params.pop("self")
+    return params
+
+
+def test_every_aiokafka_constructor_name_is_taken_with_its_default() -> None:
+    for name, param in _aiokafka_params().items():
+        if name in ("loop", "api_version"):
+            continue  # deprecated in aiokafka: accepted, warned about, ignored
+        assert name in AIOKAFKA_DEFAULTS, name
+        if name in ("acks", "partitioner"):
+            continue  # sentinels in aiokafka (checked below by behaviour)
+        assert AIOKAFKA_DEFAULTS[name] == param.default, name
+
+
+def test_aiokafka_defaults_win_over_kafka_pythons() -> None:
+    cfg = producer_config({})
+    assert (cfg.acks, cfg.enable_idempotence, cfg.request_timeout_ms, cfg.batch_size) == (1, False, 40000, 16384)
+    assert cfg.max_block_ms == 40000  # aiokafka waits up to request_timeout_ms in send()
+    assert cfg.sasl_mechanism is None  # aiokafka's "PLAIN" default matters only with SASL
+    idem = producer_config({"enable_idempotence": True})
+    assert (idem.acks, idem.enable_idempotence) == (-1, True)
+    txn = producer_config({"transactional_id": "t"})
+    assert (txn.acks, txn.enable_idempotence, txn.transactional_id) == (-1, True, "t")
+    assert producer_config({"max_batch_size": 1000, "linger_ms": 7, "acks": "all"}).batch_size == 1000
+    assert producer_config({"buffer_memory": 1 << 20}).buffer_memory == 1 << 20  # kafka-python's names too
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"acks": 2}, "Invalid ACKS parameter"),
+    ({"compression_type": "brotli"}, "Invalid compression type!"),
+    ({"enable_idempotence": True, "acks": 1}, "acks=1 not supported if enable_idempotence=True"),
+])
+def test_aiokafkas_value_errors(bad, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        producer_config(bad)
+    with pytest.raises(ValueError, match=message):
+        aiokafka_check(bad)
+
+
+def aiokafka_check(bad: dict) -> None:
+    async def make() -> None:
+        aiokafka.AIOKafkaProducer(**bad)
+
+    asyncio.run(make())
+
+
+def test_unknown_settings_are_refused_clearly() -> None:
+    with pytest.raises(KafkaConfigurationError, match="lingr_ms"):
+        AIOKafkaProducer(lingr_ms=5)
+
+
+def test_loop_and_api_version_are_deprecated_no_ops() -> None:
+    with pytest.warns(DeprecationWarning):
+        producer_config({"loop": object()})
+    with pytest.warns(DeprecationWarning):
+        producer_config({"api_version": "2.8"})
+
+
+def test_methods_match_aiokafkas() -> None:
+    theirs = {n for n, v in vars(aiokafka.AIOKafkaProducer).items() if not n.startswith("_") and callable(v)}
+    ours = {n for n in dir(AIOKafkaProducer) if not n.startswith("_")}
+    assert theirs <= ours, theirs - ours
+    for name in theirs:
+        their_async = inspect.iscoroutinefunction(getattr(aiokafka.AIOKafkaProducer, name))
+        assert inspect.iscoroutinefunction(getattr(AIOKafkaProducer, name)) == their_async, name
+    send = list(inspect.signature(AIOKafkaProducer.send).parameters)
+    assert send == list(inspect.signature(aiokafka.AIOKafkaProducer.send).parameters)
+
+
+def test_every_aiokafka_error_name_exists() -> None:
+    theirs = [n for n, v in vars(aiokafka.errors).items()
+              if isinstance(v, type) and issubclass(v, BaseException) and not n.startswith("_")]
+    missing = [n for n in theirs if not hasattr(aio_errors, n)]
+    assert not missing, missing
+    # Broker errors: the same error code under aiokafka's name.
+    for n in theirs:
+        code = getattr(getattr(aiokafka.errors, n), "errno", None)
+        ours = getattr(aio_errors, n)
+        if isinstance(code, int) and code > 0 and hasattr(ours, "errno"):
+            assert ours.errno == code, n
+
+
+def test_send_before_start_is_refused() -> None:
+    async def main() -> None:
+        p = AIOKafkaProducer(bootstrap_servers="127.0.0.1:1")
+        with pytest.raises(aio_errors.ProducerClosed):
+            await p.send("t", b"v")
+
+    asyncio.run(main())
+
+
+def test_start_without_a_broker_fails_fast_and_clearly() -> None:
+    async def main() -> None:
+        p = AIOKafkaProducer(bootstrap_servers="127.0.0.1:1", bootstrap_timeout_ms=1500)
+        with pytest.raises(KafkaConnectionError, match="Unable to bootstrap from 127.0.0.1:1"):
+            await p.start()
+        await p.stop()
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_secrets_stay_out_of_repr_and_errors() -> None:
+    conf = dict(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                sasl_plain_username="alice", sasl_plain_password="alice-secret")
+    assert "alice-secret" not in repr(producer_config(conf))
+    p = AIOKafkaProducer(**conf)
+    assert "alice-secret" not in repr(p) and "alice-secret" not in repr(p.config)
+    with pytest.raises(KafkaConfigurationError) as e:
+        AIOKafkaProducer(security_protocol="SASL_PLAINTEXT", sasl_plain_username="alice",
+                         sasl_plain_password="alice-secret", sasl_mechanism="SCRAM-SHA-999")
+    assert "alice-secret" not in str(e.value)
