@@ -35,6 +35,7 @@ LAYERS = {
     "purekafka.producer": 5,
     "purekafka.console": 6,
     "purekafka.decode": 6,
+    "purekafka.perf": 6,
     "purekafka.cli": 7,
     "purekafka": 7,  # the package __init__ re-exports the public names
 }
