@@ -1,8 +1,10 @@
-"""Futures of ``send()``: kafka-python's ``FutureRecordMetadata`` and ``RecordMetadata``.
+"""Futures of ``send()``: kafka-python's ``FutureRecordMetadata`` and ``RecordMetadata``;
+of ``send_batch()``: ``FutureBatchMetadata``.
 
 The I/O thread completes them from the core's ``BatchResult`` events with
 ``deliver``; user threads wait on them or register callbacks, which run on the
-I/O thread.
+I/O thread. A record of ``send_batch()`` has no future of its own: its token in the
+batch is ``(FutureBatchMetadata, input index)``.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from purekafka.structs import TopicPartition
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Future", "FutureRecordMetadata", "RecordMetadata", "TopicPartition", "deliver"]
+__all__ = ["Future", "FutureBatchMetadata", "FutureRecordMetadata", "RecordMetadata", "TopicPartition", "deliver"]
 
 log = logging.getLogger("purekafka.producer")
 
@@ -223,6 +225,115 @@ class FutureRecordMetadata(Future):
         return f"<FutureRecordMetadata {self.topic}-{self.partition} {state}>"
 
 
+class FutureBatchMetadata(Future):
+    """The result of one ``send_batch()``: every record's metadata, in input order.
+
+    ``get(timeout)`` returns the list of ``RecordMetadata`` or raises the first error
+    (in input order); ``results(timeout)`` gives each record's metadata or exception.
+    Callbacks (the list) and errbacks (the first error) run once, when the last record
+    completes. ``RecordMetadata`` objects are built on first use.
+    """
+
+    __slots__ = ("topic", "count", "partitions", "_timestamps", "_key_sizes", "_value_sizes",
+                 "_header_sizes", "_offsets", "_batch_info", "_errors", "_pending", "_results")
+
+    def __init__(self, topic: str, count: int) -> None:
+        super().__init__()
+        self.topic = topic
+        self.count = count
+        self.partitions: list[int] = [-1] * count
+        self._timestamps: list[int] = [-1] * count
+        self._key_sizes: list[int] = [-1] * count
+        self._value_sizes: list[int] = [-1] * count
+        self._header_sizes: list[int] = [-1] * count
+        # Per record: the offset once acknowledged (None while pending); and the batch's
+        # (log append time, log start offset), one tuple shared by the batch's records.
+        self._offsets: list[int | None] = [None] * count
+        self._batch_info: list[tuple[int, int] | None] = [None] * count
+        self._errors: dict[int, BaseException] = {}
+        self._pending = count
+        self._results: list[Any] | None = None
+
+    # -- completion (I/O thread, or the sending thread for records never queued) ----------
+    def _fail_records(self, indices: range, exc: BaseException | None) -> None:
+        """Fail records that never reached the accumulator (none: just settle)."""
+        with self._lock:
+            for i in indices if exc is not None else ():
+                if self._offsets[i] is None and i not in self._errors:
+                    self._errors[i] = exc
+                    self._pending -= 1
+            done = self._complete_locked()
+        if done:
+            self._notify()
+
+    def _complete_locked(self) -> bool:
+        """Mark the future done once no record is pending (the lock held); whether it did."""
+        if self._pending or self.is_done:
+            return False
+        if self._errors:
+            self.exception = self._errors[min(self._errors)]
+        self.is_done = True
+        return True
+
+    @property
+    def value(self) -> list[RecordMetadata] | None:
+        """Every record's ``RecordMetadata`` once all succeeded, else None."""
+        if not self.is_done or self.exception is not None:
+            return None
+        return self.results(0)  # type: ignore[return-value]
+
+    def results(self, timeout: float | None = None) -> list[RecordMetadata | BaseException]:
+        """Wait up to ``timeout`` seconds; each record's metadata or exception, in input order."""
+        self._wait(timeout)
+        out = self._results
+        if out is None:
+            topic = self.topic
+            tps: dict[int, TopicPartition] = {}
+            out = []
+            for i in range(self.count):
+                exc = self._errors.get(i)
+                if exc is not None:
+                    out.append(exc)
+                    continue
+                p = self.partitions[i]
+                tp = tps.get(p)
+                if tp is None:
+                    tp = tps[p] = TopicPartition(topic, p)
+                log_time, lso = self._batch_info[i] or (-1, -1)
+                offset = self._offsets[i]
+                meta = RecordMetadata(topic, p, tp, -1 if offset is None else offset,
+                                      log_time if log_time >= 0 else self._timestamps[i], None,
+                                      self._key_sizes[i], self._value_sizes[i], self._header_sizes[i])
+                meta.log_start_offset = lso
+                out.append(meta)
+            self._results = out
+        return list(out)
+
+    def get(self, timeout: float | None = None) -> list[RecordMetadata]:
+        """Wait up to ``timeout`` seconds; every record's metadata, or raise the first error."""
+        self._wait(timeout)
+        if self.exception is not None:
+            raise self.exception
+        return self.results(0)  # type: ignore[return-value]
+
+    def _wait(self, timeout: float | None) -> None:
+        if self.is_done:
+            return
+        with self._lock:
+            if not self.is_done and self._event is None:
+                self._event = threading.Event()
+            ev = self._event
+        if ev is not None and not ev.wait(timeout) and not self.is_done:
+            raise Errors.KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __repr__(self) -> str:
+        state = "pending" if not self.is_done else ("failed" if self.exception else "done")
+        return f"<FutureBatchMetadata {self.topic} records={self.count} {state}>"
+
+
 def _run(f: Callable[[Any], Any], arg: Any, raise_errors: bool = False) -> None:
     try:
         f(arg)
@@ -245,9 +356,25 @@ def deliver(events: list[BatchResult]) -> None:
         base = ev.base_offset
         log_time = ev.timestamp if ev.timestamp is not None else -1
         lso = ev.log_start_offset
-        attention = []
+        attention: list[Future] = []
+        info: tuple[int, int] | None = None
         with lock:
             for i, fut in enumerate(ev.batch.tokens):
+                if type(fut) is tuple:  # a send_batch() record: (FutureBatchMetadata, index)
+                    owner, idx = fut
+                    if owner._offsets[idx] is not None or idx in owner._errors:
+                        continue
+                    if exc is None:
+                        if info is None:
+                            info = (log_time, lso)
+                        owner._offsets[idx] = base + i if base >= 0 else -1
+                        owner._batch_info[idx] = info
+                    else:
+                        owner._errors[idx] = exc
+                    owner._pending -= 1
+                    if not owner._pending and owner._complete_locked():
+                        attention.append(owner)
+                    continue
                 if fut.is_done:
                     continue
                 if exc is None:

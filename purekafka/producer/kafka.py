@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
@@ -38,7 +38,8 @@ from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.versions import release_caps
-from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
+from purekafka.futures import (
+    FutureBatchMetadata, FutureRecordMetadata, RecordMetadata, TopicPartition, deliver)
 from purekafka.io.network import SocketNetwork, canonical_bootstrap
 from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
@@ -50,9 +51,13 @@ from purekafka.partitioner import (
     new_batch_hook,
 )
 from purekafka.producer import arguments as _args
+from purekafka.producer import batch as _batch
+from purekafka.producer.batch import BATCH_OVERHEAD as _BATCH_OVERHEAD
+from purekafka.producer.batch import NO_HEADERS as _NO_HEADERS
+from purekafka.producer.batch import RECORD_OVERHEAD as _RECORD_OVERHEAD
 from purekafka.record import CompressionType, RecordBatchBuilder
 
-__all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
+__all__ = ["FutureBatchMetadata", "FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
 
 log = logging.getLogger("purekafka.producer")
 
@@ -60,11 +65,6 @@ log = logging.getLogger("purekafka.producer")
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
                 "zstd": CompressionType.ZSTD}
-# Java's DefaultRecord.MAX_RECORD_OVERHEAD: attributes, varints for length,
-# timestamp and offset deltas, key and value lengths, header count.
-_RECORD_OVERHEAD = 21
-_BATCH_OVERHEAD = 61
-_NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +242,16 @@ class KafkaProducer:
                          est, sticky, hook):
             self._io.wakeup()
         return fut
+
+    def send_batch(self, topic: str, values: Sequence[Any], *, keys: Sequence[Any] | None = None,
+                   headers: Sequence[Any] | None = None, partition: Any = None,
+                   timestamp_ms: Any = None) -> FutureBatchMetadata:
+        """Queue ``values`` (``keys``, ``headers``: one per value) as ``send()`` would, in one
+        call; one ``FutureBatchMetadata`` for all (``purekafka.producer.batch``)."""
+        if self._fork_generation != _fork_generation:
+            raise _forked()
+        return _batch.send_batch(self, topic, values, keys=keys, headers=headers,
+                                 partition=partition, timestamp_ms=timestamp_ms)
 
     def _serialized(self, topic: str, headers: list[tuple[str, bytes | None]], key: Any,
                     value: Any) -> tuple[Any, Any]:
