@@ -258,8 +258,8 @@ class FutureBatchMetadata(Future):
     def _fail_records(self, indices: range, exc: BaseException | None) -> None:
         """Fail records that never reached the accumulator (none: just settle)."""
         with self._lock:
-            for i in indices if exc is not None else ():
-                if self._offsets[i] is None and i not in self._errors:
+            for i in indices:
+                if exc is not None and self._offsets[i] is None and i not in self._errors:
                     self._errors[i] = exc
                     self._pending -= 1
             done = self._complete_locked()

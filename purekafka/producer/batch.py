@@ -71,7 +71,10 @@ def send_batch(producer: KafkaProducer, topic: str, values: Sequence[Any], *,
     key_list = _per_record(keys, n, "keys")
     header_list = _per_record(headers, n, "headers")
     parts: list[Any] | None = None
-    if partition is not None and not isinstance(partition, int):
+    single: int | None = None
+    if isinstance(partition, int):
+        single = partition
+    elif partition is not None:
         parts = _per_record(partition, n, "partition")
     stamps: list[Any] | None = None
     if timestamp_ms is not None and not isinstance(timestamp_ms, int):
@@ -132,21 +135,23 @@ def send_batch(producer: KafkaProducer, topic: str, values: Sequence[Any], *,
             return fb
     count = len(info.partitions)
     for i in range(n):
-        chosen = partition if parts is None else parts[i]
+        chosen = single if parts is None else parts[i]
         if chosen is not None:
+            if type(chosen) is not int:
+                raise TypeError(f"partition must be an int, not {type(chosen).__name__}")
             if chosen < 0:
                 raise ValueError("partition must be >= 0")
             if chosen >= count:
                 raise ValueError(f"Unrecognized partition {chosen} for topic {topic}")
     _append_all(p, fb, info, topic, key_list, values, key_bytes, value_bytes, hdrs, ests,
-                partition, parts)
+                single, parts)
     return fb
 
 
 def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str,
                 key_list: list[Any] | None, values: list[Any], key_bytes: list[bytes | None],
                 value_bytes: list[bytes | None], hdrs: list[list[tuple[str, bytes | None]]],
-                ests: list[int], partition: Any, parts: list[Any] | None) -> None:
+                ests: list[int], partition: int | None, parts: list[Any] | None) -> None:
     """Pass 2: partition and append, CHUNK records per lock hold; wake the I/O thread once."""
     n = fb.count
     acc, txn, io, lock = p._acc, p._txn, p._io, p._lock

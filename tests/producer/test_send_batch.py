@@ -187,3 +187,18 @@ def test_a_small_buffer_blocks_then_fails_the_rest_with_kafkas_timeout(kafka, to
     assert all(not isinstance(r, BaseException) for r in results[:len(queued)])
     with pytest.raises(Errors.KafkaTimeoutError):
         fut.get(0)
+
+
+@pytest.mark.broker
+def test_explicit_partitions_one_for_all_or_one_each(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=PARTITIONS)
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap) as p:
+        assert {m.partition for m in p.send_batch(topic, [b"a"] * 5, partition=2).get(10)} == {2}
+        each = p.send_batch(topic, [b"a", b"b", b"c"], partition=[1, None, 0])
+        metas = each.get(10)
+        assert metas[0].partition == 1 and metas[2].partition == 0
+        with pytest.raises(ValueError, match=f"Unrecognized partition 3 for topic {topic}"):
+            p.send_batch(topic, [b"a", b"b"], partition=[0, 3])
+        with pytest.raises(ValueError, match="partition must be >= 0"):
+            p.send_batch(topic, [b"a"], partition=-1)
+    assert sum(end_offsets(kafka.bootstrap, topic).values()) == 8
