@@ -161,7 +161,10 @@ class FutureRecordMetadata(Future):
     raises the error.
     """
 
-    __slots__ = ("topic", "partition", "_info", "_where")
+    # Plain slots rather than tuples: a queued record holds its future until its batch
+    # completes, and each tuple was another ~70 bytes per record (bench: fill.py).
+    __slots__ = ("topic", "partition", "timestamp_ms", "_key_size", "_value_size", "_header_size",
+                 "_offset", "_batch_info")
 
     def __init__(self, topic: str, partition: int, timestamp_ms: int, key_size: int,
                  value_size: int, header_size: int) -> None:
@@ -174,25 +177,26 @@ class FutureRecordMetadata(Future):
         self._event = None
         self.topic = topic
         self.partition = partition
-        self._info = (timestamp_ms, key_size, value_size, header_size)
-        self._where: tuple[int, int, int] | None = None  # offset, log append time, log start
+        self.timestamp_ms = timestamp_ms
+        self._key_size = key_size
+        self._value_size = value_size
+        self._header_size = header_size
+        self._offset = -1
+        # (log append time, log start offset): set once acknowledged, one tuple per batch.
+        self._batch_info: tuple[int, int] | None = None
 
     @property
     def value(self) -> RecordMetadata | None:
         """The ``RecordMetadata`` of an acknowledged record, else None."""
         meta = self._value
-        if meta is None and self._where is not None:
-            offset, log_time, lso = self._where
-            ts, ksize, vsize, hsize = self._info
+        if meta is None and self._batch_info is not None:
+            log_time, lso = self._batch_info
             meta = self._value = RecordMetadata(
-                self.topic, self.partition, TopicPartition(self.topic, self.partition), offset,
-                log_time if log_time >= 0 else ts, None, ksize, vsize, hsize)
+                self.topic, self.partition, TopicPartition(self.topic, self.partition), self._offset,
+                log_time if log_time >= 0 else self.timestamp_ms, None, self._key_size,
+                self._value_size, self._header_size)
             meta.log_start_offset = lso
         return meta  # type: ignore[no-any-return]
-
-    @property
-    def timestamp_ms(self) -> int:
-        return self._info[0]
 
     def get(self, timeout: float | None = None) -> RecordMetadata:
         """Wait up to ``timeout`` seconds; return the metadata or raise the error."""
@@ -212,10 +216,13 @@ class FutureRecordMetadata(Future):
 
     # -- completion (I/O thread) ------------------------------------------------------
     def _finish(self, where: tuple[int, int, int] | None, exc: BaseException | None) -> None:
+        """Complete with ``(offset, log append time, log start offset)`` or ``exc``."""
         with self._lock:
             if self.is_done:
                 return
-            self._where = where
+            if where is not None:
+                self._offset = where[0]
+                self._batch_info = (where[1], where[2])
             self.exception = exc
             self.is_done = True
         self._notify()
@@ -378,7 +385,10 @@ def deliver(events: list[BatchResult]) -> None:
                 if fut.is_done:
                     continue
                 if exc is None:
-                    fut._where = (base + i if base >= 0 else -1, log_time, lso)
+                    if info is None:
+                        info = (log_time, lso)
+                    fut._offset = base + i if base >= 0 else -1
+                    fut._batch_info = info
                 else:
                     fut.exception = exc
                 fut.is_done = True

@@ -15,11 +15,12 @@ their way keep a handle.
 """
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 from purekafka import errors as Errors
-from purekafka.futures import FutureBatchMetadata
+from purekafka.futures import FutureBatchMetadata, FutureRecordMetadata
 from purekafka.partitioner import default_partition
 from purekafka.producer import arguments as _args
 
@@ -37,6 +38,12 @@ RECORD_OVERHEAD = 21
 BATCH_OVERHEAD = 61
 NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
 _INT64_MAX = (1 << 63) - 1
+# What a queued record holds besides its encoded bytes, counted against buffer_memory so
+# that the bound covers the Python objects too: send()'s future and its slot in the
+# batch's token list; send_batch()'s token tuple, its index and its share of the result
+# lists (six list slots, the offset once acknowledged).
+SEND_COST = sys.getsizeof(FutureRecordMetadata("", 0, 0, 0, 0, 0)) + 8
+BATCH_COST = sys.getsizeof((None, 1 << 20)) + sys.getsizeof(1 << 20) * 2 + 8 + 6 * 8
 
 
 def _per_record(arg: Any, n: int, what: str) -> list[Any] | None:
@@ -187,11 +194,12 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                     txn.maybe_add_partition((topic, chosen))
                     in_txn.add(chosen)
                 token = (fb, i)
-                result = acc.append((topic, chosen), stamps[i], kb, vb, hdrs[i], token, est,
+                held = est + BATCH_COST
+                result = acc.append((topic, chosen), stamps[i], kb, vb, hdrs[i], token, held,
                                     now_ms, use_hook)
                 if result is None:
                     result, now_ms = _append_waiting(p, (topic, chosen), stamps[i], kb, vb, hdrs[i],
-                                                     token, est, use_hook, wake)
+                                                     token, held, use_hook, wake)
                     wake = False  # the wait woke the I/O thread
                 if result.abort_for_new_batch:
                     assert hook is not None and custom is not None
@@ -202,7 +210,7 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                         txn.maybe_add_partition((topic, chosen))
                         in_txn.add(chosen)
                     result, now_ms = _append_waiting(p, (topic, chosen), stamps[i], kb, vb, hdrs[i],
-                                                     token, est, False, wake)
+                                                     token, held, False, wake)
                 partitions[i] = chosen
                 if track is not None:
                     track.on_append(est, all_parts, available, result)
