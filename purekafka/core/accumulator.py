@@ -105,6 +105,11 @@ class ProducerBatch:
             self.raw_size = self.builder.estimated_size()
             self.buffer = bytes(self.builder.build())
             self.builder = None  # release the record buffers
+            # appended -> batch -> appended is a cycle: left in place, a finished batch (its
+            # bytes and every record's future) waited for the cyclic GC, often a gen-2 pass,
+            # and dead batches piled up (RSS 3x buffer_memory against a slow broker).
+            # Closed batches take no appends, so nothing reads it from now on.
+            self.appended = _CLOSED
         return self.buffer
 
     def __repr__(self) -> str:
@@ -145,6 +150,7 @@ class RecordAppendResult:
 
 
 _ABORTED = RecordAppendResult(None, False, False, True)
+_CLOSED = RecordAppendResult(None, False, False)  # a closed batch's ``appended``: no cycle
 
 
 class ReadyCheck:
