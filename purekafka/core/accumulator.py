@@ -178,14 +178,17 @@ class Accumulator:
         retry_backoff_ms: float = 100,
         retry_backoff_max_ms: float = 1000,
         random: Callable[[], float] | None = None,
+        batch_overhead: int = 0,
     ) -> None:
         """``new_builder()`` returns an empty ``RecordBatchBuilder`` configured for
         this producer; ``random()`` returns a float in [0, 1) for backoff jitter
-        (a seeded source in tests)."""
+        (a seeded source in tests). ``batch_overhead`` is reserved with each new
+        batch, for what a batch holds besides its records (its objects, its header)."""
         self.new_builder = new_builder
         self.batch_size = batch_size
         self.linger_ms = linger_ms
         self.buffer_memory = buffer_memory
+        self.batch_overhead = batch_overhead
         self.delivery_timeout_ms = delivery_timeout_ms
         self.retry_backoff_ms = retry_backoff_ms
         self.retry_backoff_max_ms = max(retry_backoff_max_ms, retry_backoff_ms)
@@ -249,14 +252,18 @@ class Accumulator:
                 previous_full = True
         if abort_on_new_batch:
             return _ABORTED
+        cost = estimated_size + self.batch_overhead
+        if self.used_memory and self.used_memory + cost > self.buffer_memory:
+            # Many small batches (linger cut short by waiters) must not outgrow the bound.
+            return None
         builder = self.new_builder()
         batch = ProducerBatch(tp, builder, now_ms)
         # The builder always accepts a batch's first record, however large.
         batch.max_record_size = builder.append(timestamp_ms, key, value, headers) or 0
         batch.tokens.append(token)
         batch.record_count = 1
-        batch.memory = estimated_size
-        self.used_memory += estimated_size
+        batch.memory = cost
+        self.used_memory += cost
         dq.append(batch)
         self.incomplete.add(batch)
         return RecordAppendResult(batch, True, previous_full)

@@ -20,9 +20,11 @@ import time
 from typing import TYPE_CHECKING, Any, Sequence
 
 from purekafka import errors as Errors
+from purekafka.core.accumulator import ProducerBatch
 from purekafka.futures import FutureBatchMetadata, FutureRecordMetadata
 from purekafka.partitioner import default_partition
 from purekafka.producer import arguments as _args
+from purekafka.record import RecordBatchBuilder
 
 if TYPE_CHECKING:
     from purekafka.producer.kafka import KafkaProducer
@@ -44,6 +46,19 @@ _INT64_MAX = (1 << 63) - 1
 # lists (six list slots, the offset once acknowledged).
 SEND_COST = sys.getsizeof(FutureRecordMetadata("", 0, 0, 0, 0, 0)) + 8
 BATCH_COST = sys.getsizeof((None, 1 << 20)) + sys.getsizeof(1 << 20) * 2 + 8 + 6 * 8
+
+
+def _batch_objects_cost() -> int:
+    """What one ProducerBatch holds besides its records: its objects and its header."""
+    builder = RecordBatchBuilder()
+    batch = ProducerBatch(("", 0), builder, 0.0)
+    parts = (batch, builder, batch.tokens, batch.appended, builder._buf)
+    return sum(sys.getsizeof(o) for o in parts)
+
+
+# Reserved with each new batch (Accumulator's batch_overhead): with linger cut short,
+# batches of a record or two make the per-batch objects the larger part.
+BATCH_OBJECTS_COST = _batch_objects_cost()
 
 
 def _per_record(arg: Any, n: int, what: str) -> list[Any] | None:

@@ -124,7 +124,7 @@ class KafkaProducer:
             new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
             buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
             retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
-            random=rng.random)
+            random=rng.random, batch_overhead=_batch.BATCH_OBJECTS_COST)
         caps = release_caps(cfg.api_version) if cfg.api_version is not None else {}
         for key, cap in (self._max_versions or {}).items():
             caps[key] = min(cap, caps.get(key, cap))
