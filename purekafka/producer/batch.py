@@ -190,6 +190,9 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
         lock.acquire()
         try:
             now_ms = time.monotonic() * 1000.0
+            # The sticky partition changes only when on_append() says it switched: ask
+            # current() again then, not per record (re-read per chunk: send() may switch it).
+            sticky_part: int | None = None
             while i < end:
                 kb, vb, est = key_bytes[i], value_bytes[i], ests[i]
                 chosen = partition if parts is None else parts[i]
@@ -201,7 +204,9 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                         chosen = custom(topic, kb, all_parts, available, key, values[i], vb)
                         use_hook = hook is not None
                     elif kb is None or ignore_keys:
-                        chosen = sticky.current(all_parts, available)
+                        if sticky_part is None:
+                            sticky_part = sticky.current(all_parts, available)
+                        chosen = sticky_part
                         track = sticky
                     else:
                         chosen = default_partition(kb, len(all_parts))
@@ -227,8 +232,8 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                     result, now_ms = _append_waiting(p, (topic, chosen), stamps[i], kb, vb, hdrs[i],
                                                      token, held, False, wake)
                 partitions[i] = chosen
-                if track is not None:
-                    track.on_append(est, all_parts, available, result)
+                if track is not None and track.on_append(est, all_parts, available, result):
+                    sticky_part = None
                 if result.new_batch and (now_ms if result.previous_full else now_ms + linger) \
                         < io.poll_deadline:
                     wake = True
