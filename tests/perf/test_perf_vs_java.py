@@ -60,3 +60,21 @@ def test_both_outputs_parse_into_the_same_fields(kafka, topic_factory) -> None:
             assert t[6] <= t[7] <= t[8] <= t[9] <= float(t[5])  # percentiles ordered, under the max
     assert java.decimals() == ours.decimals()
     assert sum(end_offsets(kafka.bootstrap, topic).values()) == 2 * N
+
+
+@pytest.mark.broker
+def test_transactions_and_metrics(kafka, topic_factory) -> None:
+    from tests.support.readback import consume
+
+    topic = topic_factory()
+    out = _ours(["--topic", topic, "--num-records", "500", "--payload-monotonic", "--throughput", "2000",
+                 "--transaction-duration-ms", "100", "--print-metrics",
+                 "--producer-props", f"bootstrap.servers={kafka.bootstrap}"])
+    parsed = parse(out)
+    assert [t[0] for t in parsed.totals] == [500]
+    # ToolsUtils.printMetrics: a header, then group:name:{tags} : value, sorted.
+    rows = [line for line in parsed.other if " : " in line]
+    assert parsed.other[0].startswith("Metric Name") and rows == sorted(rows)
+    assert any(r.startswith("producer-metrics:record-send-total:{client-id=perf-producer-client}") for r in rows)
+    got = consume(kafka.bootstrap, topic, 500, isolation_level="read_committed")
+    assert sorted(int(c.value) for c in got) == list(range(500))
