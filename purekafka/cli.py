@@ -1,4 +1,4 @@
-"""The ``purekafka`` command: ``purekafka decode ...``, ``purekafka produce ...``."""
+"""The ``purekafka`` command: ``purekafka decode ...``, ``purekafka produce ...``, ``purekafka perf ...``."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +9,7 @@ from importlib import import_module
 COMMANDS = {
     "decode": ("purekafka.decode", "decode Kafka frames, captures and log segments"),
     "produce": ("purekafka.console", "produce records from stdin or a file"),
+    "perf": ("purekafka.perf", "measure throughput and latency (kafka-producer-perf-test)"),
 }
 
 

@@ -1,8 +1,10 @@
-"""Futures of ``send()``: kafka-python's ``FutureRecordMetadata`` and ``RecordMetadata``.
+"""Futures of ``send()``: kafka-python's ``FutureRecordMetadata`` and ``RecordMetadata``;
+of ``send_batch()``: ``FutureBatchMetadata``.
 
 The I/O thread completes them from the core's ``BatchResult`` events with
 ``deliver``; user threads wait on them or register callbacks, which run on the
-I/O thread.
+I/O thread. A record of ``send_batch()`` has no future of its own: its token in the
+batch is ``(FutureBatchMetadata, input index)``.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from purekafka.structs import TopicPartition
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Future", "FutureRecordMetadata", "RecordMetadata", "TopicPartition", "deliver"]
+__all__ = ["Future", "FutureBatchMetadata", "FutureRecordMetadata", "RecordMetadata", "TopicPartition", "deliver"]
 
 log = logging.getLogger("purekafka.producer")
 
@@ -159,7 +161,10 @@ class FutureRecordMetadata(Future):
     raises the error.
     """
 
-    __slots__ = ("topic", "partition", "_info", "_where")
+    # Plain slots rather than tuples: a queued record holds its future until its batch
+    # completes, and each tuple was another ~70 bytes per record (bench: fill.py).
+    __slots__ = ("topic", "partition", "timestamp_ms", "_key_size", "_value_size", "_header_size",
+                 "_offset", "_batch_info")
 
     def __init__(self, topic: str, partition: int, timestamp_ms: int, key_size: int,
                  value_size: int, header_size: int) -> None:
@@ -172,25 +177,26 @@ class FutureRecordMetadata(Future):
         self._event = None
         self.topic = topic
         self.partition = partition
-        self._info = (timestamp_ms, key_size, value_size, header_size)
-        self._where: tuple[int, int, int] | None = None  # offset, log append time, log start
+        self.timestamp_ms = timestamp_ms
+        self._key_size = key_size
+        self._value_size = value_size
+        self._header_size = header_size
+        self._offset = -1
+        # (log append time, log start offset): set once acknowledged, one tuple per batch.
+        self._batch_info: tuple[int, int] | None = None
 
     @property
     def value(self) -> RecordMetadata | None:
         """The ``RecordMetadata`` of an acknowledged record, else None."""
         meta = self._value
-        if meta is None and self._where is not None:
-            offset, log_time, lso = self._where
-            ts, ksize, vsize, hsize = self._info
+        if meta is None and self._batch_info is not None:
+            log_time, lso = self._batch_info
             meta = self._value = RecordMetadata(
-                self.topic, self.partition, TopicPartition(self.topic, self.partition), offset,
-                log_time if log_time >= 0 else ts, None, ksize, vsize, hsize)
+                self.topic, self.partition, TopicPartition(self.topic, self.partition), self._offset,
+                log_time if log_time >= 0 else self.timestamp_ms, None, self._key_size,
+                self._value_size, self._header_size)
             meta.log_start_offset = lso
         return meta  # type: ignore[no-any-return]
-
-    @property
-    def timestamp_ms(self) -> int:
-        return self._info[0]
 
     def get(self, timeout: float | None = None) -> RecordMetadata:
         """Wait up to ``timeout`` seconds; return the metadata or raise the error."""
@@ -210,10 +216,13 @@ class FutureRecordMetadata(Future):
 
     # -- completion (I/O thread) ------------------------------------------------------
     def _finish(self, where: tuple[int, int, int] | None, exc: BaseException | None) -> None:
+        """Complete with ``(offset, log append time, log start offset)`` or ``exc``."""
         with self._lock:
             if self.is_done:
                 return
-            self._where = where
+            if where is not None:
+                self._offset = where[0]
+                self._batch_info = (where[1], where[2])
             self.exception = exc
             self.is_done = True
         self._notify()
@@ -221,6 +230,115 @@ class FutureRecordMetadata(Future):
     def __repr__(self) -> str:
         state = "pending" if not self.is_done else ("failed" if self.exception else "done")
         return f"<FutureRecordMetadata {self.topic}-{self.partition} {state}>"
+
+
+class FutureBatchMetadata(Future):
+    """The result of one ``send_batch()``: every record's metadata, in input order.
+
+    ``get(timeout)`` returns the list of ``RecordMetadata`` or raises the first error
+    (in input order); ``results(timeout)`` gives each record's metadata or exception.
+    Callbacks (the list) and errbacks (the first error) run once, when the last record
+    completes. ``RecordMetadata`` objects are built on first use.
+    """
+
+    __slots__ = ("topic", "count", "partitions", "_timestamps", "_key_sizes", "_value_sizes",
+                 "_header_sizes", "_offsets", "_batch_info", "_errors", "_pending", "_results")
+
+    def __init__(self, topic: str, count: int) -> None:
+        super().__init__()
+        self.topic = topic
+        self.count = count
+        self.partitions: list[int] = [-1] * count
+        self._timestamps: list[int] = [-1] * count
+        self._key_sizes: list[int] = [-1] * count
+        self._value_sizes: list[int] = [-1] * count
+        self._header_sizes: list[int] = [-1] * count
+        # Per record: the offset once acknowledged (None while pending); and the batch's
+        # (log append time, log start offset), one tuple shared by the batch's records.
+        self._offsets: list[int | None] = [None] * count
+        self._batch_info: list[tuple[int, int] | None] = [None] * count
+        self._errors: dict[int, BaseException] = {}
+        self._pending = count
+        self._results: list[Any] | None = None
+
+    # -- completion (I/O thread, or the sending thread for records never queued) ----------
+    def _fail_records(self, indices: range, exc: BaseException | None) -> None:
+        """Fail records that never reached the accumulator (none: just settle)."""
+        with self._lock:
+            for i in indices:
+                if exc is not None and self._offsets[i] is None and i not in self._errors:
+                    self._errors[i] = exc
+                    self._pending -= 1
+            done = self._complete_locked()
+        if done:
+            self._notify()
+
+    def _complete_locked(self) -> bool:
+        """Mark the future done once no record is pending (the lock held); whether it did."""
+        if self._pending or self.is_done:
+            return False
+        if self._errors:
+            self.exception = self._errors[min(self._errors)]
+        self.is_done = True
+        return True
+
+    @property
+    def value(self) -> list[RecordMetadata] | None:
+        """Every record's ``RecordMetadata`` once all succeeded, else None."""
+        if not self.is_done or self.exception is not None:
+            return None
+        return self.results(0)  # type: ignore[return-value]
+
+    def results(self, timeout: float | None = None) -> list[RecordMetadata | BaseException]:
+        """Wait up to ``timeout`` seconds; each record's metadata or exception, in input order."""
+        self._wait(timeout)
+        out = self._results
+        if out is None:
+            topic = self.topic
+            tps: dict[int, TopicPartition] = {}
+            out = []
+            for i in range(self.count):
+                exc = self._errors.get(i)
+                if exc is not None:
+                    out.append(exc)
+                    continue
+                p = self.partitions[i]
+                tp = tps.get(p)
+                if tp is None:
+                    tp = tps[p] = TopicPartition(topic, p)
+                log_time, lso = self._batch_info[i] or (-1, -1)
+                offset = self._offsets[i]
+                meta = RecordMetadata(topic, p, tp, -1 if offset is None else offset,
+                                      log_time if log_time >= 0 else self._timestamps[i], None,
+                                      self._key_sizes[i], self._value_sizes[i], self._header_sizes[i])
+                meta.log_start_offset = lso
+                out.append(meta)
+            self._results = out
+        return list(out)
+
+    def get(self, timeout: float | None = None) -> list[RecordMetadata]:
+        """Wait up to ``timeout`` seconds; every record's metadata, or raise the first error."""
+        self._wait(timeout)
+        if self.exception is not None:
+            raise self.exception
+        return self.results(0)  # type: ignore[return-value]
+
+    def _wait(self, timeout: float | None) -> None:
+        if self.is_done:
+            return
+        with self._lock:
+            if not self.is_done and self._event is None:
+                self._event = threading.Event()
+            ev = self._event
+        if ev is not None and not ev.wait(timeout) and not self.is_done:
+            raise Errors.KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __repr__(self) -> str:
+        state = "pending" if not self.is_done else ("failed" if self.exception else "done")
+        return f"<FutureBatchMetadata {self.topic} records={self.count} {state}>"
 
 
 def _run(f: Callable[[Any], Any], arg: Any, raise_errors: bool = False) -> None:
@@ -245,13 +363,32 @@ def deliver(events: list[BatchResult]) -> None:
         base = ev.base_offset
         log_time = ev.timestamp if ev.timestamp is not None else -1
         lso = ev.log_start_offset
-        attention = []
+        attention: list[Future] = []
+        info: tuple[int, int] | None = None
         with lock:
             for i, fut in enumerate(ev.batch.tokens):
+                if type(fut) is tuple:  # a send_batch() record: (FutureBatchMetadata, index)
+                    owner, idx = fut
+                    if owner._offsets[idx] is not None or idx in owner._errors:
+                        continue
+                    if exc is None:
+                        if info is None:
+                            info = (log_time, lso)
+                        owner._offsets[idx] = base + i if base >= 0 else -1
+                        owner._batch_info[idx] = info
+                    else:
+                        owner._errors[idx] = exc
+                    owner._pending -= 1
+                    if not owner._pending and owner._complete_locked():
+                        attention.append(owner)
+                    continue
                 if fut.is_done:
                     continue
                 if exc is None:
-                    fut._where = (base + i if base >= 0 else -1, log_time, lso)
+                    if info is None:
+                        info = (log_time, lso)
+                    fut._offset = base + i if base >= 0 else -1
+                    fut._batch_info = info
                 else:
                     fut.exception = exc
                 fut.is_done = True

@@ -36,6 +36,7 @@ LAYERS = {
     "purekafka.aio": 5,  # the asyncio front end: beside the producer facade
     "purekafka.console": 6,
     "purekafka.decode": 6,
+    "purekafka.perf": 6,
     "purekafka.cli": 7,
     "purekafka": 7,  # the package __init__ re-exports the public names
 }

@@ -105,6 +105,11 @@ class ProducerBatch:
             self.raw_size = self.builder.estimated_size()
             self.buffer = bytes(self.builder.build())
             self.builder = None  # release the record buffers
+            # appended -> batch -> appended is a cycle: left in place, a finished batch (its
+            # bytes and every record's future) waited for the cyclic GC, often a gen-2 pass,
+            # and dead batches piled up (RSS 3x buffer_memory against a slow broker).
+            # Closed batches take no appends, so nothing reads it from now on.
+            self.appended = _CLOSED
         return self.buffer
 
     def __repr__(self) -> str:
@@ -145,6 +150,7 @@ class RecordAppendResult:
 
 
 _ABORTED = RecordAppendResult(None, False, False, True)
+_CLOSED = RecordAppendResult(None, False, False)  # a closed batch's ``appended``: no cycle
 
 
 class ReadyCheck:
@@ -172,14 +178,17 @@ class Accumulator:
         retry_backoff_ms: float = 100,
         retry_backoff_max_ms: float = 1000,
         random: Callable[[], float] | None = None,
+        batch_overhead: int = 0,
     ) -> None:
         """``new_builder()`` returns an empty ``RecordBatchBuilder`` configured for
         this producer; ``random()`` returns a float in [0, 1) for backoff jitter
-        (a seeded source in tests)."""
+        (a seeded source in tests). ``batch_overhead`` is reserved with each new
+        batch, for what a batch holds besides its records (its objects, its header)."""
         self.new_builder = new_builder
         self.batch_size = batch_size
         self.linger_ms = linger_ms
         self.buffer_memory = buffer_memory
+        self.batch_overhead = batch_overhead
         self.delivery_timeout_ms = delivery_timeout_ms
         self.retry_backoff_ms = retry_backoff_ms
         self.retry_backoff_max_ms = max(retry_backoff_max_ms, retry_backoff_ms)
@@ -243,14 +252,18 @@ class Accumulator:
                 previous_full = True
         if abort_on_new_batch:
             return _ABORTED
+        cost = estimated_size + self.batch_overhead
+        if self.used_memory and self.used_memory + cost > self.buffer_memory:
+            # Many small batches (linger cut short by waiters) must not outgrow the bound.
+            return None
         builder = self.new_builder()
         batch = ProducerBatch(tp, builder, now_ms)
         # The builder always accepts a batch's first record, however large.
         batch.max_record_size = builder.append(timestamp_ms, key, value, headers) or 0
         batch.tokens.append(token)
         batch.record_count = 1
-        batch.memory = estimated_size
-        self.used_memory += estimated_size
+        batch.memory = cost
+        self.used_memory += cost
         dq.append(batch)
         self.incomplete.add(batch)
         return RecordAppendResult(batch, True, previous_full)

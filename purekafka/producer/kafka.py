@@ -1,32 +1,31 @@
 """``KafkaProducer``: the facade users import, a drop-in for kafka-python's.
 
-The facade owns the parts that touch the user's thread: serializing, choosing a
-partition, waiting for metadata or memory (``max_block_ms``), and futures. The
-sans-I/O core (``core.cluster``, ``core.accumulator``, ``core.sender``) holds
-the state; one background thread (``io.thread``) drives it. ``send()`` takes
-the producer's lock once, to append to the accumulator; the accumulator's
-``RecordAppendResult`` then tells the sticky partitioner (``partitioner``) what
-the append did, and whether the I/O thread needs waking.
+The facade owns the parts that touch the user's thread: serializing, choosing a partition,
+waiting for metadata or memory (``max_block_ms``), and futures. The sans-I/O core
+(``core.cluster``, ``core.accumulator``, ``core.sender``) holds the state; one background
+thread (``io.thread``) drives it. ``send()`` takes the producer's lock once, to append to the
+accumulator, whose ``RecordAppendResult`` tells the sticky partitioner what the append did
+and whether the I/O thread needs waking. ``send_batch()`` is ``producer.batch``.
 
-Callbacks and errbacks run on the background I/O thread, as in kafka-python:
-keep them short, and never call ``flush()`` or ``get()`` from one (that would
-wait for the thread that runs it). An exception raised by a callback is logged
-and does not stop the producer.
+Callbacks and errbacks run on the background I/O thread, as in kafka-python: keep them
+short, and never call ``flush()`` or ``get()`` from one (that would wait for the thread that
+runs it). An exception raised by a callback is logged and does not stop the producer.
 
-Idempotence (kafka-python 3's default ``enable_idempotence=True``) is built in:
-the producer fetches a producer id with InitProducerId and stamps every batch
-with sequences (``core.idempotence``); it never runs without it silently.
+Idempotence (kafka-python 3's default ``enable_idempotence=True``) is built in: the producer
+fetches a producer id with InitProducerId and stamps every batch with sequences
+(``core.idempotence``); it never runs without it silently.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import random
 import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
@@ -38,7 +37,8 @@ from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.versions import release_caps
-from purekafka.futures import FutureRecordMetadata, RecordMetadata, TopicPartition, deliver
+from purekafka.futures import (
+    FutureBatchMetadata, FutureRecordMetadata, RecordMetadata, TopicPartition, deliver)
 from purekafka.io.network import SocketNetwork, canonical_bootstrap
 from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
@@ -49,11 +49,13 @@ from purekafka.partitioner import (
     make_partitioner,
     new_batch_hook,
 )
-from purekafka.producer import arguments as _args
+from purekafka.producer import arguments as _args, batch as _batch
+from purekafka.producer.batch import (BATCH_OVERHEAD as _BATCH_OVERHEAD, NO_HEADERS as _NO_HEADERS,
+                                      RECORD_OVERHEAD as _RECORD_OVERHEAD, SEND_COST as _SEND_COST)
 from purekafka.producer.security import security_options
 from purekafka.record import CompressionType, RecordBatchBuilder
 
-__all__ = ["FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
+__all__ = ["FutureBatchMetadata", "FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
 
 log = logging.getLogger("purekafka.producer")
 
@@ -61,11 +63,6 @@ log = logging.getLogger("purekafka.producer")
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
                 "zstd": CompressionType.ZSTD}
-# Java's DefaultRecord.MAX_RECORD_OVERHEAD: attributes, varints for length,
-# timestamp and offset deltas, key and value lengths, header count.
-_RECORD_OVERHEAD = 21
-_BATCH_OVERHEAD = 61
-_NO_HEADERS: list[tuple[str, bytes | None]] = []  # shared, never mutated: no serializer sees it
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +114,12 @@ class KafkaProducer:
         def new_builder() -> RecordBatchBuilder:
             return RecordBatchBuilder(codec, level, batch_size)
 
-        import random as _random
-
-        rng = _random.Random()
+        rng = random.Random()
         self._acc = Accumulator(
             new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
             buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
             retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
-            random=rng.random)
+            random=rng.random, batch_overhead=_batch.BATCH_OBJECTS_COST)
         caps = release_caps(cfg.api_version) if cfg.api_version is not None else {}
         for key, cap in (self._max_versions or {}).items():
             caps[key] = min(cap, caps.get(key, cap))
@@ -169,7 +164,7 @@ class KafkaProducer:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._topics: dict[str, _TopicInfo] = {}
-        self._memory_wait_ms = 0.0
+        self._memory_wait_ms, self._last_ts = 0.0, 0  # _last_ts: send()'s reused timestamp
         self._metrics = self._start_metrics(cfg)
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
@@ -192,10 +187,8 @@ class KafkaProducer:
         Blocks up to ``max_block_ms`` for the topic's metadata or for buffer memory,
         then raises ``KafkaTimeoutError``.
         """
-        # Checks, serializing and sizes stay in this frame and partitioning and
-        # appending are one call each: every call costs each record a frame
-        # (bench/bench_send.py). Rare paths (errors, a metadata refresh, waiting
-        # for memory, serializers) are helpers.
+        # Checks, serializing, sizes and sticky partitioning stay in this frame: every call
+        # costs each record a frame. Rare paths (errors, metadata, memory waits) are helpers.
         if self._closed or self._fork_generation != _fork_generation or not self._io.running:
             raise self._unusable()
         if not isinstance(topic, str) or not topic:
@@ -215,6 +208,9 @@ class KafkaProducer:
             value_bytes = _args.as_bytes(value_bytes, "value")
         if timestamp_ms is None:
             timestamp_ms = int(time.time() * 1000)
+            if timestamp_ms == self._last_ts:  # one int held per millisecond, not per record
+                timestamp_ms = self._last_ts
+            self._last_ts = timestamp_ms
         ksize = -1 if key_bytes is None else len(key_bytes)
         vsize = -1 if value_bytes is None else len(value_bytes)
         hsize, est = _args.header_sizes(headers) if headers else (-1, 0)
@@ -228,8 +224,13 @@ class KafkaProducer:
                 # authentication failure fails the future; only a metadata timeout raises.
                 return self._failed(FutureRecordMetadata(
                     topic, -1 if partition is None else partition, timestamp_ms, ksize, vsize, hsize), e)
-        partition, sticky, hook = self._partition_for(info, topic, partition, key, value,
-                                                      key_bytes, value_bytes)
+        if partition is not None or self._partitioner is not None or (key_bytes is not None
+                                                                      and not self._ignore_keys):
+            partition, sticky, hook = self._partition_for(info, topic, partition, key, value,
+                                                          key_bytes, value_bytes)
+        else:  # null key, built-in partitioner: the common case, without _partition_for's frame
+            sticky, hook = info.sticky, None
+            partition = info.sticky.current(info.partitions, info.available)
         fut = FutureRecordMetadata(topic, partition, timestamp_ms, ksize, vsize, hsize)
         if _BATCH_OVERHEAD + est > self._max_record_size:
             # Raised, as kafka-python 3 does: fire-and-forget code would never see a failed future.
@@ -240,6 +241,16 @@ class KafkaProducer:
                          est, sticky, hook):
             self._io.wakeup()
         return fut
+
+    def send_batch(self, topic: str, values: Sequence[Any], *, keys: Sequence[Any] | None = None,
+                   headers: Sequence[Any] | None = None, partition: Any = None,
+                   timestamp_ms: Any = None) -> FutureBatchMetadata:
+        """Queue ``values`` (``keys``, ``headers``: one per value) as ``send()`` would, in one
+        call; one ``FutureBatchMetadata`` for all (``purekafka.producer.batch``)."""
+        if self._fork_generation != _fork_generation:
+            raise _forked()
+        return _batch.send_batch(self, topic, values, keys=keys, headers=headers,
+                                 partition=partition, timestamp_ms=timestamp_ms)
 
     def _serialized(self, topic: str, headers: list[tuple[str, bytes | None]], key: Any,
                     value: Any) -> tuple[Any, Any]:
@@ -283,11 +294,12 @@ class KafkaProducer:
             if self._txn is not None:
                 self._txn.maybe_add_partition((fut.topic, fut.partition))
             now_ms = time.monotonic() * 1000.0
+            held = est + _SEND_COST  # buffer_memory bounds the future too, not only the bytes
             result = self._acc.append((fut.topic, fut.partition), timestamp_ms, key_bytes,
-                                      value_bytes, headers, fut, est, now_ms, hook is not None)
+                                      value_bytes, headers, fut, held, now_ms, hook is not None)
             if result is None:
                 result, now_ms = self._append_waiting(fut, key_bytes, value_bytes, timestamp_ms,
-                                                      headers, est, hook is not None)
+                                                      headers, held, hook is not None)
             if result.abort_for_new_batch:
                 assert hook is not None and self._partitioner is not None
                 # Java's custom-partitioner path (KIP-480): the hook, then partition again.
@@ -297,7 +309,7 @@ class KafkaProducer:
                 if self._txn is not None:
                     self._txn.maybe_add_partition((fut.topic, fut.partition))
                 result, now_ms = self._append_waiting(fut, key_bytes, value_bytes, timestamp_ms,
-                                                      headers, est, False)
+                                                      headers, held, False)
             if sticky is not None:
                 sticky.on_append(est, info.partitions, info.available, result)
             # Wake the I/O thread only if it sleeps past when the new batch (or the

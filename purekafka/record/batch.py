@@ -154,13 +154,15 @@ class RecordBatchBuilder:
         self._producer_epoch = producer_epoch
         self._base_sequence = base_sequence
         self._partition_leader_epoch = partition_leader_epoch
-        self._buf = bytearray()
+        # The header's bytes are reserved up front and filled in by build(), so an
+        # uncompressed batch is built in place: one copy (to bytes), not three.
+        self._buf = bytearray(HEADER_SIZE)
         self._count = 0
         self._base_timestamp = -1
         self._max_timestamp = -1
         self._full = False
         self._built: bytes | None = None
-        self._limit = batch_size - HEADER_SIZE
+        self._limit = batch_size  # on len(_buf), which includes the header
 
     def append(
         self,
@@ -231,11 +233,13 @@ class RecordBatchBuilder:
         """Size of the batch if built now, counting the records uncompressed; after ``build()``, its size."""
         if self._built is not None:
             return len(self._built)
-        return HEADER_SIZE + len(self._buf)
+        return len(self._buf)
 
     def is_full(self) -> bool:
         """True once an append was refused or the size limit is reached."""
-        return self._full or (self._count > 0 and self.estimated_size() >= self._batch_size)
+        # HEADER_SIZE + len(buf) >= batch_size, without estimated_size()'s frame: the
+        # sticky partitioner asks this for about half of all records.
+        return self._full or (self._count > 0 and len(self._buf) >= self._limit)
 
     def close(self) -> None:
         """Refuse further appends (``append`` returns None from now on)."""
@@ -259,17 +263,20 @@ class RecordBatchBuilder:
             raise LocalProtocolError("cannot build a batch without records")
         self._full = True
         codec = self._compression_type
-        records = bytes(self._buf)
+        buf = self._buf
         if codec:
-            records = compress(codec, records, self._compression_level)
+            out = bytearray(HEADER_SIZE)
+            out += compress(codec, bytes(memoryview(buf)[HEADER_SIZE:]), self._compression_level)
+        else:
+            out = buf
         attributes = codec | (TIMESTAMP_TYPE_BIT if self._timestamp_type else 0) \
             | (TRANSACTIONAL_BIT if self._is_transactional else 0)
-        out = bytearray(HEADER.pack(
-            0, HEADER_SIZE - 12 + len(records), self._partition_leader_epoch, 2, 0, attributes,
+        HEADER.pack_into(
+            out, 0, 0, len(out) - 12, self._partition_leader_epoch, 2, 0, attributes,
             self._count - 1, self._base_timestamp, self._max_timestamp,
-            self._producer_id, self._producer_epoch, self._base_sequence, self._count))
-        out += records
-        _UINT32.pack_into(out, CRC_OFFSET, crc32c(memoryview(out)[ATTRIBUTES_OFFSET:]))
+            self._producer_id, self._producer_epoch, self._base_sequence, self._count)
+        with memoryview(out) as view:
+            _UINT32.pack_into(out, CRC_OFFSET, crc32c(view[ATTRIBUTES_OFFSET:]))
         self._built = bytes(out)
         self._buf = bytearray()
         return self._built

@@ -1,0 +1,318 @@
+"""Every producer on one broker, one run, alternating: records/s, MB/s, CPU, RSS, latency.
+
+Clients: purekafka ``send()`` and ``send_batch()`` (chunks of 1000), kafka-python,
+aiokafka, confluent-kafka (a ``produce()`` loop), Java's ProducerPerformance, and
+purekafka.aio when this tree has it. Modes (bench/compare_clients.py ``MODES``):
+
+- a1: 100 B values, acks=1, no idempotence, linger 5 ms, 64 KiB batches, 3 partitions;
+- all: a1 with acks=all and idempotence;
+- lz4, zstd: 1 KiB JSON-like values, compressed;
+- 1k: 1 KiB JSON-like values, uncompressed;
+- latency: p50/p99 send-to-ack latency at 10k records/s, linger 0 (a1 otherwise).
+
+Each run is its own process on a fresh topic; its CPU seconds (user + system, every
+thread) and peak RSS come from wait4(). Rounds alternate the clients (the start rotates)
+and the table shows medians. Every client gets the same values and settings. Java runs
+``--java-records`` (2M by default, so that its JIT is warm for most of the run) with
+its payloads from the same values file; its rate is its own final line.
+
+    python bench/compare.py                       # starts a broker with tools/kafka_local.py
+    python bench/compare.py --bootstrap HOST:PORT --rounds 3 --out bench/results
+    python bench/compare.py --quick               # a smoke run in seconds (make test)
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from compare_clients import CLIENTS, MODES  # noqa: E402
+
+JAVA = "Java ProducerPerformance"
+ORDER = ["purekafka send()", "purekafka send_batch()", "purekafka.aio", "kafka-python", "aiokafka",
+         "confluent-kafka", JAVA]
+FINAL = re.compile(r"^(\d+) records sent, ([0-9.]+) records/sec \(([0-9.]+) MB/sec\), ([0-9.]+) ms avg "
+                   r"latency, ([0-9.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th")
+
+
+def _kafka_local() -> Any:
+    if "kafka_local" in sys.modules:
+        return sys.modules["kafka_local"]
+    spec = importlib.util.spec_from_file_location("kafka_local", ROOT / "tools" / "kafka_local.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["kafka_local"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def make_values(kind: str, count: int = 1000, seed: int = 7) -> list[bytes]:
+    """100 B of random capitals (as Java's --record-size draws), or ~1 KiB JSON-like records."""
+    rng = random.Random(seed)
+    if kind == "100":
+        return [bytes(rng.randrange(65, 91) for _ in range(100)) for _ in range(count)]
+    words = ["alpha", "beta", "gamma", "delta", "order", "user", "event", "click", "view", "cart"]
+    out = []
+    for i in range(count):
+        doc: dict[str, Any] = {"id": i, "ts": 1_700_000_000_000 + rng.randrange(10**6),
+                               "type": rng.choice(words), "user": f"u{rng.randrange(10**5)}"}
+        j = 0
+        while len(json.dumps(doc)) < 1000:
+            doc[f"{rng.choice(words)}_{j}"] = rng.choice([rng.randrange(10**6), rng.choice(words),
+                                                         round(rng.random() * 1000, 3)])
+            j += 1
+        out.append(json.dumps(doc)[:1024].encode())
+    return out
+
+
+def _spawn(cmd: list[str], timeout: float) -> tuple[str, float, int]:
+    """Run ``cmd``; its stdout, CPU seconds (user + sys) and peak RSS in kB, from wait4()."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise RuntimeError(f"{cmd[:3]} timed out after {timeout}s")
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:4])} exited {proc.returncode}: "
+                               f"{err.read().decode(errors='replace')[-2000:]}")
+        return text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def run_python(client: str, mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
+               rate: float | None) -> dict[str, Any]:
+    cmd = [sys.executable, str(ROOT / "bench" / "compare_clients.py"), client, mode, bootstrap, topic,
+           str(n), str(values_file)]
+    if rate is not None:
+        cmd += ["--rate", str(rate)]
+    text, cpu, rss = _spawn(cmd, 900)
+    res: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
+    res.update(cpu=cpu, rss_kb=rss)
+    return res
+
+
+def run_java(mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
+             rate: float | None) -> dict[str, Any]:
+    m = MODES[mode]
+    props = [f"bootstrap.servers={bootstrap}", f"acks={m['acks']}", f"linger.ms={m['linger']}",
+             "batch.size=65536", f"enable.idempotence={str(m['idempotence']).lower()}",
+             f"compression.type={m['compression'] or 'none'}"]
+    cp = _kafka_local().classpath(_kafka_local().DEFAULT_VERSION)
+    cmd = ["java", "-Xmx1g", "-cp", cp, "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
+           "--num-records", str(n), "--payload-file", str(values_file),
+           "--throughput", str(rate if rate is not None else -1), "--command-property", *props]
+    text, cpu, rss = _spawn(cmd, 1800)
+    lines = [m for m in (FINAL.match(x) for x in text.splitlines()) if m]
+    if not lines:
+        raise RuntimeError(f"no final line from ProducerPerformance:\n{text[-1000:]}")
+    f = lines[-1]
+    count, per_s = int(f[1]), float(f[2])
+    return {"records": count, "seconds": count / per_s, "cpu": cpu, "rss_kb": rss,
+            "p50_ms": float(f[6]), "p99_ms": float(f[8])}
+
+
+def available_clients(want: list[str] | None) -> list[str]:
+    names = [c for c in ORDER if want is None or c in want]
+    if "purekafka.aio" in names and importlib.util.find_spec("purekafka.aio") is None:
+        names.remove("purekafka.aio")
+    if JAVA in names and subprocess.run(["java", "-version"], capture_output=True).returncode != 0:
+        names.remove(JAVA)
+    return names
+
+
+def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every (mode, client) run ``args.rounds`` times, clients alternating, the start rotating."""
+    kl = _kafka_local()
+    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+    files = {}
+    for kind in ("100", "json"):
+        files[kind] = work / f"values-{kind}.txt"
+        files[kind].write_bytes(b"".join(v + b"\n" for v in make_values(kind)))
+    clients = available_clients(args.clients)
+    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in range(args.rounds):
+        for mode in args.modes:
+            rate = 10_000.0 if mode == "latency" else None
+            order = [c for c in clients if not (mode == "latency" and "send_batch" in c)]
+            k = r % len(order)
+            for client in order[k:] + order[:k]:
+                topic = f"cmp-{mode}-{uuid.uuid4().hex[:8]}"
+                kl.create_topic((host, int(port)), topic, 3, 1, None)
+                n = args.latency_records if rate else args.records
+                values = files[MODES[mode]["values"]]
+                try:
+                    if client == JAVA:
+                        res = run_java(mode, bootstrap, topic, n if rate else max(n, args.java_records),
+                                       values, rate)
+                    else:
+                        res = run_python(client, mode, bootstrap, topic, n, values, rate)
+                except RuntimeError as e:
+                    print(f"round {r + 1} {mode:7s} {client:24s} FAILED: {e}", flush=True)
+                    continue
+                res["mb"] = res["records"] * _mean_size(values) / 1048576
+                results.setdefault((mode, client), []).append(res)
+                print(f"round {r + 1} {mode:7s} {client:24s} {res['records'] / res['seconds']:>11,.0f} rec/s "
+                      f"cpu {res['cpu'] / res['records'] * 1e6:5.2f} s/M  rss {res['rss_kb'] / 1024:6.1f} MB"
+                      + (f"  p50 {res['p50_ms']:.1f} p99 {res['p99_ms']:.1f} ms" if rate else ""), flush=True)
+    return results
+
+
+_sizes: dict[Path, float] = {}
+
+
+def _mean_size(path: Path) -> float:
+    if path not in _sizes:
+        values = path.read_bytes().split(b"\n")[:-1]
+        _sizes[path] = sum(map(len, values)) / len(values)
+    return _sizes[path]
+
+
+def summarize(results: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[tuple[str, str], dict[str, float]]:
+    out = {}
+    for key, runs in results.items():
+        med = statistics.median
+        out[key] = {
+            "rate": med(r["records"] / r["seconds"] for r in runs),
+            "mbs": med(r["mb"] / r["seconds"] for r in runs),
+            "cpu": med(r["cpu"] / r["records"] * 1e6 for r in runs),
+            "rss": max(r["rss_kb"] for r in runs) / 1024,
+            "p50": med(r.get("p50_ms", float("nan")) for r in runs),
+            "p99": med(r.get("p99_ms", float("nan")) for r in runs),
+            "records": runs[0]["records"], "runs": len(runs),
+        }
+    return out
+
+
+def _ratio(a: dict[str, float] | None, b: dict[str, float] | None) -> str:
+    if not a or not b or not b["rate"]:
+        return "–"
+    return f"{a['rate'] / b['rate']:.2f}×"
+
+
+def markdown(summary: dict[tuple[str, str], dict[str, float]], args: argparse.Namespace, started: str) -> str:
+    lines = [f"Run {started} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
+             f"{platform.python_implementation()} {platform.python_version()}, load average "
+             f"{os.getloadavg()[0]:.2f} at the end); one broker (Kafka {_kafka_local().DEFAULT_VERSION}), "
+             f"{args.rounds} round(s), medians; {args.records:,} records per Python run"
+             + (f", Java {max(args.records, args.java_records):,} (so that its JIT is warm)"
+                if any(c == JAVA for _, c in summary) else "")
+             + f"; latency runs {args.latency_records:,} records.", ""]
+    for mode in args.modes:
+        rows = {c: summary[(mode, c)] for c in ORDER if (mode, c) in summary}
+        if not rows:
+            continue
+        lines.append(f"**{mode}**" + (" (10k records/s offered, linger 0)" if mode == "latency" else ""))
+        lines.append("")
+        if mode == "latency":
+            lines += ["| client | p50 ms | p99 ms | CPU s / M records | peak RSS MB |", "|---|---|---|---|---|"]
+            for c, s in rows.items():
+                lines.append(f"| {c} | {s['p50']:.1f} | {s['p99']:.1f} | {s['cpu']:.2f} | {s['rss']:.0f} |")
+        else:
+            lines += ["| client | records/s | MB/s | CPU s / M records | peak RSS MB | × aiokafka | "
+                      "× confluent-kafka |", "|---|---|---|---|---|---|---|"]
+            for c, s in rows.items():
+                lines.append(f"| {c} | {s['rate']:,.0f} | {s['mbs']:.1f} | {s['cpu']:.2f} | {s['rss']:.0f} | "
+                             f"{_ratio(s, rows.get('aiokafka'))} | {_ratio(s, rows.get('confluent-kafka'))} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def chart(summary: dict[tuple[str, str], dict[str, float]], modes: list[str], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing (pip install '.[bench]'): no chart", file=sys.stderr)
+        return False
+    modes = [m for m in modes if m != "latency"]
+    clients = [c for c in ORDER if any((m, c) in summary for m in modes)]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / max(1, len(clients))
+    for j, c in enumerate(clients):
+        xs = [i + j * width for i in range(len(modes))]
+        ys = [summary.get((m, c), {}).get("rate", 0) / 1000 for m in modes]
+        ax.bar(xs, ys, width, label=c)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(modes))], modes)
+    ax.set_ylabel("thousand records / s")
+    ax.set_title("Producers on one local broker (median per mode)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bootstrap", help="use this broker instead of starting one")
+    ap.add_argument("--records", type=int, default=200_000, help="records per Python run")
+    ap.add_argument("--java-records", type=int, default=2_000_000, help="records per Java run (JIT warm-up)")
+    ap.add_argument("--latency-records", type=int, default=30_000, help="records per latency run (3 s)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--modes", nargs="+", default=["a1", "all", "lz4", "zstd", "1k", "latency"],
+                    choices=list(MODES))
+    ap.add_argument("--clients", nargs="+", choices=ORDER, help="default: all available")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="directory for the table and chart")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: few records, 1 round, no Java")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.records, args.java_records, args.latency_records, args.rounds = 3000, 0, 300, 1
+        if args.clients is None:
+            args.clients = [c for c in ORDER if c != JAVA]
+        if argv is None or "--modes" not in argv:
+            args.modes = ["a1", "lz4", "latency"]
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    tmp = None
+    bootstrap = args.bootstrap
+    if not bootstrap:
+        tmp = tempfile.mkdtemp(prefix="purekafka-compare-")
+        out = subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "start", "--dir", tmp,
+                              "--owner-pid", str(os.getpid())], check=True, capture_output=True, text=True).stdout
+        bootstrap = out.strip().splitlines()[-1].split("=", 1)[1]
+    try:
+        with tempfile.TemporaryDirectory(prefix="purekafka-values-") as work:
+            summary = summarize(measure(args, bootstrap, Path(work)))
+    finally:
+        if tmp:
+            subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "stop", "--dir", tmp],
+                           capture_output=True)
+    table = markdown(summary, args, started)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "compare.md").write_text(table + "\n")
+    drew = chart(summary, args.modes, args.out / "compare.png")
+    print()
+    print(table)
+    print(f"wrote {args.out / 'compare.md'}" + (f" and {args.out / 'compare.png'}" if drew else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""bench/compare.py --quick on the test broker: every client it runs gets a row, the ratios
+are computed, the table and the chart are written."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.kafka import ROOT
+
+pytestmark = pytest.mark.broker
+
+
+def test_quick_comparison_writes_a_table_with_ratios_and_a_chart(kafka, tmp_path) -> None:
+    clients = ["purekafka send()", "purekafka send_batch()", "confluent-kafka"]
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "compare.py"), "--quick", "--bootstrap",
+                           kafka.bootstrap, "--out", str(tmp_path), "--modes", "a1", "latency",
+                           "--clients", *clients], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "compare.md").read_text()
+    assert "FAILED" not in proc.stdout, proc.stdout
+    for client in clients:
+        row = re.search(rf"^\| {re.escape(client)} \| ([0-9,]+) \| [0-9.]+ \| [0-9.]+ \| \d+ \| – \| "
+                        rf"([0-9.]+)× \|$", table, re.M)
+        assert row, (client, table)
+        assert int(row[1].replace(",", "")) > 0
+    assert re.search(r"^\| confluent-kafka \| [0-9,]+ \| .* \| 1\.00× \|$", table, re.M)
+    # send_batch has no latency row (it is not a paced loop); the other two do.
+    latency = table.split("**latency**")[1]
+    assert "purekafka send()" in latency and "confluent-kafka" in latency and "send_batch" not in latency
+    assert (tmp_path / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
