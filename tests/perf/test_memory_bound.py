@@ -41,7 +41,7 @@ def test_rss_growth_stays_under_three_times_buffer_memory(kafka, topic_factory) 
         slow = threading.Thread(target=throttle, daemon=True)
         slow.start()
         try:
-            proc = subprocess.run([sys.executable, str(ROOT / "tests" / "perf" / "memory_bound_run.py"),
+            proc = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "memory_bound_run.py"),
                                    proxy.bootstrap, topic, str(N), str(MEMORY),
                                    *(["--trace"] if os.environ.get("PUREKAFKA_TRACE") else [])],
                                   capture_output=True, text=True, timeout=1200, cwd=ROOT)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from purekafka.perf import Stats, ThroughputThrottler, build_parser, main
-from tests.perf.perf_output import parse
+from tests.support.perf_output import parse
 
 
 class _Clock:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.perf.perf_output import parse
+from tests.support.perf_output import parse
 from tests.support.kafka import ROOT, kafka_local
 from tests.support.readback import end_offsets
 
