@@ -36,7 +36,7 @@ def test_inter_broker_traffic_of_a_three_node_cluster(kafka_cluster, tmp_path):
     txn_id = f"cap-cluster-txn-{uuid.uuid4().hex[:6]}"
     bootstrap = ",".join(f"127.0.0.1:{p}" for p in broker_ports)
     cap = tmp_path / "cluster.pcap"
-    with LoopbackCapture(cap, ports):
+    with LoopbackCapture(cap, ports) as capture:
         kafka_cluster.restart(nodes[-1][0])
         kafka_cluster.create_topic(topic, partitions=3, replication_factor=3)
         prod = confluent_kafka.Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id})
@@ -49,7 +49,9 @@ def test_inter_broker_traffic_of_a_three_node_cluster(kafka_cluster, tmp_path):
         time.sleep(1.5)  # long-polling replica fetchers pick the records and markers up
     everything = decode_frames(cap, ports)
     frames = clean(everything)
-    assert undecoded(frames) == []
+    fresh_bad = undecoded(frames)
+    assert fresh_bad == [], (f"kernel dropped {capture.dropped} packets",
+                             [(f["where"], f["api_name"], f["error"], f["problems"]) for f in fresh_bad])
     # Mid-stream, only what precedes the capture is lost: a frame's start, or the request of a
     # response; and a frame still arriving when tcpdump stops is cut short.
     bad = undecoded(everything)

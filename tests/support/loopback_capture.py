@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -23,8 +24,11 @@ class LoopbackCapture:
             pytest.skip("tcpdump is not installed (make setup installs it)")
         self.path, self.ports = path, ports
         bpf = " or ".join(f"tcp port {p}" for p in ports)
-        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w", str(path), bpf],
-                                     stderr=subprocess.PIPE)
+        # A large kernel buffer (-B, KiB): on a loaded machine tcpdump is scheduled late, and a
+        # full buffer drops packets, which shows up as bytes missing from the capture.
+        self.proc = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-B", "262144", "-s", "0",
+                                      "-w", str(path), bpf], stderr=subprocess.PIPE)
+        self.dropped: int | None = None  # packets the kernel dropped, as tcpdump reports on exit
         deadline = time.monotonic() + 10
         # The file header is written once the device is open and the filter set: capturing.
         while not (path.exists() and path.stat().st_size >= 24):
@@ -50,6 +54,10 @@ class LoopbackCapture:
                 time.sleep(0.1)
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait(10)
+            assert self.proc.stderr is not None
+            report = self.proc.stderr.read().decode(errors="replace")
+            found = re.search(r"(\d+) packets? dropped by kernel", report)
+            self.dropped = int(found.group(1)) if found else None
 
     def __enter__(self) -> "LoopbackCapture":
         return self
