@@ -83,8 +83,9 @@ class AIOKafkaProducer(TransactionsMixin):
     def __del__(self) -> None:
         # Dropped without stop(): as aiokafka, warn; unlike it, still deliver what is queued
         # (the driver task finishes it and ends, instead of idling on the loop forever).
-        core = self._live
-        if core is None or self._closed:
+        # getattr: a constructor that refused its settings left no attributes behind.
+        core = getattr(self, "_live", None)
+        if core is None or getattr(self, "_closed", True):
             return
         try:
             warnings.warn(f"Unclosed AIOKafkaProducer {self!r}", ResourceWarning, source=self)
