@@ -81,8 +81,11 @@ def compress(compression_type: int, data: bytes, level: int | None = None) -> by
     if compression_type == CompressionType.LZ4:
         lz4_frame = _lz4()
         lvl = _DEFAULT_LEVELS[CompressionType.LZ4] if level is None else level
+        # Java compresses with LZ4's fast compressor at the default level (9) and with LZ4 HC
+        # only at other levels; python-lz4 reads 9 as HC, some 60x slower, so 9 means fast here.
         return cast(bytes, lz4_frame.compress(
-            data, compression_level=min(lvl, 16), block_size=lz4_frame.BLOCKSIZE_MAX64KB,
+            data, compression_level=0 if lvl == _DEFAULT_LEVELS[CompressionType.LZ4] else min(lvl, 16),
+            block_size=lz4_frame.BLOCKSIZE_MAX64KB,
             block_linked=False, content_checksum=False, store_size=False))
     if compression_type == CompressionType.ZSTD:
         zstd = _zstd()
