@@ -2,7 +2,7 @@
 
 Clients: purekafka ``send()`` and ``send_batch()`` (chunks of 1000), kafka-python,
 aiokafka, confluent-kafka (a ``produce()`` loop), Java's ProducerPerformance, and
-purekafka.aio when this tree has it. Modes (bench/compare_clients.py ``MODES``):
+purekafka.aio (an ``await send()`` loop, as aiokafka's). Modes (bench/compare_clients.py ``MODES``):
 
 - a1: 100 B values, acks=1, no idempotence, linger 5 ms, 64 KiB batches, 3 partitions;
 - all: a1 with acks=all and idempotence;
@@ -12,7 +12,11 @@ purekafka.aio when this tree has it. Modes (bench/compare_clients.py ``MODES``):
 
 Each run is its own process on a fresh topic; its CPU seconds (user + system, every
 thread) and peak RSS come from wait4(). Rounds alternate the clients (the start rotates)
-and the table shows medians. Every client gets the same values and settings. Java runs
+and the table shows medians. Before round 1 every Python client runs once per mode,
+uncounted (``--warmup-records``): the broker's JIT is then warm for whichever client
+goes first, and every client's bytecode is compiled into one cache (installed packages
+ship compiled; this tree would otherwise be compiled again inside each measured run).
+Every client gets the same values and settings. Java runs
 ``--java-records`` (2M by default, so that its JIT is warm for most of the run) with
 its payloads from the same values file; its rate is its own final line.
 
@@ -82,10 +86,10 @@ def make_values(kind: str, count: int = 1000, seed: int = 7) -> list[bytes]:
     return out
 
 
-def _spawn(cmd: list[str], timeout: float) -> tuple[str, float, int]:
+def _spawn(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[str, float, int]:
     """Run ``cmd``; its stdout, CPU seconds (user + sys) and peak RSS in kB, from wait4()."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -106,13 +110,25 @@ def _spawn(cmd: list[str], timeout: float) -> tuple[str, float, int]:
         return text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
+def worker_env(work: Path) -> dict[str, str]:
+    """The environment of every Python run: bytecode cached under ``work`` for every client.
+
+    Installed packages come with their bytecode compiled; this tree does not, and with
+    PYTHONDONTWRITEBYTECODE set each run would compile it afresh inside the measured CPU.
+    One cache for all clients, filled by the warm-up, keeps the comparison even.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
 def run_python(client: str, mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
-               rate: float | None) -> dict[str, Any]:
+               rate: float | None, env: dict[str, str] | None = None) -> dict[str, Any]:
     cmd = [sys.executable, str(ROOT / "bench" / "compare_clients.py"), client, mode, bootstrap, topic,
            str(n), str(values_file)]
     if rate is not None:
         cmd += ["--rate", str(rate)]
-    text, cpu, rss = _spawn(cmd, 900)
+    text, cpu, rss = _spawn(cmd, 900, env)
     res: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
     res.update(cpu=cpu, rss_kb=rss)
     return res
@@ -140,8 +156,6 @@ def run_java(mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
 
 def available_clients(want: list[str] | None) -> list[str]:
     names = [c for c in ORDER if want is None or c in want]
-    if "purekafka.aio" in names and importlib.util.find_spec("purekafka.aio") is None:
-        names.remove("purekafka.aio")
     if JAVA in names and subprocess.run(["java", "-version"], capture_output=True).returncode != 0:
         names.remove(JAVA)
     return names
@@ -156,7 +170,24 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[tuple[
         files[kind] = work / f"values-{kind}.txt"
         files[kind].write_bytes(b"".join(v + b"\n" for v in make_values(kind)))
     clients = available_clients(args.clients)
+    env = worker_env(work)
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if args.warmup_records:
+        # Not counted: fills the bytecode cache and warms the broker's JIT for each mode, so
+        # that the first client of round 1 does not pay for either.
+        for mode in args.modes:
+            for client in clients:
+                if client == JAVA or (mode == "latency" and "send_batch" in client):
+                    continue
+                topic = f"warm-{mode}-{uuid.uuid4().hex[:8]}"
+                kl.create_topic((host, int(port)), topic, 3, 1, None)
+                try:
+                    run_python(client, mode, bootstrap, topic, min(args.warmup_records, args.records),
+                               files[MODES[mode]["values"]], 10_000.0 if mode == "latency" else None, env)
+                except RuntimeError as e:
+                    print(f"warm-up {mode:7s} {client:24s} FAILED: {e}", flush=True)
+        print(f"warm-up done: every Python client once per mode, {args.warmup_records:,} records, "
+              "not counted", flush=True)
     for r in range(args.rounds):
         for mode in args.modes:
             rate = 10_000.0 if mode == "latency" else None
@@ -172,7 +203,7 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[tuple[
                         res = run_java(mode, bootstrap, topic, n if rate else max(n, args.java_records),
                                        values, rate)
                     else:
-                        res = run_python(client, mode, bootstrap, topic, n, values, rate)
+                        res = run_python(client, mode, bootstrap, topic, n, values, rate, env)
                 except RuntimeError as e:
                     print(f"round {r + 1} {mode:7s} {client:24s} FAILED: {e}", flush=True)
                     continue
@@ -220,7 +251,8 @@ def markdown(summary: dict[tuple[str, str], dict[str, float]], args: argparse.Na
     lines = [f"Run {started} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
              f"{platform.python_implementation()} {platform.python_version()}, load average "
              f"{os.getloadavg()[0]:.2f} at the end); one broker (Kafka {_kafka_local().DEFAULT_VERSION}), "
-             f"{args.rounds} round(s), medians; {args.records:,} records per Python run"
+             f"{args.rounds} round(s) after {'a' if args.warmup_records else 'no'} warm-up, medians; "
+             f"{args.records:,} records per Python run"
              + (f", Java {max(args.records, args.java_records):,} (so that its JIT is warm)"
                 if any(c == JAVA for _, c in summary) else "")
              + f"; latency runs {args.latency_records:,} records.", ""]
@@ -276,15 +308,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=200_000, help="records per Python run")
     ap.add_argument("--java-records", type=int, default=2_000_000, help="records per Java run (JIT warm-up)")
     ap.add_argument("--latency-records", type=int, default=30_000, help="records per latency run (3 s)")
+    ap.add_argument("--warmup-records", type=int, default=20_000,
+                    help="records per uncounted warm-up run (every Python client, every mode; 0: none)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--modes", nargs="+", default=["a1", "all", "lz4", "zstd", "1k", "latency"],
                     choices=list(MODES))
-    ap.add_argument("--clients", nargs="+", choices=ORDER, help="default: all available")
+    # A metavar: argparse's usage line drops the parentheses of "send()" from a choices list.
+    ap.add_argument("--clients", nargs="+", choices=ORDER, metavar="CLIENT",
+                    help="any of: " + ", ".join(f"'{c}'" for c in ORDER) + " (default: all available)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="directory for the table and chart")
     ap.add_argument("--quick", action="store_true", help="a smoke run: few records, 1 round, no Java")
     args = ap.parse_args(argv)
     if args.quick:
         args.records, args.java_records, args.latency_records, args.rounds = 3000, 0, 300, 1
+        args.warmup_records = 0
         if args.clients is None:
             args.clients = [c for c in ORDER if c != JAVA]
         if argv is None or "--modes" not in argv:

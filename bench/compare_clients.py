@@ -124,16 +124,15 @@ def run_kafka_python(mode: dict[str, Any], bootstrap: str, topic: str, values: l
     return {"records": n, "seconds": elapsed, **(_latencies([x * 1000 for x in lat]) if rate else {})}
 
 
-def run_aiokafka(mode: dict[str, Any], bootstrap: str, topic: str, values: list[bytes], n: int,
-                 rate: float | None) -> dict[str, Any]:
+def run_asyncio(producer_class: Any, mode: dict[str, Any], bootstrap: str, topic: str,
+                values: list[bytes], n: int, rate: float | None) -> dict[str, Any]:
+    """An ``await send()`` loop, for aiokafka and purekafka.aio alike (the same API)."""
     import asyncio
 
-    from aiokafka import AIOKafkaProducer
-
     async def go() -> dict[str, Any]:
-        p = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
-                             max_batch_size=BATCH, enable_idempotence=mode["idempotence"],
-                             compression_type=mode["compression"])
+        p = producer_class(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
+                           max_batch_size=BATCH, enable_idempotence=mode["idempotence"],
+                           compression_type=mode["compression"])
         await p.start()
         await p.partitions_for(topic)
         k = len(values)
@@ -156,6 +155,18 @@ def run_aiokafka(mode: dict[str, Any], bootstrap: str, topic: str, values: list[
         return {"records": n, "seconds": elapsed, **(_latencies([x * 1000 for x in lat]) if rate else {})}
 
     return asyncio.run(go())
+
+
+def run_aiokafka(*args: Any) -> dict[str, Any]:
+    from aiokafka import AIOKafkaProducer
+
+    return run_asyncio(AIOKafkaProducer, *args)
+
+
+def run_purekafka_aio(*args: Any) -> dict[str, Any]:
+    from purekafka.aio import AIOKafkaProducer
+
+    return run_asyncio(AIOKafkaProducer, *args)
 
 
 def run_confluent(mode: dict[str, Any], bootstrap: str, topic: str, values: list[bytes], n: int,
@@ -193,30 +204,6 @@ def run_confluent(mode: dict[str, Any], bootstrap: str, topic: str, values: list
     p.flush()
     elapsed = clock() - t0
     return {"records": n, "seconds": elapsed, **(_latencies([x * 1000 for x in lat]) if rate else {})}
-
-
-def run_purekafka_aio(mode: dict[str, Any], bootstrap: str, topic: str, values: list[bytes], n: int,
-                      rate: float | None) -> dict[str, Any]:
-    """purekafka.aio (branch aio), if this tree has it: the same loop as aiokafka's."""
-    import asyncio
-
-    from purekafka.aio import AIOKafkaProducer  # type: ignore[import-not-found]
-
-    async def go() -> dict[str, Any]:
-        p = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
-                             max_batch_size=BATCH, enable_idempotence=mode["idempotence"],
-                             compression_type=mode["compression"])
-        await p.start()
-        k = len(values)
-        t0 = time.perf_counter()
-        for i in range(n):
-            await p.send(topic, values[i % k])
-        await p.flush()
-        elapsed = time.perf_counter() - t0
-        await p.stop()
-        return {"records": n, "seconds": elapsed}
-
-    return asyncio.run(go())
 
 
 CLIENTS: dict[str, Callable[..., dict[str, Any]]] = {
