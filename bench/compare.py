@@ -8,6 +8,7 @@ purekafka.aio (an ``await send()`` loop, as aiokafka's). Modes (bench/compare_cl
 - all: a1 with acks=all and idempotence;
 - lz4, zstd: 1 KiB JSON-like values, compressed;
 - 1k: 1 KiB JSON-like values, uncompressed;
+- sasl_ssl: a1 over SASL_SSL (SCRAM-SHA-512, TLS without client certificates);
 - latency: p50/p99 send-to-ack latency at 10k records/s, linger 0 (a1 otherwise).
 
 Each run is its own process on a fresh topic; its CPU seconds (user + system, every
@@ -21,7 +22,8 @@ Every client gets the same values and settings. Java runs
 its payloads from the same values file; its rate is its own final line.
 
     python bench/compare.py                       # starts a broker with tools/kafka_local.py
-    python bench/compare.py --bootstrap HOST:PORT --rounds 3 --out bench/results
+    python bench/compare.py --cluster-dir DIR --rounds 3 --out bench/results
+    python bench/compare.py --bootstrap HOST:PORT # PLAINTEXT only: no sasl_ssl mode
     python bench/compare.py --quick               # a smoke run in seconds (make test)
 """
 from __future__ import annotations
@@ -47,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from compare_clients import CLIENTS, MODES  # noqa: E402
+from compare_clients import CLIENTS, MODES, SECURE_ENV  # noqa: E402
 
 JAVA = "Java ProducerPerformance"
 ORDER = ["purekafka send()", "purekafka send_batch()", "purekafka.aio", "kafka-python", "aiokafka",
@@ -110,6 +112,46 @@ def _spawn(cmd: list[str], timeout: float, env: dict[str, str] | None = None) ->
         return text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
+SECURE_MECHANISM = "SCRAM-SHA-512"
+
+
+def secure_spec(cluster_dir: Path | None, work: Path) -> dict[str, Any] | None:
+    """Every client's settings for the cluster's SASL_SSL (SCRAM-SHA-512, server-only TLS)
+    listener, written to ``work`` for the workers; None when the cluster has no such listener."""
+    if cluster_dir is None or not (cluster_dir / "cluster.json").exists():
+        return None
+    state = json.loads((cluster_dir / "cluster.json").read_text())
+    # The listener named SASL_SSL first (--test-listeners has others, e.g. one re-authenticating).
+    listeners = sorted(state.get("listeners", {}).items(), key=lambda kv: kv[0] != "SASL_SSL")
+    listener = next((info for _, info in listeners
+                     if info["protocol"] == "SASL_SSL" and SECURE_MECHANISM in info["mechanisms"]
+                     and not info["client_auth"] and not info.get("reauth_ms")), None)
+    if listener is None:
+        return None
+    sec = _kafka_local().sec
+    ca = str(cluster_dir / "ca.pem")
+    spec = {
+        "bootstrap": listener["bootstrap"],
+        "kafka-python": {k: v for k, v in sec.client_settings(cluster_dir, listener, listener["bootstrap"],
+                                                              SECURE_MECHANISM).items()
+                         if k != "bootstrap_servers"},
+        "confluent": {k: v for k, v in sec.confluent_settings(cluster_dir, listener, listener["bootstrap"],
+                                                              SECURE_MECHANISM).items()
+                      if k != "bootstrap.servers"},
+        "asyncio": {"cafile": ca, "mechanism": SECURE_MECHANISM, "username": sec.USER, "password": sec.PASSWORD},
+        # A file, not --command-property: the JAAS line has spaces and '=' of its own.
+        "java_config": str(work / "secure.properties"),
+    }
+    (work / "secure.properties").write_text(
+        "security.protocol=SASL_SSL\n"
+        f"sasl.mechanism={SECURE_MECHANISM}\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{sec.USER}" password="{sec.PASSWORD}";\n'
+        f"ssl.truststore.type=PEM\nssl.truststore.location={ca}\n")
+    (work / "secure.json").write_text(json.dumps(spec))
+    return spec
+
+
 def worker_env(work: Path) -> dict[str, str]:
     """The environment of every Python run: bytecode cached under ``work`` for every client.
 
@@ -119,6 +161,7 @@ def worker_env(work: Path) -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    env[SECURE_ENV] = str(work / "secure.json")
     return env
 
 
@@ -135,8 +178,11 @@ def run_python(client: str, mode: str, bootstrap: str, topic: str, n: int, value
 
 
 def run_java(mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
-             rate: float | None) -> dict[str, Any]:
+             rate: float | None, spec: dict[str, Any] | None = None) -> dict[str, Any]:
     m = MODES[mode]
+    if m.get("secure"):
+        assert spec is not None
+        bootstrap = spec["bootstrap"]
     props = [f"bootstrap.servers={bootstrap}", f"acks={m['acks']}", f"linger.ms={m['linger']}",
              "batch.size=65536", f"enable.idempotence={str(m['idempotence']).lower()}",
              f"compression.type={m['compression'] or 'none'}"]
@@ -144,6 +190,9 @@ def run_java(mode: str, bootstrap: str, topic: str, n: int, values_file: Path,
     cmd = ["java", "-Xmx1g", "-cp", cp, "org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
            "--num-records", str(n), "--payload-file", str(values_file),
            "--throughput", str(rate if rate is not None else -1), "--command-property", *props]
+    if m.get("secure"):
+        assert spec is not None
+        cmd += ["--command-config", spec["java_config"]]
     text, cpu, rss = _spawn(cmd, 1800)
     lines = [m for m in (FINAL.match(x) for x in text.splitlines()) if m]
     if not lines:
@@ -161,8 +210,15 @@ def available_clients(want: list[str] | None) -> list[str]:
     return names
 
 
-def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def measure(args: argparse.Namespace, bootstrap: str, work: Path,
+            cluster_dir: Path | None = None) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Every (mode, client) run ``args.rounds`` times, clients alternating, the start rotating."""
+    spec = secure_spec(cluster_dir, work)
+    if spec is None and any(MODES[m].get("secure") for m in args.modes):
+        print(f"no SASL_SSL listener with {SECURE_MECHANISM} (start the broker with --security SASL_SSL "
+              f"--sasl-mechanisms {SECURE_MECHANISM} and pass --cluster-dir): the secure modes are left out",
+              flush=True)
+        args.modes = [m for m in args.modes if not MODES[m].get("secure")]
     kl = _kafka_local()
     host, port = bootstrap.split(",")[0].rsplit(":", 1)
     files = {}
@@ -201,7 +257,7 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path) -> dict[tuple[
                 try:
                     if client == JAVA:
                         res = run_java(mode, bootstrap, topic, n if rate else max(n, args.java_records),
-                                       values, rate)
+                                       values, rate, spec)
                     else:
                         res = run_python(client, mode, bootstrap, topic, n, values, rate, env)
                 except RuntimeError as e:
@@ -304,14 +360,17 @@ def chart(summary: dict[tuple[str, str], dict[str, float]], modes: list[str], pa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bootstrap", help="use this broker instead of starting one")
+    ap.add_argument("--bootstrap", help="use this broker (its PLAINTEXT listener) instead of starting one")
+    ap.add_argument("--cluster-dir", type=Path,
+                    help="use this tools/kafka_local.py cluster (its PLAINTEXT listener, and for the sasl_ssl "
+                         f"mode its SASL_SSL {SECURE_MECHANISM} listener) instead of starting one")
     ap.add_argument("--records", type=int, default=200_000, help="records per Python run")
     ap.add_argument("--java-records", type=int, default=2_000_000, help="records per Java run (JIT warm-up)")
     ap.add_argument("--latency-records", type=int, default=30_000, help="records per latency run (3 s)")
     ap.add_argument("--warmup-records", type=int, default=20_000,
                     help="records per uncounted warm-up run (every Python client, every mode; 0: none)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--modes", nargs="+", default=["a1", "all", "lz4", "zstd", "1k", "latency"],
+    ap.add_argument("--modes", nargs="+", help="default: all; a1, lz4 and latency with --quick",
                     choices=list(MODES))
     # A metavar: argparse's usage line drops the parentheses of "send()" from a choices list.
     ap.add_argument("--clients", nargs="+", choices=ORDER, metavar="CLIENT",
@@ -324,19 +383,27 @@ def main(argv: list[str] | None = None) -> int:
         args.warmup_records = 0
         if args.clients is None:
             args.clients = [c for c in ORDER if c != JAVA]
-        if argv is None or "--modes" not in argv:
+        if args.modes is None:
             args.modes = ["a1", "lz4", "latency"]
+    if args.modes is None:
+        args.modes = list(MODES)
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     tmp = None
     bootstrap = args.bootstrap
-    if not bootstrap:
+    cluster_dir: Path | None = args.cluster_dir
+    if not bootstrap and cluster_dir is None:
         tmp = tempfile.mkdtemp(prefix="purekafka-compare-")
-        out = subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "start", "--dir", tmp,
-                              "--owner-pid", str(os.getpid())], check=True, capture_output=True, text=True).stdout
-        bootstrap = out.strip().splitlines()[-1].split("=", 1)[1]
+        subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "start", "--dir", tmp,
+                        "--owner-pid", str(os.getpid()), "--security", "SASL_SSL", "--sasl-mechanisms",
+                        SECURE_MECHANISM], check=True, capture_output=True, text=True)
+        cluster_dir = Path(tmp)
+    if not bootstrap:
+        assert cluster_dir is not None
+        state = json.loads((cluster_dir / "cluster.json").read_text())
+        bootstrap = ",".join(f"127.0.0.1:{node['port']}" for node in state["nodes"])
     try:
         with tempfile.TemporaryDirectory(prefix="purekafka-values-") as work:
-            summary = summarize(measure(args, bootstrap, Path(work)))
+            summary = summarize(measure(args, bootstrap, Path(work), cluster_dir))
     finally:
         if tmp:
             subprocess.run([sys.executable, str(ROOT / "tools" / "kafka_local.py"), "stop", "--dir", tmp],

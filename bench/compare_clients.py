@@ -8,11 +8,13 @@ latency in ms. The parent measures CPU time and peak RSS of this process with wa
 so everything a client costs (imports, its threads, its buffers) is counted.
 
 Every client gets the same values (VALUES_FILE, one per line, cycled) and the same
-settings (``settings(mode)``): acks, idempotence, linger, batch size, compression.
+settings (``MODES``): acks, idempotence, linger, batch size, compression; in the sasl_ssl
+mode also the same listener, mechanism and credentials (``secure()``).
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,8 +32,32 @@ MODES: dict[str, dict[str, Any]] = {
     "zstd": {"acks": 1, "idempotence": False, "compression": "zstd", "values": "json", "linger": 5},
     "1k": {"acks": 1, "idempotence": False, "compression": None, "values": "json", "linger": 5},
     "latency": {"acks": 1, "idempotence": False, "compression": None, "values": "100", "linger": 0},
+    # a1 over TLS with SCRAM-SHA-512: the listener and each client's settings come from
+    # the file SECURE_ENV names (compare.py writes it from the cluster's state).
+    "sasl_ssl": {"acks": 1, "idempotence": False, "compression": None, "values": "100", "linger": 5,
+                 "secure": True},
 }
+SECURE_ENV = "PUREKAFKA_COMPARE_SECURE"
 CHUNK = 1000  # send_batch() and the confluent loop's poll cadence
+
+
+def secure(mode: dict[str, Any], bootstrap: str, kind: str) -> tuple[str, Any]:
+    """The bootstrap and the extra settings of client ``kind`` in ``mode`` (none over PLAINTEXT).
+
+    Kinds: ``kafka-python`` (keyword arguments, purekafka's too), ``confluent``
+    (librdkafka's properties), ``asyncio`` (aiokafka's keyword arguments, an SSLContext).
+    """
+    if not mode.get("secure"):
+        return bootstrap, {}
+    spec = json.loads(Path(os.environ[SECURE_ENV]).read_text())
+    if kind != "asyncio":
+        return spec["bootstrap"], spec[kind]
+    import ssl
+
+    a = spec["asyncio"]
+    return spec["bootstrap"], {"security_protocol": "SASL_SSL", "ssl_context": ssl.create_default_context(
+        cafile=a["cafile"]), "sasl_mechanism": a["mechanism"], "sasl_plain_username": a["username"],
+        "sasl_plain_password": a["password"]}
 
 
 def percentile(sorted_ms: list[float], p: float) -> float:
@@ -64,9 +90,10 @@ def run_purekafka(mode: dict[str, Any], bootstrap: str, topic: str, values: list
                   rate: float | None, batch: bool) -> dict[str, Any]:
     from purekafka import KafkaProducer
 
-    p = KafkaProducer(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
-                      batch_size=BATCH, enable_idempotence=mode["idempotence"],
-                      compression_type=mode["compression"])
+    bootstrap, extra = secure(mode, bootstrap, "kafka-python")
+    p = KafkaProducer(**{"bootstrap_servers": bootstrap, "acks": mode["acks"], "linger_ms": mode["linger"],
+                         "batch_size": BATCH, "enable_idempotence": mode["idempotence"],
+                         "compression_type": mode["compression"], **extra})
     p.partitions_for(topic)
     k = len(values)
     lat: list[float] = []
@@ -102,9 +129,10 @@ def run_kafka_python(mode: dict[str, Any], bootstrap: str, topic: str, values: l
                      rate: float | None) -> dict[str, Any]:
     from kafka import KafkaProducer
 
-    p = KafkaProducer(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
-                      batch_size=BATCH, enable_idempotence=mode["idempotence"],
-                      compression_type=mode["compression"])
+    bootstrap, extra = secure(mode, bootstrap, "kafka-python")
+    p = KafkaProducer(**{"bootstrap_servers": bootstrap, "acks": mode["acks"], "linger_ms": mode["linger"],
+                         "batch_size": BATCH, "enable_idempotence": mode["idempotence"],
+                         "compression_type": mode["compression"], **extra})
     p.partitions_for(topic)
     k = len(values)
     lat: list[float] = []
@@ -130,9 +158,10 @@ def run_asyncio(producer_class: Any, mode: dict[str, Any], bootstrap: str, topic
     import asyncio
 
     async def go() -> dict[str, Any]:
-        p = producer_class(bootstrap_servers=bootstrap, acks=mode["acks"], linger_ms=mode["linger"],
-                           max_batch_size=BATCH, enable_idempotence=mode["idempotence"],
-                           compression_type=mode["compression"])
+        servers, extra = secure(mode, bootstrap, "asyncio")
+        p = producer_class(**{"bootstrap_servers": servers, "acks": mode["acks"], "linger_ms": mode["linger"],
+                              "max_batch_size": BATCH, "enable_idempotence": mode["idempotence"],
+                              "compression_type": mode["compression"], **extra})
         await p.start()
         await p.partitions_for(topic)
         k = len(values)
@@ -173,10 +202,11 @@ def run_confluent(mode: dict[str, Any], bootstrap: str, topic: str, values: list
                   rate: float | None) -> dict[str, Any]:
     from confluent_kafka import Producer
 
+    bootstrap, extra = secure(mode, bootstrap, "confluent")
     conf: dict[str, Any] = {"bootstrap.servers": bootstrap, "acks": str(mode["acks"]),
                             "linger.ms": mode["linger"], "batch.size": BATCH,
                             "enable.idempotence": mode["idempotence"],
-                            "compression.type": mode["compression"] or "none"}
+                            "compression.type": mode["compression"] or "none", **extra}
     p = Producer(conf)
     p.list_topics(topic, timeout=10)
     k = len(values)
