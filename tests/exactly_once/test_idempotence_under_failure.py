@@ -8,8 +8,7 @@ record must be there exactly once, at the offset the producer reported, in send 
 per partition; every future must be resolved, and a failed one must hold a clear error.
 
 The leader-kill run and the outage run also run on the asyncio front end (``front``,
-``purekafka.aio``, half the records for the first), with the same figures required, in
-``make test-long`` (or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``): minutes each.
+``purekafka.aio``, half the records for the first), with the same figures required.
 """
 from __future__ import annotations
 

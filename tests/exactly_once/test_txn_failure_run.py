@@ -12,8 +12,7 @@ not learn must be there entirely or not at all.
 
 It runs on both front ends (``front``): the threaded ``KafkaProducer``, and
 ``purekafka.aio.AIOKafkaProducer`` on an event loop of its own, called through
-``tests/support/aio_front.ThreadedAio`` so that the one body below drives both (the
-asyncio run in ``make test-long``, or with ``PUREKAFKA_AIO_FAILURE_RUNS=1``).
+``tests/support/aio_front.ThreadedAio`` so that the one body below drives both.
 """
 from __future__ import annotations
 
