@@ -18,7 +18,7 @@ from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.io.aio_driver import AioDriver, LoopPoller
 from purekafka.io.network import SocketNetwork, canonical_bootstrap
-from purekafka.partitioner import BuiltInPartitioner, PartitionFn, make_partitioner
+from purekafka.partitioner import BuiltInPartitioner, NewBatchHook, PartitionFn, make_partitioner, new_batch_hook
 from purekafka.record import CompressionType, RecordBatchBuilder
 from purekafka.serializers import SerializeFn
 
@@ -40,6 +40,7 @@ class Core:
     txn: TransactionManager | None
     driver: AioDriver
     partitioner: PartitionFn | None
+    on_new_batch: NewBatchHook | None  # a kafka-python 3 partitioner's KIP-480 hook
     builtin: BuiltInPartitioner
     ignore_keys: bool
     key_ser: SerializeFn | None
@@ -105,8 +106,9 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
                        name=f"purekafka-aio-{client_id}")
     metrics = _metrics(cfg, client_id, acc, cluster, network) if cfg.metrics_enabled else None
     sender.metrics = network.metrics = metrics
-    return Core(cluster, acc, network, sender, txn, driver,
-                make_partitioner(cfg.partitioner, cluster), builtin,
+    partitioner = make_partitioner(cfg.partitioner, cluster)
+    return Core(cluster, acc, network, sender, txn, driver, partitioner,
+                new_batch_hook(partitioner), builtin,
                 cfg.partitioner_ignore_keys, cfg.key_serializer, cfg.value_serializer, metrics)
 
 

@@ -239,13 +239,14 @@ class AIOKafkaProducer(TransactionsMixin):
                 f"The message is {BATCH_OVERHEAD + est} bytes when serialized which is larger "
                 "than the maximum request size you have configured with the max_request_size "
                 "configuration")
-        sticky = None
+        sticky = hook = None
         if partition is not None:
             if partition < 0 or partition >= len(info.partitions):
                 raise ValueError(f"Unrecognized partition {partition} for topic {topic}")
         elif core.partitioner is not None:
             partition = core.partitioner(topic, key_bytes, info.partitions, info.available,
                                          key, value, value_bytes)
+            hook = core.on_new_batch
         elif key_bytes is None or core.ignore_keys:
             sticky = info.sticky
             partition = sticky.current(info.partitions, info.available)
@@ -262,8 +263,20 @@ class AIOKafkaProducer(TransactionsMixin):
             now_ms = time.monotonic() * 1000.0
         if txn is not None:
             txn.maybe_add_partition(tp)  # raises in a failed transaction (nothing queued)
-        result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
+        result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms,
+                            hook is not None)
         assert result is not None  # memory was checked and nothing ran since
+        if result.abort_for_new_batch:
+            assert hook is not None and core.partitioner is not None
+            # KafkaProducer's custom-partitioner path (KIP-480): the hook, then partition again.
+            hook(topic, info.partitions, info.available, partition)
+            partition = core.partitioner(topic, key_bytes, info.partitions, info.available,
+                                         key, value, value_bytes)
+            tp = (topic, partition)
+            if txn is not None:
+                txn.maybe_add_partition(tp)
+            result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
+            assert result is not None
         if sticky is not None:
             sticky.on_append(est, info.partitions, info.available, result)
         if result.new_batch:
