@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from purekafka.aio.structs import deliver
 from purekafka.config import ProducerConfig
@@ -22,7 +22,7 @@ from purekafka.partitioner import BuiltInPartitioner, NewBatchHook, PartitionFn,
 from purekafka.record import CompressionType, RecordBatchBuilder
 from purekafka.serializers import SerializeFn
 
-__all__ = ["Core", "build_core"]
+__all__ = ["Core", "build_core", "builder_factory"]
 
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
@@ -57,13 +57,8 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
         bootstrap = canonical_bootstrap(bootstrap)
     cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms,
                       cfg.metadata_max_idle_ms)
-    codec = _COMPRESSION[cfg.compression_type]
-    level = cfg.effective_compression_level()
     batch_size = cfg.batch_size
-
-    def new_builder() -> RecordBatchBuilder:
-        return RecordBatchBuilder(codec, level, batch_size)
-
+    new_builder = builder_factory(cfg)
     rng = random.Random()
     acc = Accumulator(
         new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
@@ -110,6 +105,18 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
     return Core(cluster, acc, network, sender, txn, driver, partitioner,
                 new_batch_hook(partitioner), builtin,
                 cfg.partitioner_ignore_keys, cfg.key_serializer, cfg.value_serializer, metrics)
+
+
+def builder_factory(cfg: ProducerConfig) -> Callable[[], RecordBatchBuilder]:
+    """Empty record batches as ``cfg`` makes them (codec, level, ``batch_size``)."""
+    codec = _COMPRESSION[cfg.compression_type]
+    level = cfg.effective_compression_level()
+    batch_size = cfg.batch_size
+
+    def new_builder() -> RecordBatchBuilder:
+        return RecordBatchBuilder(codec, level, batch_size)
+
+    return new_builder
 
 
 def clock_ms() -> float:
