@@ -26,7 +26,7 @@ from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
 from purekafka.aio.assembly import Core, build_core, builder_factory, clock_ms
 from purekafka.aio.batch import BATCH_OVERHEAD, RECORD_OVERHEAD, BatchBuilder
-from purekafka.aio.settings import producer_config
+from purekafka.aio.settings import constructor_signature, producer_config
 from purekafka.aio.structs import BatchFuture, RecordMetadata, SendFuture
 from purekafka.aio.transactions import TransactionContext, TransactionsMixin
 from purekafka.core.txn_states import State
@@ -423,3 +423,7 @@ class AIOKafkaProducer(TransactionsMixin):
     def transaction(self) -> TransactionContext:
         """``async with producer.transaction():`` begins, then commits, or aborts on error."""
         return TransactionContext(self)
+
+
+# help() and inspect.signature() show aiokafka's keywords, not just **configs.
+AIOKafkaProducer.__init__.__signature__ = constructor_signature()  # type: ignore[attr-defined]
