@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from purekafka.aio.structs import deliver
 from purekafka.config import ProducerConfig
@@ -18,11 +18,11 @@ from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.io.aio_driver import AioDriver, LoopPoller
 from purekafka.io.network import SocketNetwork, canonical_bootstrap
-from purekafka.partitioner import BuiltInPartitioner, PartitionFn, make_partitioner
+from purekafka.partitioner import BuiltInPartitioner, NewBatchHook, PartitionFn, make_partitioner, new_batch_hook
 from purekafka.record import CompressionType, RecordBatchBuilder
 from purekafka.serializers import SerializeFn
 
-__all__ = ["Core", "build_core"]
+__all__ = ["Core", "build_core", "builder_factory"]
 
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
@@ -40,6 +40,7 @@ class Core:
     txn: TransactionManager | None
     driver: AioDriver
     partitioner: PartitionFn | None
+    on_new_batch: NewBatchHook | None  # a kafka-python 3 partitioner's KIP-480 hook
     builtin: BuiltInPartitioner
     ignore_keys: bool
     key_ser: SerializeFn | None
@@ -56,13 +57,8 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
         bootstrap = canonical_bootstrap(bootstrap)
     cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms,
                       cfg.metadata_max_idle_ms)
-    codec = _COMPRESSION[cfg.compression_type]
-    level = cfg.effective_compression_level()
     batch_size = cfg.batch_size
-
-    def new_builder() -> RecordBatchBuilder:
-        return RecordBatchBuilder(codec, level, batch_size)
-
+    new_builder = builder_factory(cfg)
     rng = random.Random()
     acc = Accumulator(
         new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
@@ -105,9 +101,22 @@ def build_core(cfg: ProducerConfig, client_id: str, loop: asyncio.AbstractEventL
                        name=f"purekafka-aio-{client_id}")
     metrics = _metrics(cfg, client_id, acc, cluster, network) if cfg.metrics_enabled else None
     sender.metrics = network.metrics = metrics
-    return Core(cluster, acc, network, sender, txn, driver,
-                make_partitioner(cfg.partitioner, cluster), builtin,
+    partitioner = make_partitioner(cfg.partitioner, cluster)
+    return Core(cluster, acc, network, sender, txn, driver, partitioner,
+                new_batch_hook(partitioner), builtin,
                 cfg.partitioner_ignore_keys, cfg.key_serializer, cfg.value_serializer, metrics)
+
+
+def builder_factory(cfg: ProducerConfig) -> Callable[[], RecordBatchBuilder]:
+    """Empty record batches as ``cfg`` makes them (codec, level, ``batch_size``)."""
+    codec = _COMPRESSION[cfg.compression_type]
+    level = cfg.effective_compression_level()
+    batch_size = cfg.batch_size
+
+    def new_builder() -> RecordBatchBuilder:
+        return RecordBatchBuilder(codec, level, batch_size)
+
+    return new_builder
 
 
 def clock_ms() -> float:

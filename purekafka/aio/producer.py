@@ -24,9 +24,9 @@ from typing import Any
 
 from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
-from purekafka.aio.assembly import Core, build_core, clock_ms
+from purekafka.aio.assembly import Core, build_core, builder_factory, clock_ms
 from purekafka.aio.batch import BATCH_OVERHEAD, RECORD_OVERHEAD, BatchBuilder
-from purekafka.aio.settings import producer_config
+from purekafka.aio.settings import constructor_signature, producer_config
 from purekafka.aio.structs import BatchFuture, RecordMetadata, SendFuture
 from purekafka.aio.transactions import TransactionContext, TransactionsMixin
 from purekafka.core.txn_states import State
@@ -239,13 +239,14 @@ class AIOKafkaProducer(TransactionsMixin):
                 f"The message is {BATCH_OVERHEAD + est} bytes when serialized which is larger "
                 "than the maximum request size you have configured with the max_request_size "
                 "configuration")
-        sticky = None
+        sticky = hook = None
         if partition is not None:
             if partition < 0 or partition >= len(info.partitions):
                 raise ValueError(f"Unrecognized partition {partition} for topic {topic}")
         elif core.partitioner is not None:
             partition = core.partitioner(topic, key_bytes, info.partitions, info.available,
                                          key, value, value_bytes)
+            hook = core.on_new_batch
         elif key_bytes is None or core.ignore_keys:
             sticky = info.sticky
             partition = sticky.current(info.partitions, info.available)
@@ -262,8 +263,20 @@ class AIOKafkaProducer(TransactionsMixin):
             now_ms = time.monotonic() * 1000.0
         if txn is not None:
             txn.maybe_add_partition(tp)  # raises in a failed transaction (nothing queued)
-        result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
+        result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms,
+                            hook is not None)
         assert result is not None  # memory was checked and nothing ran since
+        if result.abort_for_new_batch:
+            assert hook is not None and core.partitioner is not None
+            # KafkaProducer's custom-partitioner path (KIP-480): the hook, then partition again.
+            hook(topic, info.partitions, info.available, partition)
+            partition = core.partitioner(topic, key_bytes, info.partitions, info.available,
+                                         key, value, value_bytes)
+            tp = (topic, partition)
+            if txn is not None:
+                txn.maybe_add_partition(tp)
+            result = acc.append(tp, timestamp_ms, key_bytes, value_bytes, headers, fut, est, now_ms)
+            assert result is not None
         if sticky is not None:
             sticky.on_append(est, info.partitions, info.available, result)
         if result.new_batch:
@@ -283,11 +296,13 @@ class AIOKafkaProducer(TransactionsMixin):
 
     def create_batch(self) -> BatchBuilder:
         """An empty ``BatchBuilder`` (aiokafka's): fill it, then ``send_batch`` it."""
-        return BatchBuilder(self.config.batch_size, self._raw_key_ser, self._raw_value_ser)
+        return BatchBuilder(builder_factory(self.config), self._raw_key_ser, self._raw_value_ser)
 
     async def send_batch(self, batch: BatchBuilder, topic: str, *, partition: int) -> asyncio.Future[RecordMetadata]:
-        """Queue the records of ``batch`` for ``partition``, in order; returns a future of
-        the first record's ``RecordMetadata``, done once all of them are acknowledged."""
+        """Queue ``batch`` for ``partition``, behind what is queued there, as aiokafka does:
+        closed, as one RecordBatch of exactly its records, in order, sent now; left open,
+        ``send()`` records may join it while it lingers. Returns a future of the first
+        record's ``RecordMetadata``, done once the batch's records are acknowledged."""
         core = self._running_core()
         info = self._topics.get(topic)
         if info is None or info.version != core.cluster.version:
@@ -297,28 +312,24 @@ class AIOKafkaProducer(TransactionsMixin):
         txn = core.txn
         if txn is not None and txn.state is State.READY:
             raise AioErrors.IllegalOperation("Can't send messages while not in transaction")
-        batch.close()
-        assert self._loop is not None
-        fut: asyncio.Future[RecordMetadata] = self._loop.create_future()
-        records = batch.records
-        if not records:
+        if not batch.record_count():
             raise ValueError("the batch is empty")
-        token = BatchFuture(fut, len(records), records[0][0])
-        total = sum(r[4] for r in records)
-        if total > core.acc.available_memory:
-            await self._wait_for_memory(core, total)
+        size = batch.size()
+        if size > self._max_record_size:
+            raise Errors.MessageSizeTooLargeError(
+                f"The batch is {size} bytes, more than max_request_size or buffer_memory allow")
+        if size > core.acc.available_memory:
+            await self._wait_for_memory(core, size)
         tp = (topic, partition)
         if txn is not None:
             txn.maybe_add_partition(tp)
-        now_ms = time.monotonic() * 1000.0
-        acc = core.acc
-        for ts, kb, vb, hs, est in records:
-            # Past the memory check, nothing awaits: all of the batch is queued or none.
-            result = acc.append(tp, ts, kb, vb, hs, token, est, now_ms)
-            if result is None:  # the whole batch did not fit after all: admit it anyway
-                acc.used_memory -= est
-                result = acc.append(tp, ts, kb, vb, hs, token, est, now_ms)
-                assert result is not None
+        # Past the memory wait, nothing awaits: the batch is queued whole or not at all.
+        assert self._loop is not None
+        fut: asyncio.Future[RecordMetadata] = self._loop.create_future()
+        token = BatchFuture(fut, batch.record_count(), batch.first_timestamp)
+        closed = batch.closed()
+        core.acc.append_batch(tp, batch.take(), token, batch.max_record_size,
+                              time.monotonic() * 1000.0, closed)
         core.driver.wakeup()
         return fut
 
@@ -412,3 +423,7 @@ class AIOKafkaProducer(TransactionsMixin):
     def transaction(self) -> TransactionContext:
         """``async with producer.transaction():`` begins, then commits, or aborts on error."""
         return TransactionContext(self)
+
+
+# help() and inspect.signature() show aiokafka's keywords, not just **configs.
+AIOKafkaProducer.__init__.__signature__ = constructor_signature()  # type: ignore[attr-defined]

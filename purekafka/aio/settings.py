@@ -12,14 +12,24 @@ extension; the rules and messages are ``ProducerConfig``'s.
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
 from purekafka.config import ProducerConfig
 
-__all__ = ["AIOKAFKA_DEFAULTS", "producer_config"]
+__all__ = ["AIOKAFKA_DEFAULTS", "constructor_signature", "producer_config"]
 
-_MISSING: Any = object()
+
+
+class _AcksDefault:
+    """aiokafka's ``acks`` default, a sentinel: 1, or 'all' with idempotence."""
+
+    def __repr__(self) -> str:
+        return "<1, or 'all' with idempotence>"
+
+
+_MISSING: Any = _AcksDefault()
 
 # aiokafka 0.12's constructor defaults (those kafka-python does not share are marked).
 AIOKAFKA_DEFAULTS: dict[str, Any] = {
@@ -50,6 +60,21 @@ AIOKAFKA_DEFAULTS: dict[str, Any] = {
     "sasl_oauth_token_provider": None,
 }
 _COMPRESSIONS = ("gzip", "snappy", "lz4", "zstd", None)
+
+
+def constructor_signature() -> inspect.Signature:
+    """``AIOKafkaProducer.__init__`` as aiokafka's reads: its keywords in its order with
+    its defaults (``loop`` and ``api_version``, its deprecated no-ops, included), then
+    ``**configs`` for kafka-python's names."""
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+              inspect.Parameter("loop", kw, default=None)]
+    for name, default in AIOKAFKA_DEFAULTS.items():
+        params.append(inspect.Parameter(name, kw, default=default))
+        if name == "request_timeout_ms":
+            params.append(inspect.Parameter("api_version", kw, default=None))
+    params.append(inspect.Parameter("configs", inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(params, return_annotation=None)
 
 
 def producer_config(given: dict[str, Any]) -> ProducerConfig:

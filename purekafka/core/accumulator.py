@@ -10,7 +10,8 @@ the core never looks inside a token, it only hands batches back in events.
 ``append`` answers with a ``RecordAppendResult`` (Java's of that name): the batch,
 whether the record opened it, whether the batch before it is full and sendable
 now, and, when asked to, that it stopped before opening a new batch (so a
-partitioner with a new-batch hook may choose again first).
+partitioner with a new-batch hook may choose again first). ``append_batch`` queues a
+builder filled elsewhere as one batch of its own.
 
 ``ready(now_ms)`` reports which leaders have something sendable: a partition's
 head batch is sendable when it is full, when ``linger_ms`` has passed since it
@@ -267,6 +268,29 @@ class Accumulator:
         dq.append(batch)
         self.incomplete.add(batch)
         return RecordAppendResult(batch, True, previous_full)
+
+    def append_batch(self, tp: tuple[str, int], builder: RecordBatchBuilder, token: Any,
+                     max_record_size: int, now_ms: float, closed: bool = True) -> ProducerBatch:
+        """Queue ``builder``'s records as one batch of their own, behind the partition's
+        batches (aiokafka's ``send_batch``); ``token`` stands for each record. ``closed``:
+        it takes no appends and is sendable now; else later appends to the partition join
+        it, while it lingers, as a batch ``append`` opened. Memory is reserved whatever is
+        free: the caller waited for room."""
+        if closed:
+            builder.close()
+        batch = ProducerBatch(tp, builder, now_ms)
+        batch.tokens = [token] * builder.record_count
+        batch.record_count = builder.record_count
+        batch.max_record_size = max_record_size
+        batch.full = closed
+        batch.memory = builder.estimated_size() + self.batch_overhead
+        self.used_memory += batch.memory
+        dq = self.batches.get(tp)
+        if dq is None:
+            dq = self.batches[tp] = deque()
+        dq.append(batch)
+        self.incomplete.add(batch)
+        return batch
 
     def queue_sizes(self, topic: str, partitions: Sequence[int]) -> list[int]:
         """The number of batches queued for each of ``partitions`` of ``topic``."""

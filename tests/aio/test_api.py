@@ -8,8 +8,9 @@ import inspect
 import aiokafka
 import aiokafka.errors
 import pytest
+from aiokafka.producer.message_accumulator import BatchBuilder as TheirBatchBuilder
 
-from purekafka.aio import AIOKafkaProducer
+from purekafka.aio import AIOKafkaProducer, BatchBuilder
 from purekafka.aio import errors as aio_errors
 from purekafka.aio.settings import AIOKAFKA_DEFAULTS, producer_config
 from purekafka.errors import KafkaConfigurationError, KafkaConnectionError
@@ -84,6 +85,49 @@ def test_methods_match_aiokafkas() -> None:
         assert inspect.iscoroutinefunction(getattr(AIOKafkaProducer, name)) == their_async, name
     send = list(inspect.signature(AIOKafkaProducer.send).parameters)
     assert send == list(inspect.signature(aiokafka.AIOKafkaProducer.send).parameters)
+
+
+def test_constructor_signature_is_aiokafkas() -> None:
+    theirs = inspect.signature(aiokafka.AIOKafkaProducer.__init__).parameters
+    ours = inspect.signature(AIOKafkaProducer.__init__).parameters
+    # aiokafka's keywords in aiokafka's order, then **configs for kafka-python's names.
+    assert list(ours) == list(theirs) + ["configs"]
+    assert ours["configs"].kind is inspect.Parameter.VAR_KEYWORD
+    for name, param in theirs.items():
+        assert ours[name].kind is param.kind, name
+        if name not in ("acks", "partitioner"):  # sentinels, see above
+            assert ours[name].default == param.default, name
+    # What the signature shows is what the constructor takes.
+    shown = {n: p.default for n, p in ours.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
+             and n not in ("loop", "api_version")}
+    assert producer_config(shown) == producer_config({})
+
+
+def _same_arguments(theirs: inspect.Signature, ours: inspect.Signature, what: str) -> None:
+    """Every parameter of ``theirs`` in ``ours``, in order, of its kind and default; ours
+    may add parameters (extensions) only with defaults."""
+    mine = ours.parameters
+    assert [n for n in mine if n in theirs.parameters] == list(theirs.parameters), what
+    for name, param in theirs.parameters.items():
+        got = mine[name]
+        assert got.kind is param.kind, (what, name)
+        # A mutable default ([]) is None here: the same call either way.
+        assert got.default == param.default or (param.default == [] and got.default is None), (what, name)
+    extra = [p for n, p in mine.items() if n not in theirs.parameters]
+    assert all(p.default is not p.empty for p in extra), (what, extra)
+
+
+def test_method_signatures_take_aiokafkas_arguments() -> None:
+    for name, fn in vars(aiokafka.AIOKafkaProducer).items():
+        if callable(fn) and (not name.startswith("_") or name in ("__aenter__", "__aexit__")):
+            _same_arguments(inspect.signature(fn), inspect.signature(getattr(AIOKafkaProducer, name)), name)
+
+
+def test_batch_builder_is_aiokafkas() -> None:
+    theirs = {n: v for n, v in vars(TheirBatchBuilder).items() if callable(v) and not n.startswith("_")}
+    assert set(theirs) <= set(dir(BatchBuilder)), set(theirs) - set(dir(BatchBuilder))
+    for name, fn in theirs.items():
+        _same_arguments(inspect.signature(fn), inspect.signature(getattr(BatchBuilder, name)), name)
 
 
 def test_every_aiokafka_error_name_exists() -> None:
