@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from purekafka.core.sasl.mechanism import AuthenticationFailedError, redact
+from purekafka.core.sasl.mechanism import AuthenticationFailedError, raised, redact
 
 __all__ = ["OAuthBearerMechanism", "client_initial_response"]
 
@@ -105,9 +105,9 @@ class OAuthBearerMechanism:
             return target() if callable(target) else None
         except Exception as exc:  # noqa: BLE001 - the user's provider failed
             name = "sasl_oauth_token_provider" + ("" if target is self._provider else f".{what}()")
-            raise AuthenticationFailedError(
-                f"SASL OAUTHBEARER: {name} raised {type(exc).__name__}: "
-                f"{redact(str(exc), self.secrets())}") from None
+            failure = raised(f"SASL OAUTHBEARER: {name}", exc,
+                             "call it outside the producer to see its error")
+        raise failure  # outside the except block: the provider's exception is not its context
 
     def step(self, server_token: bytes, wall_time_s: float) -> bytes | None:
         """None on success; ``\\x01`` to an error challenge (recording its status)."""
