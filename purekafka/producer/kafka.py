@@ -24,7 +24,6 @@ import random
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 from purekafka import errors as Errors
@@ -52,6 +51,7 @@ from purekafka.partitioner import (
 from purekafka.producer import arguments as _args, batch as _batch
 from purekafka.producer.batch import (BATCH_OVERHEAD as _BATCH_OVERHEAD, NO_HEADERS as _NO_HEADERS,
                                       RECORD_OVERHEAD as _RECORD_OVERHEAD, SEND_COST as _SEND_COST)
+from purekafka.producer.metadata_wait import MetadataWait, TopicSendInfo
 from purekafka.producer.security import security_options
 from purekafka.record import CompressionType, RecordBatchBuilder
 
@@ -63,16 +63,6 @@ log = logging.getLogger("purekafka.producer")
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
                 "zstd": CompressionType.ZSTD}
-
-
-@dataclass(frozen=True, slots=True)
-class _TopicInfo:
-    """What ``send()`` caches per topic, valid while the cluster's metadata ``version`` holds."""
-
-    version: int
-    partitions: list[int]
-    available: list[int]
-    sticky: StickyPartitionState
 
 
 class KafkaProducer:
@@ -163,7 +153,7 @@ class KafkaProducer:
             self._acc.queue_sizes if cfg.partitioner_adaptive_partitioning_enable else None)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._topics: dict[str, _TopicInfo] = {}
+        self._topics: dict[str, TopicSendInfo] = {}
         self._memory_wait_ms, self._last_ts = 0.0, 0  # _last_ts: send()'s reused timestamp
         self._metrics = self._start_metrics(cfg)
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
@@ -263,7 +253,7 @@ class KafkaProducer:
             value = ser(topic, headers, value)
         return key, value
 
-    def _partition_for(self, info: _TopicInfo, topic: str, partition: int | None, key: Any,
+    def _partition_for(self, info: TopicSendInfo, topic: str, partition: int | None, key: Any,
                        value: Any, key_bytes: bytes | None, value_bytes: bytes | None,
                        ) -> tuple[int, StickyPartitionState | None, NewBatchHook | None]:
         """The record's partition; the sticky state to report the append to, or the
@@ -283,7 +273,7 @@ class KafkaProducer:
             return sticky.current(info.partitions, info.available), sticky, None
         return default_partition(key_bytes, len(info.partitions)), None, None
 
-    def _enqueue(self, info: _TopicInfo, fut: FutureRecordMetadata, key: Any, value: Any,
+    def _enqueue(self, info: TopicSendInfo, fut: FutureRecordMetadata, key: Any, value: Any,
                  key_bytes: bytes | None, value_bytes: bytes | None, timestamp_ms: int,
                  headers: list[tuple[str, bytes | None]], est: int,
                  sticky: StickyPartitionState | None, hook: NewBatchHook | None) -> bool:
@@ -383,36 +373,20 @@ class KafkaProducer:
             return _forked()
         return Errors.KafkaError(f"producer I/O thread is not running ({self._io.crashed!r})")
 
-    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> _TopicInfo:
+    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> TopicSendInfo:
         """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
-        cluster = self._cluster
-        cond = self._cond
         wait_ms = self.config.max_block_ms if max_wait_ms is None else max_wait_ms
-        deadline = time.monotonic() + wait_ms / 1000.0
-        with cond:
-            if cluster.add_topic(topic):
-                self._io.wakeup()
-            while True:
-                n = cluster.partition_count(topic)
-                if n:
-                    info = _TopicInfo(cluster.version, list(range(n)),
-                                      cluster.available_partitions(topic), self._builtin.state(topic))
-                    self._topics[topic] = info
-                    return info
-                code = cluster.topic_errors.get(topic)
-                if code is not None:
-                    raise Errors.for_code(code)(f"topic {topic!r}")
-                if self._io.auth_error is not None:
-                    raise self._io.auth_error  # no broker lets us in: waiting will not help
-                if self._io.crashed is not None or not self._io.running:
-                    raise Errors.KafkaError("producer I/O thread is not running")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Errors.KafkaTimeoutError(
-                        f"Failed to update metadata after {wait_ms / 1000.0:g} secs.")
-                cluster.request_update()
-                self._io.wakeup()
-                cond.wait(min(remaining, 0.1))
+        wait = MetadataWait(self._cluster, topic, wait_ms / 1000.0, time.monotonic(), "thread")
+        io = self._io
+        with self._cond:
+            if wait.begin():
+                io.wakeup()
+            while (pause := wait.next_pause(time.monotonic(), io.auth_error,
+                                            io.crashed is None and io.running)) is not None:
+                io.wakeup()
+                self._cond.wait(pause)
+            info = self._topics[topic] = wait.info(self._builtin)
+            return info
 
     # -- transactions ------------------------------------------------------------------------
     def _txn_manager(self) -> TransactionManager:
