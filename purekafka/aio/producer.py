@@ -31,7 +31,7 @@ from purekafka.aio.transactions import TransactionContext, TransactionsMixin
 from purekafka.core.txn_states import State
 from purekafka.partitioner import default_partition
 from purekafka.producer import arguments as _args
-from purekafka.producer.metadata_wait import MetadataWait, TopicSendInfo
+from purekafka.producer.waits import MetadataWait, TopicSendInfo
 from purekafka.producer.security import security_options
 
 __all__ = ["AIOKafkaProducer"]

@@ -44,7 +44,7 @@ from purekafka.partitioner import (
 from purekafka.producer import arguments as _args, batch as _batch
 from purekafka.producer.batch import (BATCH_OVERHEAD as _BATCH_OVERHEAD, NO_HEADERS as _NO_HEADERS,
                                       RECORD_OVERHEAD as _RECORD_OVERHEAD, SEND_COST as _SEND_COST)
-from purekafka.producer.metadata_wait import MetadataWait, TopicSendInfo
+from purekafka.producer.waits import MetadataWait, TopicSendInfo, TxnWait
 from purekafka.producer.parts import bootstrap_of, build_parts
 from purekafka.producer.security import security_options
 
@@ -346,7 +346,7 @@ class KafkaProducer:
     def _await_txn(self, start: Callable[[], Any], timeout_ms: float | None, flush: bool = False) -> None:
         cond = self._cond
         wait_ms = self.config.max_block_ms if timeout_ms is None else timeout_ms
-        deadline = time.monotonic() + wait_ms / 1000.0
+        wait = TxnWait(wait_ms / 1000.0, time.monotonic(), "thread")
         with cond:
             result = start()
             if flush:
@@ -354,14 +354,8 @@ class KafkaProducer:
         self._io.wakeup()
         try:
             with cond:
-                while not result.done:
-                    if not self._io.running:
-                        raise Errors.KafkaError("producer I/O thread is not running")
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise Errors.KafkaTimeoutError(
-                            f"Timeout expired after {wait_ms:.0f} ms while awaiting {result.operation}")
-                    cond.wait(min(remaining, 0.5))
+                while (pause := wait.next_pause(result, time.monotonic(), self._io.running)) is not None:
+                    cond.wait(pause)
                 result.consume()
         finally:
             if flush:

@@ -1,5 +1,6 @@
-"""producer.metadata_wait: when send()'s wait for a topic's partitions ends and with what
-error, without a broker or a clock (both fronts drive it: tests/producer, tests/aio)."""
+"""producer.waits: when send()'s wait for a topic's partitions and a transactional call's for
+its result end, and with what error, without a broker or a clock (both fronts drive them:
+tests/producer, tests/aio, tests/exactly_once)."""
 from __future__ import annotations
 
 import random
@@ -11,7 +12,8 @@ from purekafka import errors as Errors
 from purekafka.core.cluster import Cluster
 from purekafka.errors import ErrorCode
 from purekafka.partitioner import BuiltInPartitioner
-from purekafka.producer.metadata_wait import MetadataWait
+from purekafka.core.txn_requests import TxnResult
+from purekafka.producer.waits import MetadataWait, TxnWait
 from purekafka.protocol import metadata as md
 
 
@@ -55,3 +57,17 @@ def test_what_ends_the_wait_first() -> None:
     _answer(cluster, "t", error=ErrorCode.TOPIC_AUTHORIZATION_FAILED)
     with pytest.raises(Errors.TopicAuthorizationFailedError, match="'t'"):
         wait.next_pause(0.0, auth, False)  # the topic's own error before everything
+
+
+def test_a_transaction_result_is_awaited_until_done_the_driver_stops_or_time_runs_out() -> None:
+    wait = TxnWait(60.0, 10.0, "thread")
+    result = TxnResult("InitProducerId")
+    assert wait.next_pause(result, 10.0, True) == 0.5
+    assert wait.next_pause(result, 69.9, True) == pytest.approx(0.1)
+    with pytest.raises(Errors.KafkaTimeoutError,
+                       match="Timeout expired after 60000 ms while awaiting InitProducerId$"):
+        wait.next_pause(result, 70.0, True)
+    with pytest.raises(Errors.KafkaError, match="producer I/O thread is not running"):
+        wait.next_pause(result, 11.0, False)
+    result.succeed()
+    assert wait.next_pause(result, 99.0, False) is None  # done: nothing else matters
