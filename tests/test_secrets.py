@@ -307,7 +307,7 @@ def test_what_providers_and_mechanisms_raise_shows_only_its_type(
                 cfg = ProducerConfig.from_kwargs(security_protocol="SASL_SSL", sasl_mechanism=mech,
                                                  sasl_aws_region="us-east-1", **{setting: provider})
                 seen.append((_through_node_auth(security_options(cfg, "b1")["sasl"], mech),
-                             f"SASL {mech}: {setting}"))
+                             f"SASL {mech} on broker b1:9093: {setting}"))
         # A mechanism that raises (turned in the core); in the I/O layer the factory, and an
         # authenticator of another make at the handshake's answer. (They are ours, and pass a
         # KafkaError on as it is: theirs here is another error.)

@@ -67,12 +67,13 @@ def region_from_host(host: str) -> str | None:
     return match.group(1) if match else None
 
 
-def credentials_from(source: Any) -> AwsCredentials:
+def credentials_from(source: Any, what: str = "SASL AWS_MSK_IAM: sasl_aws_credentials_provider",
+                     ) -> AwsCredentials:
     """Credentials from a provider: a callable returning one of the below, a botocore-style
     session (``get_credentials()``) or credentials object (``get_frozen_credentials()``,
     or ``access_key``/``secret_key``/``token``), an ``AwsCredentials``, a mapping with the
     environment variables' names, or a tuple (key id, secret[, token]). A provider that
-    raises gives a SaslAuthenticationFailedError naming only the exception's type."""
+    raises gives a SaslAuthenticationFailedError naming ``what`` and the exception's type."""
     for _ in range(4):  # unwrap callables and sessions, a bounded number of times
         if isinstance(source, AwsCredentials):
             return source
@@ -84,7 +85,7 @@ def credentials_from(source: Any) -> AwsCredentials:
             ask = source
         else:
             break
-        source = _ask(ask)
+        source = _ask(ask, what)
     if isinstance(source, AwsCredentials):
         return source
     if source is None:
@@ -108,13 +109,12 @@ def credentials_from(source: Any) -> AwsCredentials:
     return AwsCredentials(key, secret, token or None)
 
 
-def _ask(provider: Any) -> Any:
+def _ask(provider: Any, what: str) -> Any:
     # Whatever the user's provider raises, even a KafkaError, is shown by its type alone.
     try:
         return provider()
     except Exception as exc:  # noqa: BLE001 - the user's provider failed
-        failure = raised("SASL AWS_MSK_IAM: sasl_aws_credentials_provider", exc,
-                         "call it outside the producer to see its error")
+        failure = raised(what, exc, "call it outside the producer to see its error")
     raise failure  # outside the except block: the provider's exception is not its context
 
 
@@ -233,7 +233,8 @@ class MskIamMechanism:
         """Fetch the credentials and sign the connect request at ``wall_time_s``."""
         if self._state != "initial":
             raise AuthenticationFailedError("SASL AWS_MSK_IAM: the exchange already started")
-        self._credentials = credentials_from(self._provider)
+        self._credentials = credentials_from(
+            self._provider, f"SASL AWS_MSK_IAM on broker {self.host}: sasl_aws_credentials_provider")
         self._state = "sent"
         return payload(self.host, self.region, self._credentials, wall_time_s)
 

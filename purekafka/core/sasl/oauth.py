@@ -51,8 +51,9 @@ class OAuthBearerMechanism:
 
     name = "OAUTHBEARER"
 
-    def __init__(self, provider: Any) -> None:
+    def __init__(self, provider: Any, broker: str | None = None) -> None:
         self._provider = provider
+        self._broker = broker  # named in the error when the provider fails
         self._token = ""
         self._state = "initial"
         self.server_error: str | None = None
@@ -105,7 +106,8 @@ class OAuthBearerMechanism:
             return target() if callable(target) else None
         except Exception as exc:  # noqa: BLE001 - the user's provider failed
             name = "sasl_oauth_token_provider" + ("" if target is self._provider else f".{what}()")
-            failure = raised(f"SASL OAUTHBEARER: {name}", exc,
+            where = f" on broker {self._broker}" if self._broker else ""
+            failure = raised(f"SASL OAUTHBEARER{where}: {name}", exc,
                              "call it outside the producer to see its error")
         raise failure  # outside the except block: the provider's exception is not its context
 
