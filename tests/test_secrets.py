@@ -3,12 +3,15 @@ passwords, AWS secret keys and session tokens stay out of repr()/str() of the se
 their kafka-python view, the SASL mechanisms and authenticators, every exception the SASL
 core raises (with its cause and context), and every log record down to DEBUG while
 exchanges run against an in-test SCRAM server, a failing broker and the other mechanisms.
+What a token or credentials provider, a mechanism or the authenticator factory raises is
+shown by its type alone, in the core and through the I/O layer's ``NodeAuth``.
 Hypothesis draws the secrets."""
 from __future__ import annotations
 
 import base64
 import json
 import logging
+import traceback
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -20,6 +23,8 @@ from purekafka.config_view import ConfigView
 from purekafka.core.sasl import SaslAuthenticator, make_mechanism
 from purekafka.core.sasl.msk import AwsCredentials
 from purekafka.core.sasl.scram import ScramMechanism
+from purekafka.io.auth import Authenticator, NodeAuth
+from purekafka.producer.security import security_options
 from purekafka.protocol import sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateResponse
 from purekafka.protocol.sasl_handshake import SaslHandshakeResponse
@@ -239,6 +244,90 @@ def test_aws_secret_key_and_session_token(caplog: pytest.LogCaptureFixture, secr
     assert sum(isinstance(o, errors.SaslAuthenticationFailedError) for o in seen) == 2
     # The session token is sent to the broker (x-amz-security-token) but never shown.
     _assert_hidden([secret, session], *seen, logs=caplog.text)
+
+
+class _Raises:
+    """Whatever is asked of it (a provider, a session, a mechanism, an authenticator, the
+    factory) raises ``error``, whose message holds the secret."""
+
+    name = "PLAIN"
+    done = False
+    session_lifetime_ms = 0
+    complete = False
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, *_: Any) -> Any:
+        raise self.error
+
+    get_credentials = token = extensions = start = step = on_response = __call__
+
+    def first_request(self, wall_time_s: float) -> tuple[int, int, bytes]:
+        return sasl_handshake.API_KEY, 1, b""  # as an authenticator: raises at the answer
+
+
+class _GoodToken:
+    def __init__(self, token: str, extensions: Callable[[], Any]) -> None:
+        self.access_token, self.extensions = token, extensions
+
+    def token(self) -> str:
+        return self.access_token
+
+
+_VERSIONS = {sasl_handshake.API_KEY: 1, sasl_authenticate.API_KEY: 2}
+
+
+def _through_node_auth(factory: Callable[[str, int, int], Authenticator], mech: str) -> BaseException:
+    """Start an exchange with ``factory`` as the I/O layer does and answer its handshake;
+    the error that ends it."""
+    auth = NodeAuth()
+    with pytest.raises(errors.KafkaError) as info:
+        auth.start(factory, "b1:9093", _VERSIONS, 0.0, False)
+        body = sasl_handshake.encode_response(SaslHandshakeResponse(0, [mech]), 1)
+        auth.on_response("b1:9093", sasl_handshake.API_KEY, body, 0.0, 0.0, 0.5)
+    return info.value
+
+
+@_SETTINGS
+@given(secret=_token, kind=st.sampled_from([RuntimeError, ValueError, errors.KafkaConfigurationError]))
+def test_what_providers_and_mechanisms_raise_shows_only_its_type(
+        caplog: pytest.LogCaptureFixture, secret: str, kind: type[Exception]) -> None:
+    caplog.clear()
+    leak = _Raises(kind(f"could not refresh: token={secret} password={secret}"))
+    seen: list[tuple[BaseException, str]] = []
+    with caplog.at_level(logging.DEBUG):
+        # Providers: an object with token() / a plain callable / a good token whose
+        # extensions() raises; an AWS session whose get_credentials() raises / a callable.
+        for mech, setting, providers in (
+                ("OAUTHBEARER", "sasl_oauth_token_provider",
+                 [leak, leak.__call__, _GoodToken(secret, leak)]),
+                ("AWS_MSK_IAM", "sasl_aws_credentials_provider", [leak, leak.__call__])):
+            for provider in providers:
+                cfg = ProducerConfig.from_kwargs(security_protocol="SASL_SSL", sasl_mechanism=mech,
+                                                 sasl_aws_region="us-east-1", **{setting: provider})
+                seen.append((_through_node_auth(security_options(cfg, "b1")["sasl"], mech),
+                             f"SASL {mech} on broker b1:9093: {setting}"))
+        # A mechanism that raises (turned in the core); in the I/O layer the factory, and an
+        # authenticator of another make at the handshake's answer. (They are ours, and pass a
+        # KafkaError on as it is: theirs here is another error.)
+        ours = _Raises(OSError(leak.error.args[0]))
+        core = SaslAuthenticator(ours, handshake_version=1, authenticate_version=2,  # type: ignore[arg-type]
+                                 broker="b1:9093")
+        seen.append((_exchange(core, lambda _t: (0, None, b""))[-3],
+                     "SASL PLAIN on broker b1:9093: the mechanism"))
+        seen.append((_through_node_auth(ours, "PLAIN"), "SASL authentication with broker b1:9093"))
+        seen.append((_through_node_auth(lambda *_: ours, "PLAIN"),
+                     "SASL authentication with broker b1:9093"))
+    for exc, where in seen:
+        assert isinstance(exc, errors.SaslAuthenticationFailedError), exc
+        text = str(exc)
+        assert where in text and "(its message is not shown" in text, text
+        assert kind.__name__ in text or "OSError" in text, text
+        assert "; check" in text or "outside the producer" in text, text
+        assert exc.__cause__ is None and exc.__context__ is None, text
+        shown = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        _assert_hidden([secret], exc, logs=caplog.text + shown)
 
 
 def test_the_scan_sees_a_leak() -> None:

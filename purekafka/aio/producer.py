@@ -18,31 +18,24 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
-from purekafka.aio.assembly import Core, build_core, builder_factory, clock_ms
+from purekafka.aio.assembly import Core, build_core, clock_ms
 from purekafka.aio.batch import BATCH_OVERHEAD, RECORD_OVERHEAD, BatchBuilder
 from purekafka.aio.settings import constructor_signature, producer_config
 from purekafka.aio.structs import BatchFuture, RecordMetadata, SendFuture
 from purekafka.aio.transactions import TransactionContext, TransactionsMixin
 from purekafka.core.txn_states import State
-from purekafka.partitioner import StickyPartitionState, default_partition
+from purekafka.partitioner import default_partition
 from purekafka.producer import arguments as _args
+from purekafka.producer.waits import MetadataWait, TopicSendInfo
+from purekafka.producer.parts import builder_factory
 from purekafka.producer.security import security_options
 
 __all__ = ["AIOKafkaProducer"]
-
-
-@dataclass(frozen=True, slots=True)
-class _TopicInfo:
-    version: int
-    partitions: list[int]
-    available: list[int]
-    sticky: StickyPartitionState
 
 
 _client_ids = iter(range(1, 1 << 62))
@@ -70,7 +63,7 @@ class AIOKafkaProducer(TransactionsMixin):
         self._servers = configs.get("bootstrap_servers", "localhost")
         self._core: Core | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._topics: dict[str, _TopicInfo] = {}
+        self._topics: dict[str, TopicSendInfo] = {}
         self._closed = False
         self._started = False
         self._yield_next = False
@@ -353,33 +346,17 @@ class AIOKafkaProducer(TransactionsMixin):
         finally:
             acc.memory_waiters -= 1
 
-    async def _topic_info(self, core: Core, topic: str) -> _TopicInfo:
+    async def _topic_info(self, core: Core, topic: str) -> TopicSendInfo:
         """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
-        cluster = core.cluster
-        deadline = time.monotonic() + self._max_block_s
-        if cluster.add_topic(topic):
+        wait = MetadataWait(core.cluster, topic, self._max_block_s, time.monotonic(), "task")
+        if wait.begin():
             core.driver.wakeup()
-        while True:
-            n = cluster.partition_count(topic)
-            if n:
-                info = _TopicInfo(cluster.version, list(range(n)),
-                                  cluster.available_partitions(topic), core.builtin.state(topic))
-                self._topics[topic] = info
-                return info
-            code = cluster.topic_errors.get(topic)
-            if code is not None:
-                raise Errors.for_code(code)(f"topic {topic!r}")
-            if core.network.auth_error is not None:
-                raise core.network.auth_error  # no broker lets us in: waiting will not help
-            if not core.driver.running:
-                raise Errors.KafkaError("producer I/O task is not running")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Errors.KafkaTimeoutError(
-                    f"Failed to update metadata after {self._max_block_s:g} secs.")
-            cluster.request_update()
+        while (pause := wait.next_pause(time.monotonic(), core.network.auth_error,
+                                        core.driver.running)) is not None:
             core.driver.wakeup()
-            await core.driver.changed(min(remaining, 0.1))
+            await core.driver.changed(pause)
+        info = self._topics[topic] = wait.info(core.builtin)
+        return info
 
     async def flush(self, timeout: float | None = None) -> None:
         """Send everything queued now and wait until it completes (``timeout`` in seconds,

@@ -7,11 +7,11 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
-from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.txn_requests import TxnResult
 from purekafka.producer import arguments as _args
+from purekafka.producer.waits import TxnWait
 
 if TYPE_CHECKING:
     from purekafka.aio.assembly import Core
@@ -43,20 +43,14 @@ class TransactionsMixin:
         # aiokafka waits without a bound; ours is the longer of max_block_ms and the
         # transaction timeout (past which the coordinator aborts the transaction anyway).
         wait_s = max(self.config.max_block_ms, self.config.transaction_timeout_ms) / 1000.0
-        deadline = time.monotonic() + wait_s
+        wait = TxnWait(wait_s, time.monotonic(), "task")
         result = start()
         if flush:
             core.acc.flushes_in_progress += 1
         core.driver.wakeup()
         try:
-            while not result.done:
-                if not core.driver.running:
-                    raise Errors.KafkaError("producer I/O task is not running")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Errors.KafkaTimeoutError(
-                        f"Timeout expired after {wait_s * 1000:.0f} ms while awaiting {result.operation}")
-                await core.driver.changed(min(remaining, 0.5))
+            while (pause := wait.next_pause(result, time.monotonic(), core.driver.running)) is not None:
+                await core.driver.changed(pause)
             result.consume()
         finally:
             if flush:

@@ -30,9 +30,9 @@ import time
 from typing import Any, Callable
 
 from purekafka.core.accumulator import Accumulator
-from purekafka.core.events import Disconnect, NetworkEvent, Response, Sent
 from purekafka.core.sender import BatchResult, Sender
 from purekafka.errors import KafkaError
+from purekafka.io.dispatch import feed
 from purekafka.io.network import SocketNetwork
 from purekafka.io.poller import READ, WRITE
 
@@ -266,10 +266,7 @@ class AioDriver:
                     network.on_ready(data, mask, now)
                 results = network.collect(now)
                 if results:
-                    for event in results:
-                        self._dispatch(event, now)
-                    if network.auth_error is not None:
-                        self._fail_unauthenticated(network.auth_error, now)
+                    feed(sender, network, results, now)
                     events = sender.pop_events()
                     if events:
                         deliver(events)
@@ -289,31 +286,9 @@ class AioDriver:
             network.close()
             self._notify()
 
-    def _fail_unauthenticated(self, exc: KafkaError, now: float) -> None:
-        """As ``IOThread``'s: with no connection up, records waiting for one fail now with
-        the authentication error instead of at delivery_timeout_ms."""
-        if not any(self.network.is_connected(n) for n in list(self.network.nodes)):
-            self.sender.abort_queued(exc, now)
-
     def _fail_everything(self, exc: BaseException) -> None:
         try:
             self.sender.fail_all(exc, _clock_ms())
             self.deliver(self.sender.pop_events())
         except Exception:  # noqa: BLE001 - already failing; log, keep closing
             log.exception("failing pending records failed")
-
-    def _dispatch(self, event: NetworkEvent, now: float) -> None:
-        """Hand one network event to the sender (as ``IOThread._dispatch``)."""
-        if isinstance(event, Response):
-            try:
-                self.sender.on_response(event.node, event.request, event.body, now)
-            except Exception as e:  # noqa: BLE001 - nothing a broker sends may stop this task
-                if not isinstance(e, KafkaError):
-                    log.warning("node %s: handling a response failed", event.node, exc_info=True)
-                self.network.close_broken(event.node, f"{type(e).__name__}: {e}", [event.request])
-        elif isinstance(event, Sent):
-            self.sender.on_sent(event.node, event.request, now)
-        elif isinstance(event, Disconnect):
-            self.sender.on_disconnect(event.node, event.requests, now)
-        else:
-            raise TypeError(f"not a network event: {event!r}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from purekafka.core.sasl.authenticator import reauth_delay_ms
+from purekafka.core.sasl.authenticator import raise_hint, reauth_delay_ms
+from purekafka.core.sasl.mechanism import raised
 from purekafka.errors import IncompatibleBrokerVersion, KafkaError, SaslAuthenticationFailedError
 from purekafka.protocol import sasl_authenticate, sasl_handshake
 
@@ -68,7 +69,8 @@ class NodeAuth:
         except KafkaError:
             raise
         except Exception as e:  # noqa: BLE001 - a token provider's failure, say
-            raise _failed(host, e) from None
+            failure = _failed(host, e, self.authenticator)
+        raise failure  # outside the except block: ``e`` is not its context
 
     def on_response(self, host: str, api_key: int, body: bytes, wall_time_s: float,
                     now_ms: float, rand: float) -> tuple[int, int, bytes] | None:
@@ -76,12 +78,15 @@ class NodeAuth:
         a = self.authenticator
         if a is None:
             raise SaslAuthenticationFailedError(f"broker {host}: SASL response with no exchange in progress")
+        failure: KafkaError | None = None
         try:
             nxt = a.on_response(api_key, body, wall_time_s)
         except KafkaError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise _failed(host, e) from None
+            failure = _failed(host, e, a)
+        if failure is not None:
+            raise failure  # outside the except block: ``e`` is not its context
         if nxt is not None:
             return nxt
         delay = reauth_delay_ms(a.session_lifetime_ms, rand)
@@ -95,6 +100,11 @@ class NodeAuth:
                 and now_ms >= self.reauth_at_ms)
 
 
-def _failed(host: str, e: Exception) -> KafkaError:
-    return SaslAuthenticationFailedError(
-        f"SASL authentication with broker {host} failed: {type(e).__name__}: {e}")
+def _failed(host: str, e: Exception, authenticator: Authenticator | None) -> KafkaError:
+    """The error for what an authenticator, its mechanism or the user's provider raised: its
+    type and a hint, never its text (it may hold a token or password; see ``raised``)."""
+    # SaslAuthenticator has a mechanism (and turns its exceptions into KafkaErrors itself);
+    # the factory may have failed before there was one.
+    mechanism: str | None = getattr(getattr(authenticator, "mechanism", None), "name", None)
+    what = f"SASL {mechanism} authentication" if mechanism else "SASL authentication"
+    return raised(f"{what} with broker {host} failed: the client side", e, raise_hint(mechanism))

@@ -33,9 +33,9 @@ from typing import Any, Callable, Protocol
 
 from purekafka.core.accumulator import Accumulator
 from purekafka.core.cluster import Cluster
-from purekafka.core.events import Disconnect, NetworkEvent, Response, Sent
 from purekafka.core.sender import BatchResult, Sender
 from purekafka.errors import KafkaError, KafkaTimeoutError
+from purekafka.io.dispatch import feed
 from purekafka.io.network import SocketNetwork
 
 __all__ = ["EXIT_CLOSE_TIMEOUT_S", "IOThread", "close_at_exit", "forget_at_exit"]
@@ -151,10 +151,7 @@ class IOThread(threading.Thread):
                 with cond:
                     now = time.monotonic() * 1000.0
                     self.poll_deadline = now  # awake: no wakeup needed until the next poll
-                    for event in results:
-                        self._dispatch(event, now)
-                    if network.auth_error is not None:
-                        self._fail_unauthenticated(network.auth_error, now)
+                    feed(sender, network, results, now)
                     events = sender.pop_events()
                     cond.notify_all()
                 if events:
@@ -175,34 +172,6 @@ class IOThread(threading.Thread):
             network.close()
             with cond:
                 cond.notify_all()
-
-    def _dispatch(self, event: NetworkEvent, now: float) -> None:
-        """Hand one network event to the sender (the lock is held)."""
-        # Response first: it is nearly every event.
-        if isinstance(event, Response):
-            try:
-                self.sender.on_response(event.node, event.request, event.body, now)
-            except Exception as e:  # noqa: BLE001 - nothing a broker sends may stop this thread
-                # A body that does not parse (DecodeError), or one that does but that a
-                # handler chokes on: either way this stream cannot be trusted. The request
-                # is then lost with its connection (outcome unknown, retried as after a
-                # disconnect), reported by the network's next poll.
-                if not isinstance(e, KafkaError):
-                    log.warning("node %s: handling a response failed", event.node, exc_info=True)
-                self.network.close_broken(event.node, f"{type(e).__name__}: {e}", [event.request])
-        elif isinstance(event, Sent):
-            self.sender.on_sent(event.node, event.request, now)
-        elif isinstance(event, Disconnect):
-            self.sender.on_disconnect(event.node, event.requests, now)
-        else:
-            raise TypeError(f"not a network event: {event!r}")
-
-    def _fail_unauthenticated(self, exc: KafkaError, now: float) -> None:
-        """Authentication failed and no connection is up: records waiting for one fail now
-        with that error (flush() returns, futures fail) instead of at delivery_timeout_ms;
-        retrying is the node's reconnect backoff's business."""
-        if not any(self.network.is_connected(n) for n in list(self.network.nodes)):
-            self.sender.abort_queued(exc, now)
 
     def _fail_everything(self, exc: BaseException, now: float) -> None:
         """Fail queued and in-flight batches (forced close or crash)."""

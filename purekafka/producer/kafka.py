@@ -20,59 +20,37 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import random
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
 from purekafka.config_view import ConfigView, default_config
-from purekafka.core.accumulator import Accumulator, RecordAppendResult
-from purekafka.core.cluster import Cluster
-from purekafka.core.idempotence import IdempotenceState
+from purekafka.core.accumulator import RecordAppendResult
 from purekafka.core.metrics import MetricConfig, ProducerMetrics
-from purekafka.core.sender import Sender
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.versions import release_caps
 from purekafka.futures import (
     FutureBatchMetadata, FutureRecordMetadata, RecordMetadata, TopicPartition, deliver)
-from purekafka.io.network import SocketNetwork, canonical_bootstrap
 from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
-    BuiltInPartitioner,
     NewBatchHook,
     StickyPartitionState,
     default_partition,
-    make_partitioner,
     new_batch_hook,
 )
 from purekafka.producer import arguments as _args, batch as _batch
 from purekafka.producer.batch import (BATCH_OVERHEAD as _BATCH_OVERHEAD, NO_HEADERS as _NO_HEADERS,
                                       RECORD_OVERHEAD as _RECORD_OVERHEAD, SEND_COST as _SEND_COST)
+from purekafka.producer.waits import MetadataWait, TopicSendInfo, TxnWait
+from purekafka.producer.parts import bootstrap_of, build_parts
 from purekafka.producer.security import security_options
-from purekafka.record import CompressionType, RecordBatchBuilder
 
 __all__ = ["FutureBatchMetadata", "FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
 
 log = logging.getLogger("purekafka.producer")
-
-
-_COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
-                "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
-                "zstd": CompressionType.ZSTD}
-
-
-@dataclass(frozen=True, slots=True)
-class _TopicInfo:
-    """What ``send()`` caches per topic, valid while the cluster's metadata ``version`` holds."""
-
-    version: int
-    partitions: list[int]
-    available: list[int]
-    sticky: StickyPartitionState
 
 
 class KafkaProducer:
@@ -100,70 +78,26 @@ class KafkaProducer:
         self._fork_generation = _fork_generation
         self._closed = False
         self._start_ms = time.monotonic() * 1000.0
-        bootstrap = cfg.bootstrap_addresses()
-        if cfg.client_dns_lookup == "resolve_canonical_bootstrap_servers_only":
-            bootstrap = canonical_bootstrap(bootstrap)
-        self._cluster = Cluster(bootstrap, cfg.metadata_max_age_ms, cfg.retry_backoff_ms,
-                                cfg.metadata_max_idle_ms)
-        codec = _COMPRESSION[cfg.compression_type]
-        level = cfg.effective_compression_level()
-        batch_size = cfg.batch_size
-        self._linger_ms = cfg.linger_ms
-        self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
-
-        def new_builder() -> RecordBatchBuilder:
-            return RecordBatchBuilder(codec, level, batch_size)
-
-        rng = random.Random()
-        self._acc = Accumulator(
-            new_builder, batch_size=batch_size, linger_ms=cfg.linger_ms,
-            buffer_memory=cfg.buffer_memory, delivery_timeout_ms=cfg.delivery_timeout_ms,
-            retry_backoff_ms=cfg.retry_backoff_ms, retry_backoff_max_ms=cfg.retry_backoff_max_ms,
-            random=rng.random, batch_overhead=_batch.BATCH_OBJECTS_COST)
+        bootstrap = bootstrap_of(cfg)
         caps = release_caps(cfg.api_version) if cfg.api_version is not None else {}
         for key, cap in (self._max_versions or {}).items():
             caps[key] = min(cap, caps.get(key, cap))
-        self._network = SocketNetwork(
-            bootstrap, self._cluster, client_id=client_id,
-            request_timeout_ms=cfg.request_timeout_ms,
-            max_in_flight=cfg.max_in_flight_requests_per_connection,
-            reconnect_backoff_ms=cfg.reconnect_backoff_ms,
-            reconnect_backoff_max_ms=cfg.reconnect_backoff_max_ms,
-            connections_max_idle_ms=cfg.connections_max_idle_ms,
-            send_buffer_bytes=cfg.send_buffer_bytes, receive_buffer_bytes=cfg.receive_buffer_bytes,
-            socket_options=list(cfg.socket_options), max_versions=caps,
-            receive_message_max_bytes=cfg.receive_message_max_bytes,
-            **security_options(cfg, bootstrap[0][0] if bootstrap else "localhost"))
-        idem = None
-        if cfg.enable_idempotence:
-            idem = IdempotenceState(cfg.transactional_id is not None,
-                                    retry_backoff_ms=cfg.retry_backoff_ms,
-                                    max_in_flight=cfg.max_in_flight_requests_per_connection)
-        self._sender = Sender(
-            self._cluster, self._acc, self._network, acks=cfg.acks, retries=cfg.retries,
-            request_timeout_ms=cfg.request_timeout_ms, delivery_timeout_ms=cfg.delivery_timeout_ms,
-            max_request_size=cfg.max_request_size,
-            allow_auto_create_topics=cfg.allow_auto_create_topics, idempotence=idem,
-            transactional_id=cfg.transactional_id)
-        self._txn: TransactionManager | None = None
-        if cfg.transactional_id is not None:
-            assert idem is not None  # config refuses transactions without idempotence
-            self._txn = TransactionManager(cfg.transactional_id, idem,
-                                           transaction_timeout_ms=cfg.transaction_timeout_ms,
-                                           retry_backoff_ms=cfg.retry_backoff_ms)
-            self._sender.set_transaction_manager(self._txn)
+        parts = build_parts(cfg, client_id, bootstrap,
+                            security_options(cfg, bootstrap[0][0] if bootstrap else "localhost"),
+                            batch_overhead=_batch.BATCH_OBJECTS_COST, max_versions=caps)
+        self._cluster, self._acc, self._network = parts.cluster, parts.acc, parts.network
+        self._sender, self._txn = parts.sender, parts.txn
+        self._linger_ms = cfg.linger_ms
+        self._max_record_size = min(cfg.max_request_size, cfg.buffer_memory)
         self._key_ser = cfg.key_serializer
         self._value_ser = cfg.value_serializer
         self._serializes = self._key_ser is not None or self._value_ser is not None
-        self._partitioner = make_partitioner(cfg.partitioner, self._cluster)
+        self._partitioner, self._builtin = parts.partitioner, parts.builtin
         self._on_new_batch = new_batch_hook(self._partitioner)
         self._ignore_keys = cfg.partitioner_ignore_keys
-        self._builtin = BuiltInPartitioner(
-            batch_size, cfg.partitioner_ignore_keys, rng,
-            self._acc.queue_sizes if cfg.partitioner_adaptive_partitioning_enable else None)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._topics: dict[str, _TopicInfo] = {}
+        self._topics: dict[str, TopicSendInfo] = {}
         self._memory_wait_ms, self._last_ts = 0.0, 0  # _last_ts: send()'s reused timestamp
         self._metrics = self._start_metrics(cfg)
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
@@ -263,7 +197,7 @@ class KafkaProducer:
             value = ser(topic, headers, value)
         return key, value
 
-    def _partition_for(self, info: _TopicInfo, topic: str, partition: int | None, key: Any,
+    def _partition_for(self, info: TopicSendInfo, topic: str, partition: int | None, key: Any,
                        value: Any, key_bytes: bytes | None, value_bytes: bytes | None,
                        ) -> tuple[int, StickyPartitionState | None, NewBatchHook | None]:
         """The record's partition; the sticky state to report the append to, or the
@@ -283,7 +217,7 @@ class KafkaProducer:
             return sticky.current(info.partitions, info.available), sticky, None
         return default_partition(key_bytes, len(info.partitions)), None, None
 
-    def _enqueue(self, info: _TopicInfo, fut: FutureRecordMetadata, key: Any, value: Any,
+    def _enqueue(self, info: TopicSendInfo, fut: FutureRecordMetadata, key: Any, value: Any,
                  key_bytes: bytes | None, value_bytes: bytes | None, timestamp_ms: int,
                  headers: list[tuple[str, bytes | None]], est: int,
                  sticky: StickyPartitionState | None, hook: NewBatchHook | None) -> bool:
@@ -383,36 +317,20 @@ class KafkaProducer:
             return _forked()
         return Errors.KafkaError(f"producer I/O thread is not running ({self._io.crashed!r})")
 
-    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> _TopicInfo:
+    def _topic_info(self, topic: str, max_wait_ms: float | None = None) -> TopicSendInfo:
         """Partitions of ``topic``, waiting up to ``max_block_ms`` for metadata."""
-        cluster = self._cluster
-        cond = self._cond
         wait_ms = self.config.max_block_ms if max_wait_ms is None else max_wait_ms
-        deadline = time.monotonic() + wait_ms / 1000.0
-        with cond:
-            if cluster.add_topic(topic):
-                self._io.wakeup()
-            while True:
-                n = cluster.partition_count(topic)
-                if n:
-                    info = _TopicInfo(cluster.version, list(range(n)),
-                                      cluster.available_partitions(topic), self._builtin.state(topic))
-                    self._topics[topic] = info
-                    return info
-                code = cluster.topic_errors.get(topic)
-                if code is not None:
-                    raise Errors.for_code(code)(f"topic {topic!r}")
-                if self._io.auth_error is not None:
-                    raise self._io.auth_error  # no broker lets us in: waiting will not help
-                if self._io.crashed is not None or not self._io.running:
-                    raise Errors.KafkaError("producer I/O thread is not running")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Errors.KafkaTimeoutError(
-                        f"Failed to update metadata after {wait_ms / 1000.0:g} secs.")
-                cluster.request_update()
-                self._io.wakeup()
-                cond.wait(min(remaining, 0.1))
+        wait = MetadataWait(self._cluster, topic, wait_ms / 1000.0, time.monotonic(), "thread")
+        io = self._io
+        with self._cond:
+            if wait.begin():
+                io.wakeup()
+            while (pause := wait.next_pause(time.monotonic(), io.auth_error,
+                                            io.crashed is None and io.running)) is not None:
+                io.wakeup()
+                self._cond.wait(pause)
+            info = self._topics[topic] = wait.info(self._builtin)
+            return info
 
     # -- transactions ------------------------------------------------------------------------
     def _txn_manager(self) -> TransactionManager:
@@ -428,7 +346,7 @@ class KafkaProducer:
     def _await_txn(self, start: Callable[[], Any], timeout_ms: float | None, flush: bool = False) -> None:
         cond = self._cond
         wait_ms = self.config.max_block_ms if timeout_ms is None else timeout_ms
-        deadline = time.monotonic() + wait_ms / 1000.0
+        wait = TxnWait(wait_ms / 1000.0, time.monotonic(), "thread")
         with cond:
             result = start()
             if flush:
@@ -436,14 +354,8 @@ class KafkaProducer:
         self._io.wakeup()
         try:
             with cond:
-                while not result.done:
-                    if not self._io.running:
-                        raise Errors.KafkaError("producer I/O thread is not running")
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise Errors.KafkaTimeoutError(
-                            f"Timeout expired after {wait_ms:.0f} ms while awaiting {result.operation}")
-                    cond.wait(min(remaining, 0.5))
+                while (pause := wait.next_pause(result, time.monotonic(), self._io.running)) is not None:
+                    cond.wait(pause)
                 result.consume()
         finally:
             if flush:

@@ -8,19 +8,23 @@ The TLS peer is an ``ssl`` server object over memory buffers behind the test's s
 """
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import time
+import traceback
 from typing import Iterator
 
 import pytest
 
+from purekafka.config import ProducerConfig
 from purekafka.core.cluster import Cluster
 from purekafka.core.events import Disconnect, NetworkEvent, Response
 from purekafka.errors import IncompatibleBrokerVersion, SaslAuthenticationFailedError, SslAuthenticationError
-from purekafka.io.auth import Authenticator
+from purekafka.io.auth import Authenticator, AuthenticatorFactory
 from purekafka.io.network import SocketNetwork
 from purekafka.io.tls import make_ssl_context
+from purekafka.producer.security import security_options
 from purekafka.protocol import api_versions as av
 from purekafka.protocol import metadata, sasl_authenticate, sasl_handshake
 from tests.io.test_socket_network import NODE, Peer
@@ -115,11 +119,11 @@ class Server:
 _SASL_KEYS = (sasl_handshake.API_KEY, sasl_authenticate.API_KEY)
 
 
-def sasl_pair(answers: list[bytes], versions: dict[int, tuple[int, int]] = VERSIONS
-              ) -> tuple[SocketNetwork, Peer, Server]:
+def sasl_pair(answers: list[bytes], versions: dict[int, tuple[int, int]] = VERSIONS,
+              sasl: AuthenticatorFactory = factory) -> tuple[SocketNetwork, Peer, Server]:
     peer = Peer()
     addr = [("127.0.0.1", peer.port)]
-    net = SocketNetwork(addr, Cluster(addr), client_id="states", sasl=factory,
+    net = SocketNetwork(addr, Cluster(addr), client_id="states", sasl=sasl,
                         reconnect_backoff_ms=100, reconnect_backoff_max_ms=10_000)
     net.maybe_connect(NODE, now())
     return net, peer, Server(peer, versions, answers)
@@ -174,6 +178,31 @@ def test_authentication_failures_back_off_longer_each_time() -> None:
             net.maybe_connect(NODE, now())
         # 100 ms doubling, +-20 % jitter: each wait is longer than the one before.
         assert delays[0] < delays[1] < delays[2] and delays[2] > 300
+    finally:
+        net.close()
+        peer.close()
+
+
+def test_a_token_provider_failure_is_kept_and_logged_without_its_message(
+        caplog: pytest.LogCaptureFixture) -> None:
+    def provider() -> str:
+        raise RuntimeError("refresh failed for token=eyJhbGciOi.SECRET.sig")
+
+    cfg = ProducerConfig.from_kwargs(security_protocol="SASL_PLAINTEXT", sasl_mechanism="OAUTHBEARER",
+                                     sasl_oauth_token_provider=provider)
+    handshake = sasl_handshake.encode_response(sasl_handshake.SaslHandshakeResponse(0, ["OAUTHBEARER"]), 1)
+    net, peer, server = sasl_pair([handshake], sasl=security_options(cfg, "127.0.0.1")["sasl"])
+    try:
+        with caplog.at_level(logging.DEBUG):
+            events = pump(net, peer, lambda e: (server(), bool(e))[1])
+        assert events == [Disconnect(NODE, [])]
+        error = net.auth_error
+        assert isinstance(error, SaslAuthenticationFailedError)
+        assert "sasl_oauth_token_provider raised RuntimeError" in str(error)
+        shown = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        for text in (str(error), repr(error), shown, caplog.text):
+            assert "SECRET" not in text and "refresh failed" not in text, text
+        assert "authentication failed" in caplog.text  # the failure itself is logged
     finally:
         net.close()
         peer.close()

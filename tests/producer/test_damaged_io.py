@@ -1,4 +1,4 @@
-"""A response body that does not parse, without a broker: the I/O thread's dispatch turns
+"""A response body that does not parse, without a broker: the drivers' dispatch turns
 it into a broken connection, and the Produce request on it into a lost one (outcome
 unknown: retried with its sequence), never into a dead thread.
 
@@ -7,7 +7,6 @@ unknown: retried with its sequence), never into a dead thread.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -18,7 +17,7 @@ from purekafka.core.events import Disconnect, Response
 from purekafka.core.idempotence import IdempotenceState
 from purekafka.core.sender import Sender
 from purekafka.io.network import SocketNetwork
-from purekafka.io.thread import IOThread
+from purekafka.io.dispatch import dispatch
 from purekafka.protocol import produce
 from purekafka.protocol.init_producer_id import InitProducerIdResponse
 from purekafka.record import RecordBatchBuilder
@@ -47,7 +46,7 @@ class _FakeNetwork:
         self.broken.append((node_id, reason, list(lost)))
 
 
-def _setup() -> tuple[IOThread, Sender, _FakeNetwork, Any]:
+def _setup() -> tuple[Sender, _FakeNetwork, Any]:
     acc = Accumulator(lambda: RecordBatchBuilder(0, None, 16384), delivery_timeout_ms=30_000)
     idem = IdempotenceState(False)
     idem.handle_init_producer_id_response(InitProducerIdResponse(producer_id=7, producer_epoch=0), 0.0)
@@ -57,20 +56,19 @@ def _setup() -> tuple[IOThread, Sender, _FakeNetwork, Any]:
     acc.append(TP, 0, None, b"v", [], "token", 30, now_ms=0.0)
     (batch,) = acc.drain(lambda node: [TP], [NODE], 1 << 20, 0.0, sender._admit)[NODE]
     sender._send_produce(NODE, [batch], 0.0)
-    io = IOThread(sender, net, acc, threading.Condition(), deliver=lambda events: None)  # type: ignore[arg-type]
-    return io, sender, net, batch
+    return sender, net, batch
 
 
 def test_unparseable_produce_body_breaks_the_connection_and_the_batch_is_retried_as_lost() -> None:
-    io, sender, net, batch = _setup()
+    sender, net, batch = _setup()
     (req,) = net.sent
     # A Produce v9 body cut short: one topic announced, nothing after it.
-    io._dispatch(Response(NODE, req, memoryview(b"\x02")), 10.0)
+    dispatch(sender, net, Response(NODE, req, memoryview(b"\x02")), 10.0)
     ((node, reason, lost),) = net.broken
     assert node == NODE and lost == [req] and "DecodeError" in reason
     # The network reports it lost with the connection: a retry with the same sequence,
     # as after any disconnect (the broker may have written it; it will say so).
-    io._dispatch(Disconnect(NODE, lost), 20.0)
+    dispatch(sender, net, Disconnect(NODE, lost), 20.0)
     assert sender.pop_events() == []
     assert batch.final_state is None and batch.attempts == 1 and batch.base_sequence == 0
     assert sender.acc.batches[TP][0] is batch
@@ -78,7 +76,7 @@ def test_unparseable_produce_body_breaks_the_connection_and_the_batch_is_retried
 
 
 def test_a_handler_failing_on_a_response_does_not_stop_the_thread(caplog) -> None:
-    io, sender, net, _ = _setup()
+    sender, net, _ = _setup()
     (req,) = net.sent
 
     def choke(*args: Any) -> None:
@@ -86,7 +84,7 @@ def test_a_handler_failing_on_a_response_does_not_stop_the_thread(caplog) -> Non
 
     sender.on_response = choke  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING, logger="purekafka.io"):
-        io._dispatch(Response(NODE, req, memoryview(b"")), 10.0)
+        dispatch(sender, net, Response(NODE, req, memoryview(b"")), 10.0)
     assert [(n, lost) for n, _, lost in net.broken] == [(NODE, [req])]
     assert "ValueError" in net.broken[0][1] and "handling a response failed" in caplog.text
 

@@ -24,16 +24,17 @@ from purekafka.errors import (
     IllegalSaslStateError,
     DecodeError,
     IncompatibleBrokerVersion,
+    KafkaError,
     SaslAuthenticationFailedError,
     UnsupportedSaslMechanismError,
     for_code,
 )
-from purekafka.core.sasl.mechanism import SaslMechanism, redact
+from purekafka.core.sasl.mechanism import SaslMechanism, raised, redact
 from purekafka.protocol import sasl_authenticate, sasl_handshake
 from purekafka.protocol.sasl_authenticate import SaslAuthenticateRequest
 from purekafka.protocol.sasl_handshake import SaslHandshakeRequest
 
-__all__ = ["SaslAuthenticator", "reauth_delay_ms"]
+__all__ = ["SaslAuthenticator", "raise_hint", "reauth_delay_ms"]
 
 log = logging.getLogger("purekafka.sasl")
 
@@ -103,12 +104,22 @@ class SaslAuthenticator:
 
     def on_response(self, api_key: int, body: bytes, wall_time_s: float
                     ) -> tuple[int, int, bytes] | None:
-        """Take one response body; the next request, or None once authenticated."""
+        """Take one response body; the next request, or None once authenticated. Any other
+        exception than a KafkaError (a mechanism's, or a library's under it) becomes a
+        SaslAuthenticationFailedError naming its type (``mechanism.raised``)."""
         try:
             return self._on_response(api_key, body, wall_time_s)
+        except Exception as exc:  # noqa: BLE001 - turned into an error that hides its text
+            self._state = _FAILED
+            if isinstance(exc, KafkaError):
+                raise
+            name = self.mechanism.name
+            failure = raised(f"SASL {name} on broker{self._where}: the mechanism", exc,
+                             raise_hint(name))
         except BaseException:
             self._state = _FAILED
             raise
+        raise failure  # outside the except block: the mechanism's exception is not its context
 
     def _on_response(self, api_key: int, body: bytes, wall_time_s: float
                      ) -> tuple[int, int, bytes] | None:
@@ -200,3 +211,18 @@ def _hint(mechanism: str) -> str:
         return (" (check that sasl_kerberos_service_name and sasl_kerberos_domain_name name the "
                 "broker's own principal, and the client's Kerberos credentials)")
     return ""
+
+
+def raise_hint(mechanism: str | None) -> str:
+    """What to check when ``mechanism``'s client side (None: not yet made) raised."""
+    if mechanism == "OAUTHBEARER":
+        return "check sasl_oauth_token_provider: call it outside the producer to see its error"
+    if mechanism == "AWS_MSK_IAM":
+        return ("check sasl_aws_credentials_provider (or the AWS_* environment variables): call "
+                "it outside the producer to see its error")
+    if mechanism == "GSSAPI":
+        return ("check the client's Kerberos credentials (kinit, KRB5CCNAME) and "
+                "sasl_kerberos_service_name / sasl_kerberos_domain_name")
+    if mechanism == "PLAIN" or (mechanism or "").startswith("SCRAM-"):
+        return "check sasl_plain_username and sasl_plain_password"
+    return "check sasl_mechanism and its settings"

@@ -48,7 +48,7 @@ def make_mechanism(config: ProducerConfig, host: str, *,
         if config.sasl_oauth_token_provider is None:
             raise KafkaConfigurationError(
                 "sasl_mechanism='OAUTHBEARER' needs sasl_oauth_token_provider")
-        return OAuthBearerMechanism(config.sasl_oauth_token_provider)
+        return OAuthBearerMechanism(config.sasl_oauth_token_provider, host)
     if name == "AWS_MSK_IAM":
         from purekafka.core.sasl.msk import MskIamMechanism
 

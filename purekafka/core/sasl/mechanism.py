@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
-from purekafka.errors import SaslAuthenticationFailedError
+from purekafka.errors import KafkaError, SaslAuthenticationFailedError
 
-__all__ = ["AuthenticationFailedError", "SaslMechanism", "redact"]
+__all__ = ["AuthenticationFailedError", "SaslMechanism", "raised", "redact"]
 
 # kafka-python 3 raises SaslAuthenticationFailedError for every authentication failure; the
 # interface's "AuthenticationFailedError" is that class.
@@ -49,3 +49,19 @@ def redact(text: str, secrets: Iterable[str | bytes | None]) -> str:
         if secret:
             text = text.replace(secret, "********")
     return text
+
+
+def raised(what: str, exc: BaseException, hint: str) -> KafkaError:
+    """A SaslAuthenticationFailedError for ``exc``, which ``what`` raised: its type and
+    ``hint``, never its text.
+
+    A token provider's or a mechanism's message may hold the token or password it handled,
+    and no list of secrets can catch one the provider had not yet returned. Raise the result
+    after the ``except`` block, not in it, so that ``exc`` is not kept as its context either
+    (``from None`` only hides it from tracebacks); nor is its text logged.
+    """
+    kind = type(exc).__qualname__
+    if type(exc).__module__ not in ("builtins", "__main__"):
+        kind = f"{type(exc).__module__}.{kind}"
+    return AuthenticationFailedError(
+        f"{what} raised {kind} (its message is not shown: it may hold a secret); {hint}")

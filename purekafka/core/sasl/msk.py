@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from purekafka.config import ProducerConfig
-from purekafka.core.sasl.mechanism import AuthenticationFailedError, redact
+from purekafka.core.sasl.mechanism import AuthenticationFailedError, raised
 from purekafka.errors import KafkaConfigurationError
 from purekafka.version import __version__
 
@@ -67,22 +67,25 @@ def region_from_host(host: str) -> str | None:
     return match.group(1) if match else None
 
 
-def credentials_from(source: Any) -> AwsCredentials:
+def credentials_from(source: Any, what: str = "SASL AWS_MSK_IAM: sasl_aws_credentials_provider",
+                     ) -> AwsCredentials:
     """Credentials from a provider: a callable returning one of the below, a botocore-style
     session (``get_credentials()``) or credentials object (``get_frozen_credentials()``,
     or ``access_key``/``secret_key``/``token``), an ``AwsCredentials``, a mapping with the
-    environment variables' names, or a tuple (key id, secret[, token])."""
+    environment variables' names, or a tuple (key id, secret[, token]). A provider that
+    raises gives a SaslAuthenticationFailedError naming ``what`` and the exception's type."""
     for _ in range(4):  # unwrap callables and sessions, a bounded number of times
         if isinstance(source, AwsCredentials):
             return source
         if callable(getattr(source, "get_frozen_credentials", None)):
-            source = source.get_frozen_credentials()
+            ask = source.get_frozen_credentials
         elif callable(getattr(source, "get_credentials", None)):
-            source = source.get_credentials()
+            ask = source.get_credentials
         elif callable(source) and not isinstance(source, type):
-            source = source()
+            ask = source
         else:
             break
+        source = _ask(ask, what)
     if isinstance(source, AwsCredentials):
         return source
     if source is None:
@@ -104,6 +107,15 @@ def credentials_from(source: Any) -> AwsCredentials:
     if token is not None and not isinstance(token, str):
         raise KafkaConfigurationError("the AWS session token must be a string")
     return AwsCredentials(key, secret, token or None)
+
+
+def _ask(provider: Any, what: str) -> Any:
+    # Whatever the user's provider raises, even a KafkaError, is shown by its type alone.
+    try:
+        return provider()
+    except Exception as exc:  # noqa: BLE001 - the user's provider failed
+        failure = raised(what, exc, "call it outside the producer to see its error")
+    raise failure  # outside the except block: the provider's exception is not its context
 
 
 def _quote(text: str) -> str:
@@ -221,14 +233,8 @@ class MskIamMechanism:
         """Fetch the credentials and sign the connect request at ``wall_time_s``."""
         if self._state != "initial":
             raise AuthenticationFailedError("SASL AWS_MSK_IAM: the exchange already started")
-        try:
-            self._credentials = credentials_from(self._provider)
-        except KafkaConfigurationError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the user's provider failed
-            raise AuthenticationFailedError(
-                f"SASL AWS_MSK_IAM: the AWS credentials provider raised "
-                f"{type(exc).__name__}: {redact(str(exc), self.secrets())}") from None
+        self._credentials = credentials_from(
+            self._provider, f"SASL AWS_MSK_IAM on broker {self.host}: sasl_aws_credentials_provider")
         self._state = "sent"
         return payload(self.host, self.region, self._credentials, wall_time_s)
 

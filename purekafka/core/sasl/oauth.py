@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from purekafka.core.sasl.mechanism import AuthenticationFailedError, redact
+from purekafka.core.sasl.mechanism import AuthenticationFailedError, raised, redact
 
 __all__ = ["OAuthBearerMechanism", "client_initial_response"]
 
@@ -51,8 +51,9 @@ class OAuthBearerMechanism:
 
     name = "OAUTHBEARER"
 
-    def __init__(self, provider: Any) -> None:
+    def __init__(self, provider: Any, broker: str | None = None) -> None:
         self._provider = provider
+        self._broker = broker  # named in the error when the provider fails
         self._token = ""
         self._state = "initial"
         self.server_error: str | None = None
@@ -105,9 +106,10 @@ class OAuthBearerMechanism:
             return target() if callable(target) else None
         except Exception as exc:  # noqa: BLE001 - the user's provider failed
             name = "sasl_oauth_token_provider" + ("" if target is self._provider else f".{what}()")
-            raise AuthenticationFailedError(
-                f"SASL OAUTHBEARER: {name} raised {type(exc).__name__}: "
-                f"{redact(str(exc), self.secrets())}") from None
+            where = f" on broker {self._broker}" if self._broker else ""
+            failure = raised(f"SASL OAUTHBEARER{where}: {name}", exc,
+                             "call it outside the producer to see its error")
+        raise failure  # outside the except block: the provider's exception is not its context
 
     def step(self, server_token: bytes, wall_time_s: float) -> bytes | None:
         """None on success; ``\\x01`` to an error challenge (recording its status)."""
