@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -25,6 +26,7 @@ from purekafka import errors as Errors
 from purekafka.aio import errors as AioErrors
 from purekafka.aio.assembly import Core, build_core, clock_ms
 from purekafka.aio.batch import BATCH_OVERHEAD, RECORD_OVERHEAD, BatchBuilder
+from purekafka.aio.oauth import AsyncTokenBridge, is_async_provider
 from purekafka.aio.settings import constructor_signature, producer_config
 from purekafka.aio.structs import BatchFuture, RecordMetadata, SendFuture
 from purekafka.aio.transactions import TransactionContext, TransactionsMixin
@@ -54,9 +56,15 @@ class AIOKafkaProducer(TransactionsMixin):
         self.config = producer_config(configs)
         cfg = self.config
         bootstrap = cfg.bootstrap_addresses()
+        # aiokafka's token() is a coroutine: the core gets a bridge that holds what it returned.
+        provider = cfg.sasl_oauth_token_provider
+        self._oauth = (AsyncTokenBridge(provider) if cfg.sasl_mechanism == "OAUTHBEARER"
+                       and is_async_provider(provider) else None)
+        sasl_cfg = cfg if self._oauth is None else replace(
+            cfg, sasl_oauth_token_provider=self._oauth)
         # TLS context and SASL settings checked now, as KafkaProducer does (a missing
         # setting is a KafkaConfigurationError here, not on the first connection).
-        self._security = security_options(cfg, bootstrap[0][0] if bootstrap else "localhost")
+        self._security = security_options(sasl_cfg, bootstrap[0][0] if bootstrap else "localhost")
         self.client_id = cfg.client_id or f"aiokafka-producer-{next(_client_ids)}"
         self._raw_key_ser = configs.get("key_serializer")
         self._raw_value_ser = configs.get("value_serializer")
@@ -85,6 +93,8 @@ class AIOKafkaProducer(TransactionsMixin):
             loop = self._loop
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(core.driver.begin_close)
+                if self._oauth is not None:
+                    loop.call_soon_threadsafe(self._oauth.cancel)
         except Exception:  # noqa: BLE001 - the interpreter may be tearing down
             pass
 
@@ -100,6 +110,9 @@ class AIOKafkaProducer(TransactionsMixin):
             return
         if self._closed:
             raise AioErrors.ProducerClosed("the producer was stopped; create a new one")
+        if self._oauth is not None:
+            # Before any connection asks for it; a provider that raised fails the first one.
+            await self._oauth.start()
         self._loop = asyncio.get_running_loop()
         core = self._core = build_core(self.config, self.client_id, self._loop, self._security)
         self._started = True
@@ -113,6 +126,8 @@ class AIOKafkaProducer(TransactionsMixin):
             if remaining <= 0 or not core.driver.running or auth_error is not None:
                 self._live = None
                 await self._shutdown(0.0)
+                if self._oauth is not None:
+                    await self._oauth.stop()
                 # Wrong credentials or an untrusted broker fail now, not after the timeout.
                 raise auth_error or Errors.KafkaConnectionError(f"Unable to bootstrap from {self._servers}")
             core.driver.wakeup()
@@ -130,7 +145,14 @@ class AIOKafkaProducer(TransactionsMixin):
         self._live = None
         if self._core is None:
             return
-        await self._shutdown(timeout)
+        try:
+            await self._shutdown(timeout)
+        except asyncio.CancelledError:
+            if self._oauth is not None:
+                self._oauth.cancel()  # its task ends at the loop's next turn
+            raise
+        if self._oauth is not None:
+            await self._oauth.stop()
         if self._core.metrics is not None:
             self._core.metrics.close()
 
