@@ -139,6 +139,33 @@ def test_an_async_provider_keeps_producing_across_reauthentications(secure_kafka
 
 
 @pytest.mark.broker
+def test_a_provider_failing_later_is_reported_at_a_reauthentication(secure_kafka: SecureKafka) -> None:
+    # Hour-long tokens: had the one held from before the failure been used again, every
+    # re-authentication would succeed and no record would fail.
+    topic = secure_kafka.create_topic(unique_name("aio-reauth-fail"), partitions=1)
+    provider = AsyncProvider(secure_kafka.token_provider("REAUTH"))
+    settings = secure_kafka.kafka_python("REAUTH", "OAUTHBEARER", sasl_oauth_token_provider=provider)
+
+    async def main() -> BaseException | None:
+        async with AIOKafkaProducer(**settings, linger_ms=5) as p:
+            await (await p.send(topic, b"warm"))
+            await asyncio.sleep(0.2)  # the refresh after the connection's use ends
+            provider.fail = Secret("the-refresh-token-was-revoked")
+            futures = []
+            end = time.monotonic() + 30.0
+            while time.monotonic() < end and not any(f.done() and f.exception() for f in futures):
+                futures.append(await p.send(topic, b"v"))
+                await asyncio.sleep(0.1)
+            results = await asyncio.gather(*futures, return_exceptions=True)
+        return next((r for r in results if isinstance(r, BaseException)), None)
+
+    exc = asyncio.run(main())
+    assert isinstance(exc, errors.SaslAuthenticationFailedError), repr(exc)
+    assert "sasl_oauth_token_provider" in str(exc) and "Secret" in str(exc)
+    assert "the-refresh-token" not in f"{exc} {exc!r}"
+
+
+@pytest.mark.broker
 def test_a_raising_async_provider_fails_start_fast_as_the_threaded_producer(
         secure_kafka: SecureKafka) -> None:
     failure = Secret("the-client-secret-was-wrong")
