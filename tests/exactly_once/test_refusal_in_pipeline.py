@@ -97,7 +97,13 @@ def test_producer_refused_batch_mid_pipeline_then_lost_answers(kafka, topic_fact
 @pytest.mark.parametrize("run", range(3))
 def test_refused_batches_and_lost_answers_never_stall_a_partition(kafka, topic_factory, run: int) -> None:
     """20,000 keyed records, one in 250 with a null key, about 15 broker answers lost right
-    after the broker acted. No record may expire: only the refused batches fail."""
+    after the broker acted. No record may expire: only the refused batches fail.
+
+    A stall and a slow machine both end in expired records, so the two are told apart by
+    progress, not by the run's length: the delivery timeout (120 s) is far above the run
+    (10-20 s, or under 30 s on a loaded machine), and a stalled partition shows as a time
+    with no outcome at all, its head waiting for the whole delivery timeout, while a slow
+    run still completes batches every few seconds."""
     topic = topic_factory(partitions=2, config={"cleanup.policy": "compact"})
     ledger = Ledger(keys=200)
     null_keys: set[int] = set()
@@ -105,7 +111,7 @@ def test_refused_batches_and_lost_answers_never_stall_a_partition(kafka, topic_f
     with FaultProxy(kafka.addresses) as proxy:
         producer = KafkaProducer(bootstrap_servers=proxy.bootstrap, acks="all", enable_idempotence=True,
                                  batch_size=2048, linger_ms=1, request_timeout_ms=5000,
-                                 delivery_timeout_ms=60_000, retry_backoff_ms=20, reconnect_backoff_ms=20)
+                                 delivery_timeout_ms=120_000, retry_backoff_ms=20, reconnect_backoff_ms=20)
         try:
             producer.partitions_for(topic)
             t0 = time.monotonic()
@@ -121,13 +127,14 @@ def test_refused_batches_and_lost_answers_never_stall_a_partition(kafka, topic_f
                 deadline = time.monotonic() + 5
                 while proxy.armed() and time.monotonic() < deadline:
                     time.sleep(0.01)
-            producer.flush(90)
+            producer.flush(200)
             elapsed = time.monotonic() - t0
         finally:
             producer.close(10)
         stats = proxy.stats
+    quiet = ledger.longest_quiet_s(t0)
     fig, refused = _verdict(kafka.bootstrap, topic, ledger, null_keys)
-    msg = f"{fig.line()} elapsed={elapsed:.1f}s proxy={stats} examples={fig.examples}"
+    msg = f"{fig.line()} elapsed={elapsed:.1f}s quiet={quiet:.1f}s proxy={stats} examples={fig.examples}"
     print(msg)
     assert stats.after_request_drops >= drops - 2, msg
     assert fig.unresolved == 0, msg
@@ -135,8 +142,10 @@ def test_refused_batches_and_lost_answers_never_stall_a_partition(kafka, topic_f
     assert fig.forbidden_present == 0 and fig.foreign == 0 and fig.offset_mismatch == 0, msg
     assert null_keys and refused >= null_keys, msg  # every null-key record was refused ...
     assert set(fig.failure_kinds) == {"InvalidRecordError"}, msg  # ... and nothing else failed
-    # A stalled partition shows as a run as long as the delivery timeout.
-    assert elapsed < 30, msg
+    # A stalled partition shows as a time with no outcome as long as the delivery timeout
+    # (and expired records above); in a healthy run, loaded or not, the longest is a few
+    # seconds (retry backoff at most 1 s, a lost answer noticed at once by its closed link).
+    assert quiet < 30, msg
 
 
 @pytest.mark.cluster

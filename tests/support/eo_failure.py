@@ -55,6 +55,7 @@ class Ledger:
         self._next_seq = [0] * keys
         self.failure_samples: dict[str, str] = {}  # exception type -> one message, for the report
         self.failure_age_ms: dict[str, list[float]] = {}  # exception type -> ms from send to failure
+        self.settled_at: list[float] = []  # time.monotonic() of every outcome, success or failure
 
     def next_record(self) -> tuple[int, bytes, bytes]:
         """(index, key bytes, value bytes) of the next record; keys go round-robin."""
@@ -70,6 +71,16 @@ class Ledger:
         index = len(self.futures)
         self.futures.append(future)
         future.add_errback(self._failed_at, index)
+        future.add_both(self._settled)
+
+    def _settled(self, _outcome: Any) -> None:
+        self.settled_at.append(time.monotonic())
+
+    def longest_quiet_s(self, since: float) -> float:
+        """The longest time from ``since`` (a time.monotonic()) to the last outcome with no
+        outcome at all: how long the producer made no progress while records were pending."""
+        times = [since] + sorted(t for t in self.settled_at if t >= since)
+        return max(b - a for a, b in zip(times, times[1:])) if len(times) > 1 else 0.0
 
     def _failed_at(self, index: int, exc: BaseException) -> None:
         # How long after send() the failure came (send's timestamp_ms is the wall clock then):
