@@ -90,7 +90,9 @@ def test_producer_refused_batch_mid_pipeline_then_lost_answers(kafka, topic_fact
     got = consume_all(kafka.bootstrap, topic)
     assert [r.value for r in got] == [b"warm", b"b0", b"b2", b"b3", b"b4"]
     assert [r.offset for r in got[1:]] == [futures[i].value.offset for i in (0, 2, 3, 4)]
-    assert elapsed < 10, elapsed
+    # A stall would end at the 30 s delivery timeout (and fail the futures above); a healthy
+    # run takes well under a second, so 20 s leaves a loaded machine room.
+    assert elapsed < 20, elapsed
 
 
 @pytest.mark.timeout(300)
