@@ -107,7 +107,7 @@ def test_refused_batches_and_lost_answers_never_stall_a_partition(kafka, topic_f
     with no outcome at all, its head waiting for the whole delivery timeout, while a slow
     run still completes batches every few seconds."""
     topic = topic_factory(partitions=2, config={"cleanup.policy": "compact"})
-    ledger = Ledger(keys=200)
+    ledger = Ledger(keys=200, track_progress=True)
     null_keys: set[int] = set()
     total, drops = 20_000, 15
     with FaultProxy(kafka.addresses) as proxy:

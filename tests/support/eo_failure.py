@@ -47,8 +47,11 @@ def key_bytes(key: int) -> bytes:
 class Ledger:
     """What was handed to ``send``, in send order, with the futures it returned."""
 
-    def __init__(self, keys: int) -> None:
+    def __init__(self, keys: int, track_progress: bool = False) -> None:
         self.keys = keys
+        # With track_progress, every outcome's time is kept (``longest_quiet_s``); only
+        # kafka-python-style futures (``add_both``) can be tracked so.
+        self._track = track_progress
         self.key_of: list[int] = []
         self.seq_of: list[int] = []
         self.futures: list[Any] = []
@@ -71,7 +74,8 @@ class Ledger:
         index = len(self.futures)
         self.futures.append(future)
         future.add_errback(self._failed_at, index)
-        future.add_both(self._settled)
+        if self._track:
+            future.add_both(self._settled)
 
     def _settled(self, _outcome: Any) -> None:
         self.settled_at.append(time.monotonic())
