@@ -187,12 +187,6 @@ class Sender:
                 for batch in batches:
                     touch(batch.tp[0], now_ms)  # in use: metadata_max_idle_ms restarts
                 self._send_produce(node, batches, now_ms)
-            if drained:
-                # A drain takes one batch per partition: come straight back for the next
-                # ones, as Java's Sender polls with 0 when data was ready. Waiting for the
-                # next event instead would send one request per round trip to a node and
-                # leave a backlog to expire at the delivery timeout on a slow machine.
-                timeout = 0.0
         if now_ms >= self._in_flight_expiry:
             self._expire_in_flight(now_ms)
         for batch in self.acc.expired(now_ms):

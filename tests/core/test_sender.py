@@ -66,27 +66,6 @@ def test_produce_success_completes_the_batch_with_its_offset(idempotent: bool) -
     assert batch.final_state is FinalState.SUCCEEDED and not rig.acc.has_incomplete()
 
 
-def test_a_backlog_is_pipelined_without_waiting_for_answers() -> None:
-    """A drain takes one batch per partition; after one, run_once asks to be called again at
-    once (Java's Sender polls with 0), so a queued backlog goes out up to five requests deep
-    instead of one request per round trip, which on a slow machine left it to expire at the
-    delivery timeout (the refusal-in-pipeline test's timeouts)."""
-    rig = _rig(idempotent=True)
-    rig.append()
-    first = _sent_produce(rig, 1.0)
-    rig.net.respond(first, produce_response({TP: produce.PartitionProduceResponse(index=0, base_offset=0)}), 2.0)
-    rig.events()  # acknowledged: the broker holds state for the producer, batches may pipeline
-    backlog = [rig.append(value=b"x" * 10_000, now_ms=3.0) for _ in range(7)]
-    assert len({id(b) for b in backlog}) == 7  # one 10 kB record per 16 kB batch
-    sent = []
-    for now in (4.0, 5.0, 6.0, 7.0, 8.0):
-        assert rig.sender.run_once(now) == 0.0  # drained one: come straight back
-        sent.append(rig.net.take(produce.API_KEY))
-    assert [_stamp(s)[2] for s in sent] == [1, 2, 3, 4, 5]  # no answer yet, five in flight
-    assert rig.sender.run_once(9.0) > 0.0  # the window is full: wait for an answer
-    assert not [s for s in rig.net.sent if s.api_key == produce.API_KEY]
-
-
 def test_retriable_error_then_success_resends_the_same_sequence() -> None:
     rig = _rig(idempotent=True)
     batch = rig.append()
