@@ -361,38 +361,64 @@ def deliver(events: list[BatchResult]) -> None:
     for ev in events:
         exc = ev.exception
         base = ev.base_offset
-        log_time = ev.timestamp if ev.timestamp is not None else -1
-        lso = ev.log_start_offset
+        info = (ev.timestamp if ev.timestamp is not None else -1, ev.log_start_offset)
         attention: list[Future] = []
-        info: tuple[int, int] | None = None
+        batch = ev.batch
+        runs = batch.runs
         with lock:
-            for i, fut in enumerate(ev.batch.tokens):
-                if type(fut) is tuple:  # a send_batch() record: (FutureBatchMetadata, index)
-                    owner, idx = fut
-                    if owner._offsets[idx] is not None or idx in owner._errors:
-                        continue
-                    if exc is None:
-                        if info is None:
-                            info = (log_time, lso)
-                        owner._offsets[idx] = base + i if base >= 0 else -1
-                        owner._batch_info[idx] = info
-                    else:
-                        owner._errors[idx] = exc
-                    owner._pending -= 1
-                    if not owner._pending and owner._complete_locked():
-                        attention.append(owner)
-                    continue
-                if fut.is_done:
-                    continue
-                if exc is None:
-                    if info is None:
-                        info = (log_time, lso)
-                    fut._offset = base + i if base >= 0 else -1
-                    fut._batch_info = info
-                else:
-                    fut.exception = exc
-                fut.is_done = True
-                if fut._event is not None or fut._callbacks is not None or fut._errbacks is not None:
-                    attention.append(fut)
+            if runs is None or not _complete_runs(runs, len(batch.tokens), exc, base, info, attention):
+                _complete_tokens(batch.record_tokens(), exc, base, info, attention)
         for fut in attention:
             fut._notify()
+
+
+def _complete_runs(runs: list[tuple[int, Any, int, int]], count: int, exc: BaseException | None,
+                   base: int, info: tuple[int, int], attention: list[Future]) -> bool:
+    """Complete a batch of ``count`` records made of send_batch() runs, a run (a slice of
+    each result list) at a time, the lock held. False, doing nothing, unless the runs
+    cover every record and none of their records is complete yet."""
+    if sum(r[3] for r in runs) != count:
+        return False
+    for _pos, owner, first, n in runs:
+        if owner._errors or owner._offsets[first:first + n].count(None) != n:
+            return False
+    for pos, owner, first, n in runs:
+        end = first + n
+        if exc is None:
+            owner._offsets[first:end] = range(base + pos, base + pos + n) if base >= 0 else [-1] * n
+            owner._batch_info[first:end] = [info] * n
+        else:
+            owner._errors.update(dict.fromkeys(range(first, end), exc))
+        owner._pending -= n
+        if not owner._pending and owner._complete_locked():
+            attention.append(owner)
+    return True
+
+
+def _complete_tokens(tokens: list[Any], exc: BaseException | None, base: int,
+                     info: tuple[int, int], attention: list[Future]) -> None:
+    """Complete a batch's futures one token at a time (the lock held)."""
+    for i, fut in enumerate(tokens):
+        if type(fut) is tuple:  # a send_batch() record: (FutureBatchMetadata, index)
+            owner, idx = fut
+            if owner._offsets[idx] is not None or idx in owner._errors:
+                continue
+            if exc is None:
+                owner._offsets[idx] = base + i if base >= 0 else -1
+                owner._batch_info[idx] = info
+            else:
+                owner._errors[idx] = exc
+            owner._pending -= 1
+            if not owner._pending and owner._complete_locked():
+                attention.append(owner)
+            continue
+        if fut.is_done:
+            continue
+        if exc is None:
+            fut._offset = base + i if base >= 0 else -1
+            fut._batch_info = info
+        else:
+            fut.exception = exc
+        fut.is_done = True
+        if fut._event is not None or fut._callbacks is not None or fut._errbacks is not None:
+            attention.append(fut)

@@ -33,8 +33,10 @@ Time is float milliseconds passed in; nothing here reads a clock.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from enum import Enum
+from itertools import accumulate, repeat
 from typing import Any, Callable, Iterable, Sequence
 
 from purekafka.record import RecordBatchBuilder
@@ -59,6 +61,7 @@ class ProducerBatch:
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
         "full", "in_flight", "stamp", "raw_size", "split_into", "appended", "max_record_size",
+        "runs",
     )
 
     def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
@@ -86,10 +89,23 @@ class ProducerBatch:
         # What append() answers for every record after the first: made once, as
         # one allocation per record is a measurable share of send().
         self.appended = RecordAppendResult(self, False, False)
+        # What ``extend`` appended: runs (pos, owner, first, count), in order, each saying
+        # that tokens[pos + i] is ``owner`` standing for the token (owner, first + i), i < count.
+        # A run costs no object per record, and its futures are completed a slice at a time.
+        self.runs: list[tuple[int, Any, int, int]] | None = None
 
     @property
     def closed(self) -> bool:
         return self.buffer is not None
+
+    def record_tokens(self) -> list[Any]:
+        """The token of every record, in order: the runs' records as (owner, index)."""
+        if not self.runs:
+            return self.tokens
+        out = list(self.tokens)
+        for pos, owner, first, count in self.runs:
+            out[pos:pos + count] = zip(repeat(owner, count), range(first, first + count))
+        return out
 
     @property
     def size_bytes(self) -> int:
@@ -269,6 +285,82 @@ class Accumulator:
         self.incomplete.add(batch)
         return RecordAppendResult(batch, True, previous_full)
 
+    def extend(self, tp: tuple[str, int], timestamp_ms: int, values: Sequence[bytes],
+               sizes: Sequence[int], held: Sequence[int], start: int, stop: int, owner: Any,
+               now_ms: float) -> tuple[int, RecordAppendResult] | None:
+        """Append ``values[start:stop]`` (null keys, no headers), as ``append`` would one by
+        one, to one batch: the partition's open batch, or a new one when that is full.
+
+        Returns how many were taken (at least one) and the ``append`` result of the last,
+        or None when not even the first fits in the free memory. Record ``i``'s token is
+        ``(owner, i)``, and it holds ``held[i]`` bytes of ``buffer_memory``.
+        """
+        # The memory rules of append(), for the records in turn: each must fit in what is
+        # free, except one larger than all memory with nothing else held; a new batch's
+        # own cost must fit as well, except for the first batch of an empty accumulator.
+        used = self.used_memory
+        free = self.buffer_memory - used
+        ends = list(accumulate(held[start:stop]))
+        fits = bisect_right(ends, free)
+        if not fits:
+            if used or held[start] <= self.buffer_memory:
+                return None
+            fits = 1
+        previous_full = False
+        dq = self.batches.get(tp)
+        if dq is None:
+            dq = self.batches[tp] = deque()
+        elif dq:
+            batch = dq[-1]
+            builder = batch.builder
+            if builder is not None:
+                if not batch.full:
+                    taken, largest = builder.append_values(timestamp_ms, values, sizes, start,
+                                                           start + fits)
+                    if taken:
+                        self._take(batch, taken, largest, held, start, owner)
+                        return taken, batch.appended
+                    batch.full = True
+                previous_full = True
+        fits = bisect_right(ends, free - self.batch_overhead, 0, fits)
+        if not fits:
+            if used:
+                return None
+            fits = 1
+        stop = start + fits
+        builder = self.new_builder()
+        batch = ProducerBatch(tp, builder, now_ms)
+        taken, largest = builder.append_values(timestamp_ms, values, sizes, start, stop)
+        batch.memory = self.batch_overhead
+        self.used_memory += self.batch_overhead
+        self._take(batch, taken, largest, held, start, owner)
+        dq.append(batch)
+        self.incomplete.add(batch)
+        return taken, RecordAppendResult(batch, True, previous_full)
+
+    def _take(self, batch: ProducerBatch, taken: int, largest: int, held: Sequence[int],
+              start: int, owner: Any) -> None:
+        """Account for ``extend``'s records ``start .. start + taken`` appended to ``batch``;
+        their tokens make a run (``ProducerBatch.runs``)."""
+        tokens = batch.tokens
+        pos = len(tokens)
+        runs = batch.runs
+        if runs is None:
+            batch.runs = [(pos, owner, start, taken)]
+        else:
+            last_pos, last_owner, first, count = runs[-1]
+            if last_owner is owner and last_pos + count == pos and first + count == start:
+                runs[-1] = (last_pos, owner, first, count + taken)
+            else:
+                runs.append((pos, owner, start, taken))
+        tokens += [owner] * taken
+        if largest > batch.max_record_size:
+            batch.max_record_size = largest
+        batch.record_count += taken
+        memory = sum(held[start:start + taken])
+        batch.memory += memory
+        self.used_memory += memory
+
     def append_batch(self, tp: tuple[str, int], builder: RecordBatchBuilder, token: Any,
                      max_record_size: int, now_ms: float, closed: bool = True) -> ProducerBatch:
         """Queue ``builder``'s records as one batch of their own, behind the partition's
@@ -428,7 +520,8 @@ class Accumulator:
         records = [r for b in read_batches(batch.buffer) for r in b.records]
         half = len(records) // 2
         parts: list[ProducerBatch] = []
-        for recs, tokens in ((records[:half], batch.tokens[:half]), (records[half:], batch.tokens[half:])):
+        every = batch.record_tokens()
+        for recs, tokens in ((records[:half], every[:half]), (records[half:], every[half:])):
             builder = self.new_builder()
             part = ProducerBatch(batch.tp, builder, batch.created_ms)
             part.max_record_size = batch.max_record_size

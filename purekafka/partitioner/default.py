@@ -146,6 +146,12 @@ class StickyPartitionState:
         self._produced = 0
         return True
 
+    def headroom(self) -> int:
+        """Bytes the current partition takes before ``on_append`` switches whatever the
+        batch (twice ``batch_size``): a run of appends shorter than this, reported at
+        once, switches exactly as its records reported one by one would."""
+        return 2 * self.batch_size - self._produced
+
     def update_load_stats(self, queue_sizes: Sequence[int] | None,
                           partition_ids: Sequence[int] | None) -> None:
         """Adaptive partitioning: weight the next draws by inverse queue length.

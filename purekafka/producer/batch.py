@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import sys
 import time
+from bisect import bisect_left
+from itertools import accumulate, repeat
+from operator import add
 from typing import TYPE_CHECKING, Any, Sequence
 
 from purekafka import errors as Errors
@@ -106,6 +109,12 @@ def send_batch(producer: KafkaProducer, topic: str, values: Sequence[Any], *,
     if not n:
         fb._fail_records(range(0), None)  # nothing to wait for: done at once
         return fb
+    if (key_list is None and header_list is None and stamps is None and parts is None
+            and not p._serializes and p._partitioner is None):
+        one_ts = timestamp_ms if isinstance(timestamp_ms, int) else None  # stamps is None: int or None
+        fast = _values_only(p, fb, topic, values, one_ts, now_ts, single)
+        if fast is not None:
+            return fast
     # Pass 1, nothing queued yet: serialize, check, size every record; errors raise.
     serializes = p._serializes
     key_bytes: list[bytes | None] = [None] * n
@@ -159,14 +168,120 @@ def send_batch(producer: KafkaProducer, topic: str, values: Sequence[Any], *,
     for i in range(n):
         chosen = single if parts is None else parts[i]
         if chosen is not None:
-            if type(chosen) is not int:
-                raise TypeError(f"partition must be an int, not {type(chosen).__name__}")
-            if chosen < 0:
-                raise ValueError("partition must be >= 0")
-            if chosen >= count:
-                raise ValueError(f"Unrecognized partition {chosen} for topic {topic}")
+            _check_partition(chosen, count, topic)
     _append_all(p, fb, info, topic, key_list, values, key_bytes, value_bytes, hdrs, ests,
                 single, parts)
+    return fb
+
+
+def _check_partition(chosen: Any, count: int, topic: str) -> None:
+    """kafka-python's errors for a partition given that the topic does not have."""
+    if type(chosen) is not int:
+        raise TypeError(f"partition must be an int, not {type(chosen).__name__}")
+    if chosen < 0:
+        raise ValueError("partition must be >= 0")
+    if chosen >= count:
+        raise ValueError(f"Unrecognized partition {chosen} for topic {topic}")
+
+
+def _values_only(p: KafkaProducer, fb: FutureBatchMetadata, topic: str, values: list[Any],
+                 timestamp_ms: int | None, now_ts: int, partition: int | None,
+                 ) -> FutureBatchMetadata | None:
+    """``send_batch`` of bytes values alone (no keys, headers, serializers or custom
+    partitioner, one timestamp and partition for all): checked and sized with C-level
+    iteration, and appended a batch at a time (``Accumulator.extend``). None when a value
+    is not bytes: the general path then handles (and reports) it."""
+    if set(map(type, values)) != {bytes}:
+        return None
+    n = fb.count
+    sizes = list(map(len, values))
+    biggest = max(sizes)
+    if BATCH_OVERHEAD + RECORD_OVERHEAD + biggest > p._max_record_size:
+        if p._metrics is not None:
+            p._metrics.on_error(topic, 1, time.monotonic() * 1000.0)
+        raise p._too_large(BATCH_OVERHEAD + RECORD_OVERHEAD + biggest)
+    ts = now_ts if timestamp_ms is None else timestamp_ms
+    if type(ts) is not int or not -1 <= ts <= _INT64_MAX:
+        raise ValueError(f"record 0: timestamp_ms must be an int >= 0 (or -1), not {ts!r}")
+    ests = list(map(add, sizes, repeat(RECORD_OVERHEAD, n)))
+    fb._value_sizes = sizes
+    fb._timestamps = [ts] * n
+    info = p._topics.get(topic)
+    if info is None or info.version != p._cluster.version:
+        try:
+            info = p._topic_info(topic)
+        except Errors.BrokerResponseError as e:
+            fb._fail_records(range(n), e)
+            if p._metrics is not None:
+                p._metrics.on_error(topic, n, time.monotonic() * 1000.0)
+            return fb
+    if partition is not None:
+        _check_partition(partition, len(info.partitions), topic)
+    return _extend_all(p, fb, info, topic, values, sizes, ests, ts, partition)
+
+
+def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str,
+                values: list[bytes], sizes: list[int], ests: list[int], ts: int,
+                partition: int | None = None) -> FutureBatchMetadata:
+    """``_append_all`` for ``_values_only``: runs of records to one batch at a time."""
+    n = fb.count
+    acc, txn, io, lock = p._acc, p._txn, p._io, p._lock
+    sticky, all_parts, available = info.sticky, info.partitions, info.available
+    partitions = fb.partitions
+    held = list(map(add, ests, repeat(BATCH_COST, n)))
+    in_txn: set[int] = set()
+    linger = p._linger_ms
+    wake = False
+    i = 0
+    while i < n:
+        end = min(n, i + CHUNK)
+        lock.acquire()
+        try:
+            now_ms = time.monotonic() * 1000.0
+            chunk_start = i
+            ends = list(accumulate(ests[i:end])) if partition is None else None
+            while i < end:
+                if partition is None:
+                    assert ends is not None
+                    chosen = sticky.current(all_parts, available)
+                    # The run stops at the record that takes the partition to the switch
+                    # whatever its batch: on_append() then sees that record last.
+                    before = ends[i - chunk_start - 1] if i > chunk_start else 0
+                    stop = chunk_start + 1 + bisect_left(ends, before + sticky.headroom(),
+                                                         i - chunk_start)
+                    stop = min(stop, end)
+                else:
+                    chosen, stop = partition, end
+                if txn is not None and chosen not in in_txn:
+                    txn.maybe_add_partition((topic, chosen))
+                    in_txn.add(chosen)
+                got = acc.extend((topic, chosen), ts, values, sizes, held, i, stop, fb, now_ms)
+                if got is None:
+                    result, now_ms = _append_waiting(p, (topic, chosen), ts, None, values[i],
+                                                     NO_HEADERS, (fb, i), held[i], False, wake)
+                    wake = False  # the wait woke the I/O thread
+                    taken = 1
+                else:
+                    taken, result = got
+                partitions[i:i + taken] = [chosen] * taken
+                if partition is None:
+                    sticky.on_append(sum(ests[i:i + taken]), all_parts, available, result)
+                if result.new_batch and (now_ms if result.previous_full else now_ms + linger) \
+                        < io.poll_deadline:
+                    wake = True
+                i += taken
+        except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
+            if i == 0:
+                raise
+            fb._fail_records(range(i, n), exc)
+            if p._metrics is not None:
+                p._metrics.on_error(topic, n - i, time.monotonic() * 1000.0)
+            i = n
+        finally:
+            lock.release()
+        if wake:
+            io.wakeup()
+            wake = False
     return fb
 
 

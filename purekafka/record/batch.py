@@ -38,7 +38,10 @@ Each record, every integer a zigzag varint (varlong for the timestamp delta)::
 from __future__ import annotations
 
 import struct
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate, chain, repeat
+from operator import add
 
 from crc32c import crc32c
 
@@ -75,6 +78,59 @@ _ZZ = zigzag_table()
 _ZZN = len(_ZZ)
 _NULL = b"\x01"  # zigzag(-1): a null key or value
 _NO_HEADERS = b"\x00"
+# A value this long or longer takes append()'s path in append_values, so that every
+# length there is a table lookup.
+BULK_VALUE_LIMIT = _ZZN - 32
+
+
+class _RecordTables:
+    """For append_values, per value length L: a record's encoded size and its length
+    prefix, when the rest of its fields (attributes, timestamp and offset deltas, null
+    key, header count) take ``fixed`` bytes, and that prefix after the previous
+    record's header count. Grown on demand up to the longest value seen."""
+
+    __slots__ = ("fixed", "sizes", "leads")
+
+    def __init__(self, fixed: int) -> None:
+        self.fixed = fixed
+        self.sizes: list[int] = []
+        self.leads: list[bytes] = []
+
+    def grow(self, longest: int) -> None:
+        # Producers on other threads may grow the same table: each slice assignment is
+        # atomic, and entries for the same lengths are equal, so racing growths agree;
+        # leads is assigned last, and _tables() looks at its length.
+        zz, fixed = _ZZ, self.fixed
+        have = len(self.leads)
+        bodies = [fixed + len(zz[length]) + length for length in range(have, longest + 1)]
+        self.sizes[have:longest + 1] = [len(zz[body]) + body for body in bodies]
+        self.leads[have:longest + 1] = [_NO_HEADERS + zz[body] for body in bodies]
+
+
+_TABLES: dict[int, _RecordTables] = {}
+_OFFSET_WIDTHS = ((64, 1), (8192, 2), (_ZZN, 3))  # offset deltas below each take this many bytes
+# Grown on demand: the attributes and a timestamp delta of 0 before each offset delta
+# (as in a batch's first append), and the null key before each value length.
+_FIRST_STAMPS: list[bytes] = []
+_KEYLESS: list[bytes] = []
+
+
+def _grown(table: list[bytes], size: int, head: bytes) -> list[bytes]:
+    """``table`` (``head`` + each zigzag encoding) holding at least ``size`` entries;
+    racing growths agree, as in ``_RecordTables.grow``."""
+    have = len(table)
+    if have < size:
+        table[have:size] = [head + z for z in _ZZ[have:size]]
+    return table
+
+
+def _tables(fixed: int, longest: int) -> _RecordTables:
+    t = _TABLES.get(fixed)
+    if t is None:
+        t = _TABLES[fixed] = _RecordTables(fixed)
+    if len(t.leads) <= longest:
+        t.grow(longest)
+    return t
 
 
 def increment_sequence(sequence: int, increment: int) -> int:
@@ -223,6 +279,93 @@ class RecordBatchBuilder:
         buf += body
         self._count = n + 1
         return size
+
+    def append_values(self, timestamp_ms: int, values: Sequence[bytes], sizes: Sequence[int],
+                      start: int, stop: int) -> tuple[int, int]:
+        """Append ``values[start:stop]`` as records with null keys and no headers, all at
+        ``timestamp_ms``, as many as fit; return (records taken, the largest one's size).
+
+        ``sizes[i]`` is ``len(values[i])``. The bytes are those ``append`` would write one
+        record at a time; it takes none when the next does not fit, the first record of
+        an empty batch excepted. The records are encoded by C-level iteration, with no
+        Python step per record, for ``send_batch()``.
+        """
+        n = self._count
+        if self._full or start >= stop:
+            return 0, 0
+        if not -1 <= timestamp_ms <= _INT64_MAX:
+            raise LocalProtocolError(f"invalid timestamp {timestamp_ms!r}: must be >= 0 or -1")
+        lens = sizes[start:stop]
+        if max(lens) >= BULK_VALUE_LIMIT:  # noqa: SIM102
+            return self._append_each(timestamp_ms, values, start, stop)
+        # No record is shorter than its value and seven bytes: size only those that may fit.
+        room = self._limit - len(self._buf)
+        k = min(stop - start, max(1, room // (min(lens) + 7) + 1))
+        if n + k > _ZZN:
+            return self._append_each(timestamp_ms, values, start, stop)
+        delta = timestamp_ms - self._base_timestamp if n else 0
+        zz = _ZZ
+        stamp = zz[delta] if 0 <= delta < _ZZN else encode_varlong(delta)
+        # The records' sizes and length prefixes by value length, from the table for
+        # their width of fixed fields: offset deltas change width at 64 and 8192.
+        longest = max(lens)
+        sizes_out: list[int] = []
+        leads: list[bytes] = []
+        d = n
+        j = 0
+        while j < k:
+            for below, width in _OFFSET_WIDTHS:
+                if d < below:
+                    break
+            upto = min(k, j + below - d)
+            t = _tables(len(stamp) + width + 3, longest)
+            part = lens[j:upto]
+            sizes_out += map(t.sizes.__getitem__, part)
+            leads += map(t.leads.__getitem__, part)
+            d += upto - j
+            j = upto
+        ends = list(accumulate(sizes_out))
+        take = bisect_right(ends, room)
+        if not take:
+            if n:
+                return 0, 0
+            take = 1  # a batch's first record always goes in, however large
+        # The pieces, four per record: [header count of the previous +] length, attributes
+        # with the deltas, null key with the value's length, the value; the last header count.
+        lens = lens[:take]
+        pieces = [_NO_HEADERS] * (4 * take + 1)
+        pieces[0:4 * take:4] = leads[:take]
+        pieces[0] = leads[0][1:]  # the header count before it was written with its record
+        if delta == 0:
+            pieces[1::4] = _grown(_FIRST_STAMPS, n + take, b"\x00\x00")[n:n + take]
+        else:
+            pieces[1::4] = list(map(add, repeat(b"\x00" + stamp, take), zz[n:n + take]))
+        pieces[2::4] = list(map(_grown(_KEYLESS, longest + 1, _NULL).__getitem__, lens))
+        pieces[3::4] = values[start:start + take]
+        self._buf += b"".join(pieces)
+        if n:
+            if timestamp_ms > self._max_timestamp:
+                self._max_timestamp = timestamp_ms
+        else:
+            self._base_timestamp = self._max_timestamp = timestamp_ms
+        self._count = n + take
+        return take, max(sizes_out[:take])
+
+    def _append_each(self, timestamp_ms: int, values: Sequence[bytes], start: int,
+                     stop: int) -> tuple[int, int]:
+        """``append_values`` one record at a time (long values, very long batches)."""
+        taken = largest = 0
+        for i in range(start, stop):
+            size = self.append(timestamp_ms, None, values[i])
+            if size is None:
+                # append() marked the batch full; append_values leaves that to the next call,
+                # so that a caller asking is_full() sees what it would after single appends.
+                self._full = False
+                break
+            taken += 1
+            if size > largest:
+                largest = size
+        return taken, largest
 
     @property
     def record_count(self) -> int:
