@@ -232,6 +232,7 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
     in_txn: set[int] = set()
     linger = p._linger_ms
     wake = False
+    deadline: float | None = None
     i = 0
     while i < n:
         end = min(n, i + CHUNK)
@@ -257,12 +258,14 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                     in_txn.add(chosen)
                 got = acc.extend((topic, chosen), ts, values, sizes, held, i, stop, fb, now_ms)
                 if got is None:
-                    result, now_ms = _append_waiting(p, (topic, chosen), ts, None, values[i],
-                                                     NO_HEADERS, (fb, i), held[i], False, wake)
+                    # No memory for record i: wait (max_block_ms per record, as send()), then
+                    # choose again, the sticky partition may have moved meanwhile.
+                    deadline = p._wait_for_memory(deadline)
                     wake = False  # the wait woke the I/O thread
-                    taken = 1
-                else:
-                    taken, result = got
+                    now_ms = time.monotonic() * 1000.0
+                    continue
+                deadline = None
+                taken, result = got
                 partitions[i:i + taken] = [chosen] * taken
                 if partition is None:
                     sticky.on_append(sum(ests[i:i + taken]), all_parts, available, result)
