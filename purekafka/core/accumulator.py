@@ -291,9 +291,11 @@ class Accumulator:
         """Append ``values[start:stop]`` (null keys, no headers), as ``append`` would one by
         one, to one batch: the partition's open batch, or a new one when that is full.
 
-        Returns how many were taken (at least one) and the ``append`` result of the last,
-        or None when not even the first fits in the free memory. Record ``i``'s token is
-        ``(owner, i)``, and it holds ``held[i]`` bytes of ``buffer_memory``.
+        Returns how many were taken (at least one) and ``append``'s result for the first
+        of them (whether it opened the batch, which then holds them all, and whether the
+        batch before is full), or None when not even the first fits in the free memory.
+        Record ``i``'s token is ``(owner, i)`` (``ProducerBatch.record_tokens``), and it
+        holds ``held[i]`` bytes of ``buffer_memory``.
         """
         # The memory rules of append(), for the records in turn: each must fit in what is
         # free, except one larger than all memory with nothing else held; a new batch's

@@ -113,6 +113,58 @@ def test_send_batch_picks_the_partitions_send_picks(kafka, records, batch_size, 
         assert [m.partition for m in batch.get(10)] == [f.get(10).partition for f in singles]
 
 
+@pytest.mark.broker
+@settings(max_examples=12)
+@given(sizes=st.lists(st.integers(0, 300), min_size=1, max_size=600),
+       batch_size=st.sampled_from([200, 1024, 16384]), seed=st.integers(0, 2**32),
+       calls=st.integers(1, 4))
+def test_values_only_send_batch_picks_the_partitions_send_picks(kafka, sizes, batch_size, seed,
+                                                                calls) -> None:
+    # Values alone take the run-at-a-time path (Accumulator.extend), sticky partition included.
+    topic = _shared_topic(kafka)
+    values = [bytes([i % 256]) * size for i, size in enumerate(sizes)]
+    conf = dict(bootstrap_servers=kafka.bootstrap, linger_ms=60_000, batch_size=batch_size)
+    step = -(-len(values) // calls)
+    with _seeded(KafkaProducer(**conf), seed) as one, _seeded(KafkaProducer(**conf), seed) as many:
+        singles = [one.send(topic, v) for v in values]
+        batches = [many.send_batch(topic, values[j:j + step]) for j in range(0, len(values), step)]
+        assert [q for b in batches for q in b.partitions] == [f.partition for f in singles]
+        one.flush(30)
+        many.flush(30)
+        assert [m.partition for b in batches for m in b.get(10)] == [f.get(10).partition for f in singles]
+
+
+@pytest.mark.broker
+def test_values_only_calls_and_sends_share_batches_and_arrive_in_order(kafka, topic_factory) -> None:
+    topic = topic_factory(partitions=PARTITIONS)
+    expected: list[tuple[bytes, int]] = []
+    futures: list[tuple[object, int]] = []
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, linger_ms=20, batch_size=4096) as p:
+        for call in range(30):
+            # Timestamps that differ within a batch, values around the varint steps.
+            ts = 1_700_000_000_000 + call * 37
+            values = [b"%d-%d-" % (call, i) + b"x" * ((call * 7 + i) % 140) for i in range(150)]
+            fut = p.send_batch(topic, values, timestamp_ms=ts)
+            futures.append((fut, len(values)))
+            expected += [(v, ts) for v in values]
+            single = b"send-%d" % call
+            futures.append((p.send(topic, single, timestamp_ms=ts), 1))
+            expected.append((single, ts))
+        metas = []
+        for fut, count in futures:
+            got = fut.get(30)
+            metas += got if count > 1 or isinstance(got, list) else [got]
+    got = {(c.partition, c.offset): c for c in consume(kafka.bootstrap, topic, len(expected), timeout=60)}
+    assert sum(end_offsets(kafka.bootstrap, topic).values()) == len(expected)
+    assert len(metas) == len(expected)
+    for (value, ts), m in zip(expected, metas):
+        c = got[(m.partition, m.offset)]
+        assert (c.key, c.value, c.timestamp, m.timestamp) == (None, value, ts, ts)
+    for q in range(PARTITIONS):  # per partition, the order of the calls is offset order
+        offsets = [m.offset for m in metas if m.partition == q]
+        assert offsets == sorted(offsets)
+
+
 _topics: dict[str, str] = {}
 
 
