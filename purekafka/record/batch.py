@@ -296,7 +296,8 @@ class RecordBatchBuilder:
         if not -1 <= timestamp_ms <= _INT64_MAX:
             raise LocalProtocolError(f"invalid timestamp {timestamp_ms!r}: must be >= 0 or -1")
         lens = sizes[start:stop]
-        if max(lens) >= BULK_VALUE_LIMIT:  # noqa: SIM102
+        longest = max(lens)
+        if longest >= BULK_VALUE_LIMIT:
             return self._append_each(timestamp_ms, values, start, stop)
         # No record is shorter than its value and seven bytes: size only those that may fit.
         room = self._limit - len(self._buf)
@@ -308,7 +309,6 @@ class RecordBatchBuilder:
         stamp = zz[delta] if 0 <= delta < _ZZN else encode_varlong(delta)
         # The records' sizes and length prefixes by value length, from the table for
         # their width of fixed fields: offset deltas change width at 64 and 8192.
-        longest = max(lens)
         sizes_out: list[int] = []
         leads: list[bytes] = []
         d = n
