@@ -59,6 +59,7 @@ class ProducerBatch:
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
         "full", "in_flight", "stamp", "raw_size", "split_into", "appended", "max_record_size",
+        "sealing",
     )
 
     def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
@@ -83,6 +84,7 @@ class ProducerBatch:
         self.max_record_size = 0  # the largest record's encoded size (record-size-max)
         self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
+        self.sealing = False  # compressed by an appending thread now: neither ready nor drained
         # What append() answers for every record after the first: made once, as
         # one allocation per record is a measurable share of send().
         self.appended = RecordAppendResult(self, False, False)
@@ -124,17 +126,19 @@ class RecordAppendResult:
     ``new_batch``: the record opened ``batch``. ``previous_full``: it did so because
     the partition's open batch refused it, so that batch is full and sendable now.
     ``abort_for_new_batch``: nothing was appended, as asked, because the record
-    would have opened a new batch (``batch`` is then None).
+    would have opened a new batch (``batch`` is then None). ``previous``: with
+    ``previous_full``, the full batch (for ``Accumulator.begin_seal``).
     """
 
-    __slots__ = ("batch", "new_batch", "previous_full", "abort_for_new_batch")
+    __slots__ = ("batch", "new_batch", "previous_full", "abort_for_new_batch", "previous")
 
     def __init__(self, batch: ProducerBatch | None, new_batch: bool, previous_full: bool,
-                 abort_for_new_batch: bool = False) -> None:
+                 abort_for_new_batch: bool = False, previous: ProducerBatch | None = None) -> None:
         self.batch = batch
         self.new_batch = new_batch
         self.previous_full = previous_full
         self.abort_for_new_batch = abort_for_new_batch
+        self.previous = previous
 
     @property
     def batch_is_full(self) -> bool:
@@ -232,6 +236,7 @@ class Accumulator:
             if not (self.used_memory == 0 and estimated_size > self.buffer_memory):
                 return None
         previous_full = False
+        previous = None
         dq = self.batches.get(tp)
         if dq is None:
             dq = self.batches[tp] = deque()
@@ -251,6 +256,7 @@ class Accumulator:
                         return batch.appended
                     batch.full = True
                 previous_full = True
+                previous = batch
         if abort_on_new_batch:
             return _ABORTED
         cost = estimated_size + self.batch_overhead
@@ -267,7 +273,7 @@ class Accumulator:
         self.used_memory += cost
         dq.append(batch)
         self.incomplete.add(batch)
-        return RecordAppendResult(batch, True, previous_full)
+        return RecordAppendResult(batch, True, previous_full, False, previous)
 
     def append_batch(self, tp: tuple[str, int], builder: RecordBatchBuilder, token: Any,
                      max_record_size: int, now_ms: float, closed: bool = True) -> ProducerBatch:
@@ -313,8 +319,8 @@ class Accumulator:
             if leader < 0:
                 unknown.add(tp[0])
                 continue
-            if leader in nodes or tp in self.muted:
-                continue
+            if leader in nodes or tp in self.muted or batch.sealing:
+                continue  # a batch being sealed: end_seal's caller wakes the I/O thread
             if batch.attempts > 0 and batch.retry_at_ms > now_ms:
                 next_ms = min(next_ms, batch.retry_at_ms - now_ms)
                 continue
@@ -360,7 +366,7 @@ class Accumulator:
                 if not dq or tp in self.muted:
                     continue
                 batch = dq[0]
-                if batch.attempts > 0 and batch.retry_at_ms > now_ms:
+                if batch.sealing or (batch.attempts > 0 and batch.retry_at_ms > now_ms):
                     continue
                 bsize = batch.size_bytes
                 if taken and size + bsize > max_request_size:
@@ -380,6 +386,33 @@ class Accumulator:
             if taken:
                 out[node] = taken
         return out
+
+    # -- sealing: compressing a batch outside the lock -----------------------------
+    def begin_seal(self, batch: ProducerBatch | None) -> tuple[int, bytes] | None:
+        """Hand ``batch``'s records to the caller to compress without the lock (the
+        lock held here and at ``end_seal``); None when there is nothing to do.
+
+        Compressing under the lock, as ``drain`` does, stops every appending thread for
+        the whole compression; compressed by the appending thread outside it (Java
+        compresses as it appends), the codec releases the GIL for the I/O thread to run.
+        Until ``end_seal`` the batch is neither ready nor drained, so the I/O thread
+        neither spins on it nor compresses it too; expiry and aborts take it as any
+        queued batch. Appends may still join it (a batch not yet full): ``build()``
+        then compresses afresh. The snapshot copies the records, so ``build()`` never
+        races the compression.
+        """
+        if batch is None or batch.sealing or batch.in_flight or batch.final_state is not None:
+            return None
+        builder = batch.builder
+        if builder is None or not builder.compression_type or not builder.record_count:
+            return None
+        batch.sealing = True
+        return builder.records_snapshot()
+
+    def end_seal(self, batch: ProducerBatch) -> None:
+        """Make ``batch`` sendable again, its snapshot compressed (or not, on an error:
+        ``build()`` then compresses as without sealing). The lock held."""
+        batch.sealing = False
 
     # -- retries, completion, expiry -------------------------------------------
     def backoff_ms(self, attempts: int) -> float:

@@ -209,3 +209,46 @@ def test_append_results_match_the_queues(ops) -> None:
             assert not r.previous_full or tail.full
         else:
             assert r.batch is tail and tail.record_count == count + 1 and not r.previous_full
+
+
+def _zstd_acc(**kw) -> Accumulator:
+    batch_size = kw.pop("batch_size", 1024)
+    return Accumulator(lambda: RecordBatchBuilder(4, None, batch_size), batch_size=batch_size, **kw)
+
+
+def test_a_batch_being_sealed_is_neither_ready_nor_drained_until_end_seal() -> None:
+    acc = _zstd_acc(linger_ms=1000, batch_size=200)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100)
+    assert second.previous_full and second.previous is first.batch
+    snapshot = acc.begin_seal(second.previous)
+    assert snapshot is not None and snapshot[0] == 1
+    assert acc.begin_seal(second.previous) is None  # one sealer at a time
+    rc = acc.ready(_leader, 0)
+    assert rc.nodes == set() and rc.next_check_ms == float("inf")  # the sealer wakes the sender
+    assert acc.drain(_parts, [1], 1 << 20, 0) == {}
+    assert first.batch.builder.precompress(snapshot)
+    acc.end_seal(first.batch)
+    assert acc.ready(_leader, 0).nodes == {1}
+    drained = acc.drain(_parts, [1], 1 << 20, 0)
+    assert drained[1] == [first.batch]
+    [b] = read_batches(first.batch.buffer, verify_crc=True)
+    assert [r.value for r in b.records] == [b"x" * 100]
+
+
+def test_begin_seal_declines_without_a_codec_or_a_batch() -> None:
+    acc = _acc(batch_size=200)
+    _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100)
+    assert second.previous_full and acc.begin_seal(second.previous) is None
+    assert acc.begin_seal(None) is None
+
+
+def test_a_batch_being_sealed_still_expires_and_aborts() -> None:
+    acc = _zstd_acc(batch_size=200, delivery_timeout_ms=100)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100, now=50)
+    assert acc.begin_seal(second.previous) is not None
+    assert acc.expired(100) == [first.batch]
+    acc.end_seal(first.batch)  # after its expiry: harmless
+    assert acc.abort_all() == [second.batch]
