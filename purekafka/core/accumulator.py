@@ -39,7 +39,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 from purekafka.record import RecordBatchBuilder
 
-__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck", "RecordAppendResult"]
+__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck", "RecordAppendResult", "SEAL_LEASE_MS"]
+
+# How long a batch being compressed by an appending thread is held back at most. Far above
+# any one batch's compression (~0.2 ms for 64 KiB of zstd); after it the I/O thread builds
+# the batch itself, which is correct even beside a late sealer (it compresses a copy).
+SEAL_LEASE_MS = 100.0
 
 
 
@@ -59,7 +64,7 @@ class ProducerBatch:
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
         "full", "in_flight", "stamp", "raw_size", "split_into", "appended", "max_record_size",
-        "sealing",
+        "seal_until_ms",
     )
 
     def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
@@ -84,7 +89,10 @@ class ProducerBatch:
         self.max_record_size = 0  # the largest record's encoded size (record-size-max)
         self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
-        self.sealing = False  # compressed by an appending thread now: neither ready nor drained
+        # Before this time an appending thread is compressing the batch (begin_seal): it is
+        # neither ready nor drained. A lease, not a flag: a sealer that never ends the seal
+        # (an exception between the lock and the codec) delays the batch, never strands it.
+        self.seal_until_ms = 0.0
         # What append() answers for every record after the first: made once, as
         # one allocation per record is a measurable share of send().
         self.appended = RecordAppendResult(self, False, False)
@@ -319,10 +327,14 @@ class Accumulator:
             if leader < 0:
                 unknown.add(tp[0])
                 continue
-            if leader in nodes or tp in self.muted or batch.sealing:
-                continue  # a batch being sealed: end_seal's caller wakes the I/O thread
+            if leader in nodes or tp in self.muted:
+                continue
             if batch.attempts > 0 and batch.retry_at_ms > now_ms:
                 next_ms = min(next_ms, batch.retry_at_ms - now_ms)
+                continue
+            if batch.seal_until_ms > now_ms:
+                # end_seal's caller wakes the sender; until the lease ends at the latest.
+                next_ms = min(next_ms, batch.seal_until_ms - now_ms)
                 continue
             if batch.attempts > 0 or urgent or len(dq) > 1 or batch.full:
                 nodes.add(leader)
@@ -366,7 +378,7 @@ class Accumulator:
                 if not dq or tp in self.muted:
                     continue
                 batch = dq[0]
-                if batch.sealing or (batch.attempts > 0 and batch.retry_at_ms > now_ms):
+                if batch.seal_until_ms > now_ms or (batch.attempts > 0 and batch.retry_at_ms > now_ms):
                     continue
                 bsize = batch.size_bytes
                 if taken and size + bsize > max_request_size:
@@ -388,31 +400,31 @@ class Accumulator:
         return out
 
     # -- sealing: compressing a batch outside the lock -----------------------------
-    def begin_seal(self, batch: ProducerBatch | None) -> tuple[int, bytes] | None:
+    def begin_seal(self, batch: ProducerBatch | None, now_ms: float) -> tuple[int, bytes] | None:
         """Hand ``batch``'s records to the caller to compress without the lock (the
         lock held here and at ``end_seal``); None when there is nothing to do.
 
         Compressing under the lock, as ``drain`` does, stops every appending thread for
         the whole compression; compressed by the appending thread outside it (Java
         compresses as it appends), the codec releases the GIL for the I/O thread to run.
-        Until ``end_seal`` the batch is neither ready nor drained, so the I/O thread
-        neither spins on it nor compresses it too; expiry and aborts take it as any
-        queued batch. Appends may still join it (a batch not yet full): ``build()``
+        Until ``end_seal`` (or ``SEAL_LEASE_MS``) the batch is neither ready nor drained,
+        so the I/O thread neither spins on it nor compresses it too; expiry and aborts
+        take it as any queued batch. Appends may still join it (a batch not yet full): ``build()``
         then compresses afresh. The snapshot copies the records, so ``build()`` never
         races the compression.
         """
-        if batch is None or batch.sealing or batch.in_flight or batch.final_state is not None:
+        if batch is None or batch.seal_until_ms > now_ms or batch.in_flight or batch.final_state is not None:
             return None
         builder = batch.builder
         if builder is None or not builder.compression_type or not builder.record_count:
             return None
-        batch.sealing = True
+        batch.seal_until_ms = now_ms + SEAL_LEASE_MS
         return builder.records_snapshot()
 
     def end_seal(self, batch: ProducerBatch) -> None:
         """Make ``batch`` sendable again, its snapshot compressed (or not, on an error:
         ``build()`` then compresses as without sealing). The lock held."""
-        batch.sealing = False
+        batch.seal_until_ms = 0.0
 
     # -- retries, completion, expiry -------------------------------------------
     def backoff_ms(self, attempts: int) -> float:

@@ -249,7 +249,7 @@ class KafkaProducer:
                 sticky.on_append(est, info.partitions, info.available, result)
             due = now_ms + self._linger_ms
             if result.previous_full:
-                snapshot = self._acc.begin_seal(result.previous)
+                snapshot = self._acc.begin_seal(result.previous, now_ms)
                 if snapshot is None:
                     due = now_ms  # the full batch is sendable now (else once sealed: _seal wakes)
             # Wake the I/O thread only if it sleeps past when the new batch (or the
