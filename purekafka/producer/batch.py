@@ -187,6 +187,7 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
     i = 0
     while i < n:
         end = min(n, i + CHUNK)
+        seals: list[tuple[Any, tuple[int, bytes]]] = []  # full batches to compress unlocked
         lock.acquire()
         try:
             now_ms = time.monotonic() * 1000.0
@@ -234,8 +235,14 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                 partitions[i] = chosen
                 if track is not None and track.on_append(est, all_parts, available, result):
                     sticky_part = None
-                if result.new_batch and (now_ms if result.previous_full else now_ms + linger) \
-                        < io.poll_deadline:
+                due = now_ms + linger
+                if result.previous_full:
+                    snapshot = acc.begin_seal(result.previous, now_ms)
+                    if snapshot is None:
+                        due = now_ms
+                    else:
+                        seals.append((result.previous, snapshot))  # _seal wakes for it
+                if result.new_batch and due < io.poll_deadline:
                     wake = True
                 i += 1
         except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
@@ -247,6 +254,8 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
             i = n
         finally:
             lock.release()
+        for sealing, snapshot in seals:
+            p._seal(sealing, snapshot)
         if wake:
             io.wakeup()
             wake = False

@@ -91,3 +91,19 @@ def test_threads_sealing_side_by_side_keep_each_ones_order(kafka, topic_factory,
     for tag in range(threads):
         mine = [r.value for r in got if r.value is not None and r.value.startswith(f'{{"t":{tag},'.encode())]
         assert mine == [_value(tag, i) for i in range(per)]
+
+
+@pytest.mark.parametrize("codec", ["lz4", "zstd"])
+def test_send_batch_seals_full_batches_too(kafka, topic_factory, monkeypatch, codec) -> None:
+    topic = topic_factory(partitions=1)
+    kept = _count_precompress(monkeypatch)
+    n = 3000
+    values = [_value(0, i) for i in range(n)]
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, compression_type=codec, batch_size=4096,
+                       linger_ms=5, acks="all", enable_idempotence=True) as p:
+        for start in range(0, n, 700):
+            p.send_batch(topic, values[start:start + 700], partition=0)
+        p.flush()
+    assert kept[0] >= 20
+    got = consume(kafka.bootstrap, topic, n)
+    assert [r.offset for r in got] == list(range(n)) and [r.value for r in got] == values
