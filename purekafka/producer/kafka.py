@@ -247,6 +247,8 @@ class KafkaProducer:
                                                       headers, held, False)
             if sticky is not None:
                 sticky.on_append(est, info.partitions, info.available, result)
+            if not result.new_batch:
+                return False  # joined the open batch: nothing new is due (the common case)
             due = now_ms + self._linger_ms
             if result.previous_full:
                 snapshot = self._acc.begin_seal(result.previous, now_ms)
@@ -255,7 +257,7 @@ class KafkaProducer:
             # Wake the I/O thread only if it sleeps past when the new batch (or the
             # full one before it) is due: its deadline was set under this same lock,
             # and each wakeup costs the sending thread a GIL hand-over.
-            wake = result.new_batch and due < self._io.poll_deadline
+            wake = due < self._io.poll_deadline
         finally:
             lock.release()
         if snapshot is not None:
