@@ -41,7 +41,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 from purekafka.record import RecordBatchBuilder
 
-__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck", "RecordAppendResult"]
+__all__ = ["Accumulator", "FinalState", "ProducerBatch", "ReadyCheck", "RecordAppendResult", "SEAL_LEASE_MS"]
+
+# How long a batch being compressed by an appending thread is held back at most. Far above
+# any one batch's compression (~0.2 ms for 64 KiB of zstd); after it the I/O thread builds
+# the batch itself, which is correct even beside a late sealer (it compresses a copy).
+SEAL_LEASE_MS = 100.0
 
 
 
@@ -61,7 +66,7 @@ class ProducerBatch:
         "retry_at_ms", "memory", "buffer", "record_count", "base_sequence",
         "producer_id", "producer_epoch", "is_transactional", "final_state",
         "full", "in_flight", "stamp", "raw_size", "split_into", "appended", "max_record_size",
-        "runs",
+        "runs", "seal_until_ms",
     )
 
     def __init__(self, tp: tuple[str, int], builder: RecordBatchBuilder, created_ms: float) -> None:
@@ -86,6 +91,10 @@ class ProducerBatch:
         self.max_record_size = 0  # the largest record's encoded size (record-size-max)
         self.split_into: list[ProducerBatch] | None = None  # the halves, once split
         self.stamp: tuple[int, int, int] | None = None  # producer state written in ``buffer``
+        # Before this time an appending thread is compressing the batch (begin_seal): it is
+        # neither ready nor drained. A lease, not a flag: a sealer that never ends the seal
+        # (an exception between the lock and the codec) delays the batch, never strands it.
+        self.seal_until_ms = 0.0
         # What append() answers for every record after the first: made once, as
         # one allocation per record is a measurable share of send().
         self.appended = RecordAppendResult(self, False, False)
@@ -140,17 +149,19 @@ class RecordAppendResult:
     ``new_batch``: the record opened ``batch``. ``previous_full``: it did so because
     the partition's open batch refused it, so that batch is full and sendable now.
     ``abort_for_new_batch``: nothing was appended, as asked, because the record
-    would have opened a new batch (``batch`` is then None).
+    would have opened a new batch (``batch`` is then None). ``previous``: with
+    ``previous_full``, the full batch (for ``Accumulator.begin_seal``).
     """
 
-    __slots__ = ("batch", "new_batch", "previous_full", "abort_for_new_batch")
+    __slots__ = ("batch", "new_batch", "previous_full", "abort_for_new_batch", "previous")
 
     def __init__(self, batch: ProducerBatch | None, new_batch: bool, previous_full: bool,
-                 abort_for_new_batch: bool = False) -> None:
+                 abort_for_new_batch: bool = False, previous: ProducerBatch | None = None) -> None:
         self.batch = batch
         self.new_batch = new_batch
         self.previous_full = previous_full
         self.abort_for_new_batch = abort_for_new_batch
+        self.previous = previous
 
     @property
     def batch_is_full(self) -> bool:
@@ -248,6 +259,7 @@ class Accumulator:
             if not (self.used_memory == 0 and estimated_size > self.buffer_memory):
                 return None
         previous_full = False
+        previous = None
         dq = self.batches.get(tp)
         if dq is None:
             dq = self.batches[tp] = deque()
@@ -267,6 +279,7 @@ class Accumulator:
                         return batch.appended
                     batch.full = True
                 previous_full = True
+                previous = batch
         if abort_on_new_batch:
             return _ABORTED
         cost = estimated_size + self.batch_overhead
@@ -283,7 +296,7 @@ class Accumulator:
         self.used_memory += cost
         dq.append(batch)
         self.incomplete.add(batch)
-        return RecordAppendResult(batch, True, previous_full)
+        return RecordAppendResult(batch, True, previous_full, False, previous)
 
     def extend(self, tp: tuple[str, int], timestamp_ms: int, values: Sequence[bytes],
                sizes: Sequence[int], held: Sequence[int], start: int, stop: int, owner: Any,
@@ -309,6 +322,7 @@ class Accumulator:
                 return None
             fits = 1
         previous_full = False
+        previous = None
         dq = self.batches.get(tp)
         if dq is None:
             dq = self.batches[tp] = deque()
@@ -324,6 +338,7 @@ class Accumulator:
                         return taken, batch.appended
                     batch.full = True
                 previous_full = True
+                previous = batch
         fits = bisect_right(ends, free - self.batch_overhead, 0, fits)
         if not fits:
             if used:
@@ -338,7 +353,7 @@ class Accumulator:
         self._take(batch, taken, largest, held, start, owner)
         dq.append(batch)
         self.incomplete.add(batch)
-        return taken, RecordAppendResult(batch, True, previous_full)
+        return taken, RecordAppendResult(batch, True, previous_full, False, previous)
 
     def _take(self, batch: ProducerBatch, taken: int, largest: int, held: Sequence[int],
               start: int, owner: Any) -> None:
@@ -412,6 +427,10 @@ class Accumulator:
             if batch.attempts > 0 and batch.retry_at_ms > now_ms:
                 next_ms = min(next_ms, batch.retry_at_ms - now_ms)
                 continue
+            if batch.seal_until_ms > now_ms:
+                # end_seal's caller wakes the sender; until the lease ends at the latest.
+                next_ms = min(next_ms, batch.seal_until_ms - now_ms)
+                continue
             if batch.attempts > 0 or urgent or len(dq) > 1 or batch.full:
                 nodes.add(leader)
                 continue
@@ -454,7 +473,7 @@ class Accumulator:
                 if not dq or tp in self.muted:
                     continue
                 batch = dq[0]
-                if batch.attempts > 0 and batch.retry_at_ms > now_ms:
+                if batch.seal_until_ms > now_ms or (batch.attempts > 0 and batch.retry_at_ms > now_ms):
                     continue
                 bsize = batch.size_bytes
                 if taken and size + bsize > max_request_size:
@@ -474,6 +493,33 @@ class Accumulator:
             if taken:
                 out[node] = taken
         return out
+
+    # -- sealing: compressing a batch outside the lock -----------------------------
+    def begin_seal(self, batch: ProducerBatch | None, now_ms: float) -> tuple[int, bytes] | None:
+        """Hand ``batch``'s records to the caller to compress without the lock (the
+        lock held here and at ``end_seal``); None when there is nothing to do.
+
+        Compressing under the lock, as ``drain`` does, stops every appending thread for
+        the whole compression; compressed by the appending thread outside it (Java
+        compresses as it appends), the codec releases the GIL for the I/O thread to run.
+        Until ``end_seal`` (or ``SEAL_LEASE_MS``) the batch is neither ready nor drained,
+        so the I/O thread neither spins on it nor compresses it too; expiry and aborts
+        take it as any queued batch. Appends may still join it (a batch not yet full): ``build()``
+        then compresses afresh. The snapshot copies the records, so ``build()`` never
+        races the compression.
+        """
+        if batch is None or batch.seal_until_ms > now_ms or batch.in_flight or batch.final_state is not None:
+            return None
+        builder = batch.builder
+        if builder is None or not builder.compression_type or not builder.record_count:
+            return None
+        batch.seal_until_ms = now_ms + SEAL_LEASE_MS
+        return builder.records_snapshot()
+
+    def end_seal(self, batch: ProducerBatch) -> None:
+        """Make ``batch`` sendable again, its snapshot compressed (or not, on an error:
+        ``build()`` then compresses as without sealing). The lock held."""
+        batch.seal_until_ms = 0.0
 
     # -- retries, completion, expiry -------------------------------------------
     def backoff_ms(self, attempts: int) -> float:

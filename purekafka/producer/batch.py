@@ -236,6 +236,7 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
     i = 0
     while i < n:
         end = min(n, i + CHUNK)
+        seals: list[tuple[Any, tuple[int, bytes]]] = []  # full batches to compress unlocked
         lock.acquire()
         try:
             now_ms = time.monotonic() * 1000.0
@@ -260,6 +261,7 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                 if got is None:
                     # No memory for record i: wait (max_block_ms per record, as send()), then
                     # choose again, the sticky partition may have moved meanwhile.
+                    _unseal(acc, seals)
                     deadline = p._wait_for_memory(deadline)
                     wake = False  # the wait woke the I/O thread
                     now_ms = time.monotonic() * 1000.0
@@ -269,9 +271,8 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                 partitions[i:i + taken] = [chosen] * taken
                 if partition is None:
                     sticky.on_append(sum(ests[i:i + taken]), all_parts, available, result)
-                if result.new_batch and (now_ms if result.previous_full else now_ms + linger) \
-                        < io.poll_deadline:
-                    wake = True
+                if result.new_batch:
+                    wake = _seal_or_wake(acc, result, now_ms, linger, io.poll_deadline, seals) or wake
                 i += taken
         except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
             if i == 0:
@@ -282,6 +283,8 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
             i = n
         finally:
             lock.release()
+        for sealing, snapshot in seals:
+            p._seal(sealing, snapshot)
         if wake:
             io.wakeup()
             wake = False
@@ -305,6 +308,7 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
     i = 0
     while i < n:
         end = min(n, i + CHUNK)
+        seals: list[tuple[Any, tuple[int, bytes]]] = []  # full batches to compress unlocked
         lock.acquire()
         try:
             now_ms = time.monotonic() * 1000.0
@@ -336,6 +340,7 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                 result = acc.append((topic, chosen), stamps[i], kb, vb, hdrs[i], token, held,
                                     now_ms, use_hook)
                 if result is None:
+                    _unseal(acc, seals)
                     result, now_ms = _append_waiting(p, (topic, chosen), stamps[i], kb, vb, hdrs[i],
                                                      token, held, use_hook, wake)
                     wake = False  # the wait woke the I/O thread
@@ -347,14 +352,14 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
                     if txn is not None and chosen not in in_txn:
                         txn.maybe_add_partition((topic, chosen))
                         in_txn.add(chosen)
+                    _unseal(acc, seals)
                     result, now_ms = _append_waiting(p, (topic, chosen), stamps[i], kb, vb, hdrs[i],
                                                      token, held, False, wake)
                 partitions[i] = chosen
                 if track is not None and track.on_append(est, all_parts, available, result):
                     sticky_part = None
-                if result.new_batch and (now_ms if result.previous_full else now_ms + linger) \
-                        < io.poll_deadline:
-                    wake = True
+                if result.new_batch:
+                    wake = _seal_or_wake(acc, result, now_ms, linger, io.poll_deadline, seals) or wake
                 i += 1
         except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
             if i == 0:
@@ -365,9 +370,34 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
             i = n
         finally:
             lock.release()
+        for sealing, snapshot in seals:
+            p._seal(sealing, snapshot)
         if wake:
             io.wakeup()
             wake = False
+
+
+def _unseal(acc: Any, seals: list[tuple[Any, tuple[int, bytes]]]) -> None:
+    """Before waiting for memory (the lock held): leave the full batches queued for sealing
+    to the I/O thread, which must send them to free memory, rather than hold them back."""
+    for batch, _snapshot in seals:
+        acc.end_seal(batch)
+    seals.clear()
+
+
+def _seal_or_wake(acc: Any, result: Any, now_ms: float, linger: float, poll_deadline: float,
+                  seals: list[tuple[Any, tuple[int, bytes]]]) -> bool:
+    """For an append that opened a batch (the lock held): queue the full batch before it
+    for compressing unlocked (``KafkaProducer._seal`` then wakes the I/O thread for it);
+    whether the I/O thread must be woken now, as it sleeps past when a batch is due."""
+    due = now_ms + linger
+    if result.previous_full:
+        snapshot = acc.begin_seal(result.previous, now_ms)
+        if snapshot is None:
+            due = now_ms  # the full batch is sendable now
+        else:
+            seals.append((result.previous, snapshot))
+    return due < poll_deadline
 
 
 def _append_waiting(p: KafkaProducer, tp: tuple[str, int], ts: int, kb: bytes | None,

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, Sequence
 from purekafka import errors as Errors
 from purekafka.config import ProducerConfig
 from purekafka.config_view import ConfigView, default_config
-from purekafka.core.accumulator import RecordAppendResult
+from purekafka.core.accumulator import ProducerBatch, RecordAppendResult
 from purekafka.core.metrics import MetricConfig, ProducerMetrics
 from purekafka.core.transactions import TransactionManager
 from purekafka.core.versions import release_caps
@@ -223,6 +223,7 @@ class KafkaProducer:
                  sticky: StickyPartitionState | None, hook: NewBatchHook | None) -> bool:
         """Append the record under the lock; whether the I/O thread needs a wakeup."""
         lock = self._lock
+        snapshot: tuple[int, bytes] | None = None
         lock.acquire()  # the raw lock: Condition.__enter__ costs a Python frame per send
         try:
             if self._txn is not None:
@@ -246,13 +247,51 @@ class KafkaProducer:
                                                       headers, held, False)
             if sticky is not None:
                 sticky.on_append(est, info.partitions, info.available, result)
+            if not result.new_batch:
+                return False  # joined the open batch: nothing new is due (the common case)
+            due = now_ms + self._linger_ms
+            if result.previous_full:
+                snapshot = self._acc.begin_seal(result.previous, now_ms)
+                if snapshot is None:
+                    due = now_ms  # the full batch is sendable now (else once sealed: _seal wakes)
             # Wake the I/O thread only if it sleeps past when the new batch (or the
             # full one before it) is due: its deadline was set under this same lock,
             # and each wakeup costs the sending thread a GIL hand-over.
-            return result.new_batch and (
-                now_ms if result.previous_full else now_ms + self._linger_ms) < self._io.poll_deadline
+            wake = due < self._io.poll_deadline
         finally:
             lock.release()
+        if snapshot is not None:
+            assert result.previous is not None
+            self._seal(result.previous, snapshot)
+        return wake
+
+    def _seal(self, batch: ProducerBatch, snapshot: tuple[int, bytes]) -> None:
+        """Compress ``batch``, which ``Accumulator.begin_seal`` gave ``snapshot`` of (the
+        lock held then), without the lock; then make it sendable and wake the I/O thread
+        if it sleeps past now. Call it after releasing the lock, before anything blocks.
+
+        Without the lock, the I/O thread runs while the codec (GIL released) compresses;
+        under it, as in ``drain``, appending and sending took turns. Compressing on the
+        I/O thread instead would not help either: this thread, busy appending, holds the
+        GIL, and a thread coming back from a GIL-free call waits a switch interval (5 ms)
+        for it. An error compressing is not this record's: ``build()`` meets it again.
+        """
+        builder = batch.builder
+        try:
+            if builder is not None:
+                builder.precompress(snapshot)
+        except Exception:  # noqa: BLE001 - build() compresses again and fails the batch
+            log.debug("compressing a full batch ahead of the I/O thread failed", exc_info=True)
+        finally:
+            lock = self._lock
+            lock.acquire()
+            try:
+                self._acc.end_seal(batch)
+                wake = time.monotonic() * 1000.0 < self._io.poll_deadline
+            finally:
+                lock.release()
+        if wake:
+            self._io.wakeup()
 
     def _append_waiting(self, fut: FutureRecordMetadata, key_bytes: bytes | None,
                         value_bytes: bytes | None, timestamp_ms: int,

@@ -178,7 +178,7 @@ class RecordBatchBuilder:
         "_compression_type", "_compression_level", "_batch_size", "_timestamp_type",
         "_is_transactional", "_producer_id", "_producer_epoch", "_base_sequence",
         "_partition_leader_epoch", "_buf", "_count", "_base_timestamp", "_max_timestamp",
-        "_full", "_built", "_limit",
+        "_full", "_built", "_limit", "_compressed",
     )
 
     def __init__(
@@ -219,6 +219,7 @@ class RecordBatchBuilder:
         self._full = False
         self._built: bytes | None = None
         self._limit = batch_size  # on len(_buf), which includes the header
+        self._compressed: tuple[int, bytes] | None = None  # (record count, payload): precompress()
 
     def append(
         self,
@@ -388,6 +389,30 @@ class RecordBatchBuilder:
         """Refuse further appends (``append`` returns None from now on)."""
         self._full = True
 
+    def records_snapshot(self) -> tuple[int, bytes]:
+        """The record count and a copy of the records' uncompressed bytes, for
+        ``precompress`` (taken where appends cannot interleave: the copy is the point)."""
+        return self._count, bytes(memoryview(self._buf)[HEADER_SIZE:])
+
+    def precompress(self, snapshot: tuple[int, bytes]) -> bool:
+        """Compress a ``records_snapshot`` now, for ``build()`` to use while the record count
+        is still the snapshot's (records appended since make it compress afresh).
+
+        The point is *where* it runs: a producer's sending thread compresses a full batch
+        without holding the lock the I/O thread drains under (the codecs release the GIL),
+        and ``build()`` then only packs the header, so producer id and sequence stamped
+        later still land in it. Touches nothing but one attribute, set at the end: safe
+        beside appends on another thread. False (nothing kept) without a codec or records,
+        or once built.
+        """
+        count, data = snapshot
+        codec = self._compression_type
+        if not codec or not count or self._built is not None:
+            return False
+        payload = compress(codec, data, self._compression_level)
+        self._compressed = (count, payload)
+        return True
+
     def set_producer_state(self, producer_id: int, producer_epoch: int, base_sequence: int,
                            is_transactional: bool) -> None:
         """Set the idempotence/transaction fields before ``build()``."""
@@ -409,7 +434,12 @@ class RecordBatchBuilder:
         buf = self._buf
         if codec:
             out = bytearray(HEADER_SIZE)
-            out += compress(codec, bytes(memoryview(buf)[HEADER_SIZE:]), self._compression_level)
+            pre = self._compressed
+            if pre is not None and pre[0] == self._count:
+                out += pre[1]
+            else:
+                out += compress(codec, bytes(memoryview(buf)[HEADER_SIZE:]), self._compression_level)
+            self._compressed = None
         else:
             out = buf
         attributes = codec | (TIMESTAMP_TYPE_BIT if self._timestamp_type else 0) \

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from purekafka.core.accumulator import Accumulator, RecordAppendResult
+from purekafka.core.accumulator import SEAL_LEASE_MS, Accumulator, RecordAppendResult
 from purekafka.record import RecordBatchBuilder, read_batches
 
 LEADERS = {("a", 0): 1, ("a", 1): 2, ("b", 0): 1}
@@ -209,3 +209,58 @@ def test_append_results_match_the_queues(ops) -> None:
             assert not r.previous_full or tail.full
         else:
             assert r.batch is tail and tail.record_count == count + 1 and not r.previous_full
+
+
+def _zstd_acc(**kw) -> Accumulator:
+    batch_size = kw.pop("batch_size", 1024)
+    return Accumulator(lambda: RecordBatchBuilder(4, None, batch_size), batch_size=batch_size, **kw)
+
+
+def test_a_batch_being_sealed_is_neither_ready_nor_drained_until_end_seal() -> None:
+    acc = _zstd_acc(linger_ms=1000, batch_size=200)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100)
+    assert second.previous_full and second.previous is first.batch
+    snapshot = acc.begin_seal(second.previous, 0)
+    assert snapshot is not None and snapshot[0] == 1
+    assert acc.begin_seal(second.previous, 0) is None  # one sealer at a time
+    rc = acc.ready(_leader, 0)
+    assert rc.nodes == set() and rc.next_check_ms == SEAL_LEASE_MS  # the sealer wakes the sender
+    assert acc.drain(_parts, [1], 1 << 20, 0) == {}
+    assert first.batch.builder.precompress(snapshot)
+    acc.end_seal(first.batch)
+    assert acc.ready(_leader, 0).nodes == {1}
+    drained = acc.drain(_parts, [1], 1 << 20, 0)
+    assert drained[1] == [first.batch]
+    [b] = read_batches(first.batch.buffer, verify_crc=True)
+    assert [r.value for r in b.records] == [b"x" * 100]
+
+
+def test_begin_seal_declines_without_a_codec_or_a_batch() -> None:
+    acc = _acc(batch_size=200)
+    _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100)
+    assert second.previous_full and acc.begin_seal(second.previous, 0) is None
+    assert acc.begin_seal(None, 0) is None
+
+
+def test_a_batch_being_sealed_still_expires_and_aborts() -> None:
+    acc = _zstd_acc(batch_size=200, delivery_timeout_ms=100)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100, now=50)
+    assert acc.begin_seal(second.previous, 0) is not None
+    assert acc.expired(100) == [first.batch]
+    acc.end_seal(first.batch)  # after its expiry: harmless
+    assert acc.abort_all() == [second.batch]
+
+
+def test_a_seal_never_ended_holds_its_batch_back_only_until_the_lease_ends() -> None:
+    acc = _zstd_acc(linger_ms=1000, batch_size=200)
+    first = _append(acc, ("a", 0), b"x" * 100)
+    second = _append(acc, ("a", 0), b"x" * 100)
+    assert acc.begin_seal(second.previous, 0) is not None  # and its sealer vanished
+    assert acc.drain(_parts, [1], 1 << 20, SEAL_LEASE_MS - 1) == {}
+    assert acc.ready(_leader, SEAL_LEASE_MS).nodes == {1}
+    assert acc.drain(_parts, [1], 1 << 20, SEAL_LEASE_MS)[1] == [first.batch]
+    [b] = read_batches(first.batch.buffer, verify_crc=True)
+    assert [r.value for r in b.records] == [b"x" * 100]
