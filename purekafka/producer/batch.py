@@ -284,17 +284,12 @@ def _extend_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
         except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
             if i == 0:
                 raise
-            fb._fail_records(range(i, n), exc)
-            if p._metrics is not None:
-                p._metrics.on_error(topic, n - i, time.monotonic() * 1000.0)
+            _fail_rest(p, fb, topic, i, exc)
             i = n
         finally:
             lock.release()
-        for sealing, snapshot in seals:
-            p._seal(sealing, snapshot)
-        if wake:
-            io.wakeup()
-            wake = False
+        _after_chunk(p, seals, wake)
+        wake = False
     return fb
 
 
@@ -371,17 +366,29 @@ def _append_all(p: KafkaProducer, fb: FutureBatchMetadata, info: Any, topic: str
         except Exception as exc:  # noqa: BLE001 - re-raised, or handed to the records not queued
             if i == 0:
                 raise
-            fb._fail_records(range(i, n), exc)
-            if p._metrics is not None:
-                p._metrics.on_error(topic, n - i, time.monotonic() * 1000.0)
+            _fail_rest(p, fb, topic, i, exc)
             i = n
         finally:
             lock.release()
-        for sealing, snapshot in seals:
-            p._seal(sealing, snapshot)
-        if wake:
-            io.wakeup()
-            wake = False
+        _after_chunk(p, seals, wake)
+        wake = False
+
+
+def _fail_rest(p: KafkaProducer, fb: FutureBatchMetadata, topic: str, i: int,
+               exc: BaseException) -> None:
+    """The call failed after queuing records ``0 .. i``: the rest fail in ``fb``."""
+    fb._fail_records(range(i, fb.count), exc)
+    if p._metrics is not None:
+        p._metrics.on_error(topic, fb.count - i, time.monotonic() * 1000.0)
+
+
+def _after_chunk(p: KafkaProducer, seals: list[tuple[Any, tuple[int, bytes]]], wake: bool) -> None:
+    """After a chunk, the lock released: compress the full batches it queued for sealing,
+    then wake the I/O thread if the chunk made a batch due before its next poll ends."""
+    for sealing, snapshot in seals:
+        p._seal(sealing, snapshot)
+    if wake:
+        p._io.wakeup()
 
 
 def _unseal(acc: Any, seals: list[tuple[Any, tuple[int, bytes]]]) -> None:
