@@ -126,5 +126,14 @@ def tshark_matches(path: Path, ports: list[int], frames: list[dict[str, Any]]) -
     ours_req = [(endpoints(f)[0], f["api_key"], f["api_version"], f["correlation_id"])
                 for f in frames if f["type"] == "request"]
     ours_resp = [(endpoints(f)[0], f["correlation_id"]) for f in frames if f["type"] == "response"]
-    assert sorted(ours_req) == sorted(theirs_req)
-    assert sorted(ours_resp) == sorted(theirs_resp)
+    # This module is not a test module, so pytest does not rewrite its asserts: say what differs.
+    assert sorted(ours_req) == sorted(theirs_req), _differences("requests", ours_req, theirs_req)
+    assert sorted(ours_resp) == sorted(theirs_resp), _differences("responses", ours_resp, theirs_resp)
+
+
+def _differences(what: str, ours: list[Any], theirs: list[Any]) -> str:
+    from collections import Counter
+
+    mine, tshark = Counter(ours), Counter(theirs)
+    return (f"{what}: {len(ours)} decoded, {len(theirs)} by tshark; only ours: "
+            f"{sorted((mine - tshark).elements())[:20]}; only tshark's: {sorted((tshark - mine).elements())[:20]}")
