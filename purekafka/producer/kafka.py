@@ -34,6 +34,7 @@ from purekafka.core.transactions import TransactionManager
 from purekafka.core.versions import release_caps
 from purekafka.futures import (
     FutureBatchMetadata, FutureRecordMetadata, RecordMetadata, TopicPartition, deliver)
+from purekafka.io.compressor import BatchCompressor
 from purekafka.io.thread import IOThread, close_at_exit, forget_at_exit
 from purekafka.partitioner import (
     NewBatchHook,
@@ -45,7 +46,8 @@ from purekafka.producer import arguments as _args, batch as _batch
 from purekafka.producer.batch import (BATCH_OVERHEAD as _BATCH_OVERHEAD, NO_HEADERS as _NO_HEADERS,
                                       RECORD_OVERHEAD as _RECORD_OVERHEAD, SEND_COST as _SEND_COST)
 from purekafka.producer.waits import MetadataWait, TopicSendInfo, TxnWait
-from purekafka.producer.parts import bootstrap_of, build_parts
+from purekafka.producer.parts import bootstrap_of, build_parts, codec_of
+from purekafka.record.codecs import compresses_many_at_once
 from purekafka.producer.security import security_options
 
 __all__ = ["FutureBatchMetadata", "FutureRecordMetadata", "KafkaProducer", "RecordMetadata", "TopicPartition"]
@@ -103,6 +105,12 @@ class KafkaProducer:
         self._io = IOThread(self._sender, self._network, self._acc, self._cond, deliver,
                             name=f"purekafka-producer-{cfg.client_id or 'io'}")
         self._io.start()
+        codec, level = codec_of(cfg)
+        # Full zstd batches are compressed on a thread of their own (io.compressor), others
+        # by the sending thread (_seal); the finisher holds no reference to the producer.
+        self._compressor = BatchCompressor(
+            codec, level, _seal_finisher(self._lock, self._acc, self._io),
+            name=f"purekafka-compressor-{cfg.client_id or 'io'}") if compresses_many_at_once(codec) else None
         # As kafka-python 3: without api_version, the constructor bootstraps (connects and
         # fetches metadata) and fails when no broker answers within bootstrap_timeout_ms.
         if cfg.api_version is None:
@@ -271,11 +279,17 @@ class KafkaProducer:
         if it sleeps past now. Call it after releasing the lock, before anything blocks.
 
         Without the lock, the I/O thread runs while the codec (GIL released) compresses;
-        under it, as in ``drain``, appending and sending took turns. Compressing on the
-        I/O thread instead would not help either: this thread, busy appending, holds the
-        GIL, and a thread coming back from a GIL-free call waits a switch interval (5 ms)
-        for it. An error compressing is not this record's: ``build()`` meets it again.
+        under it, as in ``drain``, appending and sending took turns. Compressing on another
+        thread, one batch a call, would be slower still: this thread, busy appending, holds
+        the GIL, and a thread coming back from a GIL-free call waits a switch interval (5 ms)
+        for it. zstd alone compresses a backlog in one call, so its batches go to the
+        compressor thread (``io.compressor``): measured alternately, zstd ``send()`` went
+        from 71-85k to 100-108k records/s (200k 1 KiB records, 4 runs each).
+        An error compressing is not this record's: ``build()`` meets it again.
         """
+        if self._compressor is not None:
+            self._compressor.submit(batch, snapshot)
+            return
         builder = batch.builder
         try:
             if builder is not None:
@@ -534,6 +548,8 @@ class KafkaProducer:
             io.force_close(Errors.ProducerClosedForcefullyError(
                 f"Producer is closed forcefully: close(timeout={timeout}) ran out with records not delivered."))
             io.join()
+        if self._compressor is not None:
+            self._compressor.stop()
         for ser in (self._key_ser, self._value_ser):  # kafka-python's Serializer.close()
             close = getattr(getattr(ser, "source", None), "close", None)
             if callable(close):
@@ -645,6 +661,28 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _client_ids = iter(range(1, 1 << 62))
+
+
+def _seal_finisher(lock: threading.Lock, acc: Any, io: IOThread,
+                   ) -> Callable[[list[tuple[ProducerBatch, int, bytes | None]]], None]:
+    """What ``BatchCompressor`` calls with its compressed batches: keep each payload in its
+    builder, end the seals under the lock, and wake the I/O thread if it sleeps past now."""
+    def finish(done: list[tuple[ProducerBatch, int, bytes | None]]) -> None:
+        for batch, count, payload in done:
+            builder = batch.builder
+            if payload is not None and builder is not None:
+                builder.precompress((count, b""), payload)
+        lock.acquire()
+        try:
+            for batch, _count, _payload in done:
+                acc.end_seal(batch)
+            wake = time.monotonic() * 1000.0 < io.poll_deadline
+        finally:
+            lock.release()
+        if wake:
+            io.wakeup()
+
+    return finish
 
 
 def _default_client_id() -> str:

@@ -18,7 +18,7 @@ from purekafka.io.poller import Poller
 from purekafka.partitioner import BuiltInPartitioner, PartitionFn, make_partitioner
 from purekafka.record import CompressionType, RecordBatchBuilder
 
-__all__ = ["CoreParts", "bootstrap_of", "build_parts", "builder_factory"]
+__all__ = ["CoreParts", "bootstrap_of", "build_parts", "builder_factory", "codec_of"]
 
 _COMPRESSION = {None: CompressionType.NONE, "gzip": CompressionType.GZIP,
                 "snappy": CompressionType.SNAPPY, "lz4": CompressionType.LZ4,
@@ -46,10 +46,14 @@ def bootstrap_of(cfg: ProducerConfig) -> list[tuple[str, int]]:
     return bootstrap
 
 
+def codec_of(cfg: ProducerConfig) -> tuple[CompressionType, int | None]:
+    """The batches' codec and compression level (None: the codec's default)."""
+    return _COMPRESSION[cfg.compression_type], cfg.effective_compression_level()
+
+
 def builder_factory(cfg: ProducerConfig) -> Callable[[], RecordBatchBuilder]:
     """Empty record batches as ``cfg`` makes them (codec, level, ``batch_size``)."""
-    codec = _COMPRESSION[cfg.compression_type]
-    level = cfg.effective_compression_level()
+    codec, level = codec_of(cfg)
     batch_size = cfg.batch_size
 
     def new_builder() -> RecordBatchBuilder:

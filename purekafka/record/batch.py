@@ -394,8 +394,9 @@ class RecordBatchBuilder:
         ``precompress`` (taken where appends cannot interleave: the copy is the point)."""
         return self._count, bytes(memoryview(self._buf)[HEADER_SIZE:])
 
-    def precompress(self, snapshot: tuple[int, bytes]) -> bool:
-        """Compress a ``records_snapshot`` now, for ``build()`` to use while the record count
+    def precompress(self, snapshot: tuple[int, bytes], payload: bytes | None = None) -> bool:
+        """Compress a ``records_snapshot`` now (or keep ``payload``, its records already
+        compressed with this codec and level), for ``build()`` to use while the record count
         is still the snapshot's (records appended since make it compress afresh).
 
         The point is *where* it runs: a producer's sending thread compresses a full batch
@@ -409,7 +410,8 @@ class RecordBatchBuilder:
         codec = self._compression_type
         if not codec or not count or self._built is not None:
             return False
-        payload = compress(codec, data, self._compression_level)
+        if payload is None:
+            payload = compress(codec, data, self._compression_level)
         self._compressed = (count, payload)
         return True
 

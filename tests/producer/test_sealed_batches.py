@@ -1,7 +1,8 @@
 """Compressed batches sealed by the sending thread (``KafkaProducer._seal``) arrive whole and in order.
 
 With a codec, the thread whose record finds its partition's batch full compresses that
-batch itself, outside the producer's lock, while the I/O thread keeps sending. Small
+batch itself, outside the producer's lock, while the I/O thread keeps sending (zstd: hands
+it to the producer's compressor thread, which compresses a backlog at a time). Small
 batches make nearly every batch go that way; an independent consumer (confluent-kafka)
 must read every record, once, in the order sent, with and without idempotence (whose
 sequence numbers are stamped after the compression), from one thread and from several.
@@ -22,12 +23,13 @@ CODECS = ["gzip", "snappy", "lz4", "zstd"]
 
 
 def _count_precompress(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the batches compressed ahead of build() (the path under test really ran)."""
+    """Count the batches compressed ahead of build(), by the sending thread or (zstd) the
+    compressor thread (the path under test really ran)."""
     kept = [0]
     real = RecordBatchBuilder.precompress
 
-    def counted(self: RecordBatchBuilder, snapshot: tuple[int, bytes]) -> bool:
-        done = real(self, snapshot)
+    def counted(self: RecordBatchBuilder, snapshot: tuple[int, bytes], payload: bytes | None = None) -> bool:
+        done = real(self, snapshot, payload)
         kept[0] += done
         return done
 
@@ -107,3 +109,25 @@ def test_send_batch_seals_full_batches_too(kafka, topic_factory, monkeypatch, co
     assert kept[0] >= 20
     got = consume(kafka.bootstrap, topic, n)
     assert [r.offset for r in got] == list(range(n)) and [r.value for r in got] == values
+
+
+@pytest.mark.parametrize("idempotent", [False, True], ids=["plain", "idempotent"])
+def test_zstd_batches_are_compressed_on_the_compressor_thread(kafka, topic_factory, idempotent) -> None:
+    # zstd's full batches go to io.compressor's thread (one GIL-free call per backlog);
+    # it must really compress them, they must arrive whole and in order, and close() ends it.
+    topic = topic_factory(partitions=2)
+    n = 4000
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, compression_type="zstd", batch_size=4096,
+                       linger_ms=20, acks="all" if idempotent else 1, enable_idempotence=idempotent,
+                       client_id="zstd-sealer") as p:
+        futures = [p.send(topic, _value(1, i), partition=i % 2) for i in range(n)]
+        p.flush()
+        metas = [f.get(timeout=30) for f in futures]
+        compressor = p._compressor
+        assert compressor is not None and compressor.compressed >= 20
+    assert not any(t.name == "purekafka-compressor-zstd-sealer" for t in threading.enumerate())
+    for part in (0, 1):
+        assert [m.offset for m in metas[part::2]] == list(range(n // 2))
+    got = consume(kafka.bootstrap, topic, n)
+    for part in (0, 1):
+        assert [r.value for r in got if r.partition == part] == [_value(1, i) for i in range(part, n, 2)]
