@@ -44,7 +44,7 @@ def _data(i: int) -> bytes:
 def test_every_batch_comes_back_once_with_its_payload() -> None:
     sink = Sink()
     sink.want = 200
-    comp = C.BatchCompressor(ZSTD, 5, sink, name="t-compressor")
+    comp = C.BatchCompressor(ZSTD, 5, sink, 1 << 30, name="t-compressor")
     for i in range(200):
         comp.submit(f"b{i}", (i + 1, _data(i)))
     assert sink.done.wait(10)
@@ -58,7 +58,7 @@ def test_a_backlog_is_compressed_in_one_call(monkeypatch: pytest.MonkeyPatch) ->
     # While the thread is busy, submissions pile up and the next call takes them all.
     sink = Sink()
     sink.want = 21
-    comp = C.BatchCompressor(ZSTD, None, sink)
+    comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30)
     gate = threading.Event()
     real = C.compress_many
 
@@ -81,7 +81,7 @@ def test_the_thread_ends_when_idle_and_starts_again(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(C, "IDLE_S", 0.05)
     sink = Sink()
     sink.want = 1
-    comp = C.BatchCompressor(ZSTD, None, sink, name="t-idle")
+    comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30, name="t-idle")
     comp.submit("a", (1, b"x" * 10))
     assert sink.done.wait(5)
     deadline = time.monotonic() + 5
@@ -100,7 +100,7 @@ def test_a_codec_error_hands_the_batches_back_uncompressed(monkeypatch: pytest.M
     # build() then compresses (and reports the error on the batch): the seal must still end.
     sink = Sink()
     sink.want = 2
-    comp = C.BatchCompressor(ZSTD, None, sink)
+    comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30)
 
     def broken(codec, datas, level):  # type: ignore[no-untyped-def]
         raise MemoryError("no room")
@@ -116,7 +116,7 @@ def test_a_codec_error_hands_the_batches_back_uncompressed(monkeypatch: pytest.M
 def test_after_stop_the_submitter_compresses() -> None:
     sink = Sink()
     sink.want = 1
-    comp = C.BatchCompressor(ZSTD, None, sink, name="t-stopped")
+    comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30, name="t-stopped")
     comp.stop()
     comp.submit("late", (2, b"z" * 100))
     assert sink.items == [("late", 2, compress(ZSTD, b"z" * 100))]
@@ -126,9 +126,47 @@ def test_after_stop_the_submitter_compresses() -> None:
 def test_stop_finishes_what_is_queued() -> None:
     sink = Sink()
     sink.want = 50
-    comp = C.BatchCompressor(ZSTD, None, sink, name="t-stop")
+    comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30, name="t-stop")
     for i in range(50):
         comp.submit(i, (1, _data(i)))
     comp.stop(timeout=10)
     assert [b for b, _, _ in sink.items] == list(range(50))
     assert not any(t.name == "t-stop" for t in threading.enumerate())
+
+
+def test_the_backlog_is_capped_and_the_caller_compresses_past_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Snapshots are copies outside buffer_memory: queued or being compressed, they stay
+    # under the cap; submit() says no past it, and takes again once the thread caught up.
+    sink = Sink()
+    sink.want = 4
+    comp = C.BatchCompressor(ZSTD, None, sink, 3000)
+    gate = threading.Event()
+    real = C.compress_many
+
+    def held(codec, datas, level):  # type: ignore[no-untyped-def]
+        gate.wait(5)
+        return real(codec, datas, level)
+
+    monkeypatch.setattr(C, "compress_many", held)
+    assert comp.submit("a", (1, b"a" * 1000))
+    time.sleep(0.05)  # "a" is being compressed: it still counts
+    assert comp.submit("b", (1, b"b" * 1000))
+    assert comp.submit("c", (1, b"c" * 1000))
+    assert not comp.submit("d", (1, b"d" * 1000))
+    gate.set()
+    deadline = time.monotonic() + 5
+    while len(sink.items) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert comp.submit("e", (1, b"e" * 1000))
+    assert sink.done.wait(5)
+    comp.stop()
+    assert [b for b, _, _ in sink.items] == ["a", "b", "c", "e"]
+
+
+def test_one_snapshot_larger_than_the_cap_is_still_taken() -> None:
+    sink = Sink()
+    sink.want = 1
+    comp = C.BatchCompressor(ZSTD, None, sink, 10)
+    assert comp.submit("big", (1, b"x" * 1000))
+    assert sink.done.wait(5)
+    comp.stop()
