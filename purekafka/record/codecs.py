@@ -119,7 +119,7 @@ def compress_many(compression_type: int, datas: list[bytes], level: int | None =
         lvl = _DEFAULT_LEVELS[CompressionType.ZSTD] if level is None else level
         try:
             out = _zstd().ZstdCompressor(level=lvl).multi_compress_to_buffer(datas, threads=0)
-        except NotImplementedError:  # a backend without it (cffi)
+        except (NotImplementedError, ValueError):  # a backend without it (cffi); all inputs empty
             pass
         else:
             return [out[i].tobytes() for i in range(len(datas))]

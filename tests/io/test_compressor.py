@@ -37,6 +37,21 @@ class Sink:
         return [x for c in self.calls for x in c]
 
 
+def _hold_compression(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Make each compress_many call wait for ``gate`` (the thread stays busy); ``entered``
+    is set once a call is waiting."""
+    gate, entered = threading.Event(), threading.Event()
+    real = C.compress_many
+
+    def held(codec, datas, level):  # type: ignore[no-untyped-def]
+        entered.set()
+        gate.wait(10)
+        return real(codec, datas, level)
+
+    monkeypatch.setattr(C, "compress_many", held)
+    return gate, entered
+
+
 def _data(i: int) -> bytes:
     return (f"record {i} " * (50 + i)).encode()
 
@@ -59,16 +74,9 @@ def test_a_backlog_is_compressed_in_one_call(monkeypatch: pytest.MonkeyPatch) ->
     sink = Sink()
     sink.want = 21
     comp = C.BatchCompressor(ZSTD, None, sink, 1 << 30)
-    gate = threading.Event()
-    real = C.compress_many
-
-    def slow_first(codec, datas, level):  # type: ignore[no-untyped-def]
-        gate.wait(5)
-        return real(codec, datas, level)
-
-    monkeypatch.setattr(C, "compress_many", slow_first)
+    gate, entered = _hold_compression(monkeypatch)
     comp.submit("first", (1, b"a" * 100))
-    time.sleep(0.05)
+    assert entered.wait(10)
     for i in range(20):
         comp.submit(i, (1, _data(i)))
     gate.set()
@@ -140,16 +148,9 @@ def test_the_backlog_is_capped_and_the_caller_compresses_past_it(monkeypatch: py
     sink = Sink()
     sink.want = 4
     comp = C.BatchCompressor(ZSTD, None, sink, 3000)
-    gate = threading.Event()
-    real = C.compress_many
-
-    def held(codec, datas, level):  # type: ignore[no-untyped-def]
-        gate.wait(5)
-        return real(codec, datas, level)
-
-    monkeypatch.setattr(C, "compress_many", held)
+    gate, entered = _hold_compression(monkeypatch)
     assert comp.submit("a", (1, b"a" * 1000))
-    time.sleep(0.05)  # "a" is being compressed: it still counts
+    assert entered.wait(10)  # "a" is being compressed: it still counts
     assert comp.submit("b", (1, b"b" * 1000))
     assert comp.submit("c", (1, b"c" * 1000))
     assert not comp.submit("d", (1, b"d" * 1000))

@@ -25,6 +25,12 @@ def test_compress_many_is_compress_of_each(datas, codec_level) -> None:
     assert [decompress(codec, g) for g in got] == datas
 
 
+def test_regression_inputs_all_empty_are_compressed_one_by_one() -> None:
+    # Found by the long profile: multi_compress_to_buffer refuses a list of empty inputs
+    # ("source elements are empty"); each still compresses to an empty zstd frame.
+    assert compress_many(CompressionType.ZSTD, [b"", b""]) == [compress(CompressionType.ZSTD, b"")] * 2
+
+
 def test_only_zstd_compresses_many_at_once() -> None:
     assert compresses_many_at_once(CompressionType.ZSTD)
     for codec in (CompressionType.NONE, CompressionType.GZIP, CompressionType.SNAPPY, CompressionType.LZ4):
