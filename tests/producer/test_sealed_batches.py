@@ -15,7 +15,7 @@ import pytest
 
 from purekafka import KafkaProducer
 from purekafka.record import RecordBatchBuilder
-from tests.support.readback import consume, end_offsets
+from tests.support.readback import consume, consume_all, end_offsets
 
 pytestmark = pytest.mark.broker
 
@@ -131,3 +131,25 @@ def test_zstd_batches_are_compressed_on_the_compressor_thread(kafka, topic_facto
     got = consume(kafka.bootstrap, topic, n)
     for part in (0, 1):
         assert [r.value for r in got if r.partition == part] == [_value(1, i) for i in range(part, n, 2)]
+
+
+def test_zstd_transactions_through_the_compressor_commit_and_abort_whole(kafka, topic_factory) -> None:
+    # Batches waiting on the compressor thread belong to the open transaction: a commit
+    # must deliver every one, an abort must leave none visible to a read_committed reader.
+    topic = topic_factory(partitions=1)
+    per = 1500
+    with KafkaProducer(bootstrap_servers=kafka.bootstrap, compression_type="zstd", batch_size=4096,
+                       linger_ms=5, transactional_id=f"zstd-sealer-{topic}") as p:
+        p.init_transactions()
+        for tag in (0, 1, 2):
+            p.begin_transaction()
+            for i in range(per):
+                p.send(topic, _value(tag, i), partition=0)
+            if tag == 1:
+                p.abort_transaction()
+            else:
+                p.commit_transaction()
+        compressor = p._compressor
+        assert compressor is not None and compressor.compressed >= 20
+    got = consume_all(kafka.bootstrap, topic)
+    assert [r.value for r in got] == [_value(0, i) for i in range(per)] + [_value(2, i) for i in range(per)]

@@ -1,11 +1,11 @@
 """Child process of test_memory_bound.py: N sends to BOOTSTRAP (the test's slowing proxy).
 
-    python tests/perf/memory_bound_run.py BOOTSTRAP TOPIC N BUFFER_MEMORY
+    python tests/perf/memory_bound_run.py BOOTSTRAP TOPIC N BUFFER_MEMORY [--compression CODEC]
 
 Only the producer lives here, so the RSS is the producer's. Prints one JSON line: RSS
 before the first timed send and the peak from then to the last send (kB, VmHWM reset at
 the start), the longest single send() (s), the producer's buffer-pool wait time (s) and
-the records sent. With --trace, samples to stderr every 10k sends.
+the records sent, and the batches the compressor thread compressed. With --trace, samples to stderr every 10k sends.
 """
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def _peak_kb() -> int:
 def main() -> int:
     bootstrap, topic, n, memory = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     value = b"v" * 100
+    compression = sys.argv[sys.argv.index("--compression") + 1] if "--compression" in sys.argv else None
     p = KafkaProducer(bootstrap_servers=bootstrap, buffer_memory=memory, acks=1, linger_ms=5,
-                      batch_size=64 * 1024, enable_idempotence=False, max_block_ms=60_000)
+                      batch_size=64 * 1024, enable_idempotence=False, max_block_ms=60_000,
+                      compression_type=compression)
     p.partitions_for(topic)
     for _ in range(2000):  # warm the code paths and the allocator before the baseline
         p.send(topic, value)
@@ -69,9 +71,11 @@ def main() -> int:
     peak = _peak_kb()
     p.flush()
     waited = p.metrics()["producer-metrics"]["bufferpool-wait-time-total"] / 1e9
+    compressor = p._compressor
     p.close()
     print(json.dumps({"base_kb": base, "peak_kb": peak, "longest_send_s": longest,
-                      "pool_wait_s": waited, "sent": n + 2000}))
+                      "pool_wait_s": waited, "sent": n + 2000,
+                      "compressor_batches": compressor.compressed if compressor is not None else 0}))
     return 0
 
 
