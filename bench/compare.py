@@ -264,6 +264,7 @@ def measure(args: argparse.Namespace, bootstrap: str, work: Path,
                     print(f"round {r + 1} {mode:7s} {client:24s} FAILED: {e}", flush=True)
                     continue
                 res["mb"] = res["records"] * _mean_size(values) / 1048576
+                res["round"] = r
                 results.setdefault((mode, client), []).append(res)
                 print(f"round {r + 1} {mode:7s} {client:24s} {res['records'] / res['seconds']:>11,.0f} rec/s "
                       f"cpu {res['cpu'] / res['records'] * 1e6:5.2f} s/M  rss {res['rss_kb'] / 1024:6.1f} MB"
@@ -281,7 +282,7 @@ def _mean_size(path: Path) -> float:
     return _sizes[path]
 
 
-def summarize(results: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[tuple[str, str], dict[str, float]]:
+def summarize(results: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for key, runs in results.items():
         med = statistics.median
@@ -293,8 +294,28 @@ def summarize(results: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[tupl
             "p50": med(r.get("p50_ms", float("nan")) for r in runs),
             "p99": med(r.get("p99_ms", float("nan")) for r in runs),
             "records": runs[0]["records"], "runs": len(runs),
+            "by_round": {r["round"]: r["records"] / r["seconds"] for r in runs},
         }
     return out
+
+
+def paired_ratios(a: dict[str, Any], b: dict[str, Any]) -> list[float]:
+    """``a``'s rate over ``b``'s, round by round (the rounds both ran): runs of the same
+    round are minutes apart, so their ratio varies less than the machine's speed does."""
+    return [a["by_round"][r] / b["by_round"][r] for r in sorted(a["by_round"]) if r in b["by_round"]]
+
+
+def _paired_line(rows: dict[str, dict[str, Any]], peer: str) -> str | None:
+    """One line: each purekafka client's per-round ratios to ``peer``, and their median."""
+    if peer not in rows:
+        return None
+    parts = []
+    for c, s in rows.items():
+        ratios = paired_ratios(s, rows[peer]) if c.startswith("purekafka") else []
+        if ratios:
+            each = ", ".join(f"{x:.2f}" for x in ratios)
+            parts.append(f"{c} {each} (median {statistics.median(ratios):.2f}×)")
+    return f"Per round, × {peer}: " + "; ".join(parts) + "." if parts else None
 
 
 def _ratio(a: dict[str, float] | None, b: dict[str, float] | None) -> str:
@@ -328,6 +349,10 @@ def markdown(summary: dict[tuple[str, str], dict[str, float]], args: argparse.Na
             for c, s in rows.items():
                 lines.append(f"| {c} | {s['rate']:,.0f} | {s['mbs']:.1f} | {s['cpu']:.2f} | {s['rss']:.0f} | "
                              f"{_ratio(s, rows.get('aiokafka'))} | {_ratio(s, rows.get('confluent-kafka'))} |")
+            paired = [line for peer in ("aiokafka", "confluent-kafka")
+                      if (line := _paired_line(rows, peer)) is not None]
+            if paired:
+                lines += [""] + paired
         lines.append("")
     return "\n".join(lines)
 

@@ -27,6 +27,8 @@ def test_quick_comparison_writes_a_table_with_ratios_and_a_chart(kafka, tmp_path
         assert row, (client, table)
         assert int(row[1].replace(",", "")) > 0
     assert re.search(r"^\| confluent-kafka \| [0-9,]+ \| .* \| 1\.00× \|$", table, re.M)
+    assert re.search(r"^Per round, × confluent-kafka: purekafka send\(\) [0-9.]+ \(median [0-9.]+×\); "
+                     r"purekafka send_batch\(\) [0-9.]+ ", table, re.M), table
     # send_batch has no latency row (it is not a paced loop); the others have figures.
     latency = table.split("**latency**")[1]
     for client in ("purekafka send()", "purekafka.aio", "confluent-kafka"):
